@@ -1,0 +1,81 @@
+#include "cli/cli_common.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+#include <new>
+
+#include "core/error.h"
+#include "core/runtime.h"
+
+namespace ngame {
+
+CommonOptions& common_options() {
+  static CommonOptions options;
+  return options;
+}
+
+void add_common_options(CLI::App* command) {
+  CommonOptions& o = common_options();
+  command->add_option("--threads", o.threads, "threads for parallel loops (0 = all cores)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  command->add_option("--seed", o.seed, "random seed")->capture_default_str();
+  command->add_flag("-q,--quiet", o.quiet, "print warnings and errors only, no progress bars");
+  command->add_flag("-v,--verbose", o.verbose, "print debug logs");
+}
+
+std::function<void()> with_common_options(std::function<void()> body) {
+  return [body = std::move(body)]() {
+    const CommonOptions& o = common_options();
+    if (o.quiet && o.verbose) throw CLI::ValidationError("--quiet and --verbose", "cannot be used together");
+    configure_logging(o.quiet ? LogLevel::kQuiet : o.verbose ? LogLevel::kVerbose : LogLevel::kNormal);
+    set_thread_count(o.threads);
+    body();
+  };
+}
+
+namespace {
+
+CLI::App* deepest_selected(CLI::App* app) {
+  for (CLI::App* sub : app->get_subcommands()) return deepest_selected(sub);
+  return app;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app("ngame: extreme classification with label text (NGAME), in C++", "ngame");
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "show help for every subcommand");
+  add_data_commands(app);
+  add_eval_command(app);
+  try {
+    app.parse(argc, argv);
+    return 0;
+  } catch (const CLI::CallForHelp&) {
+    std::cout << deepest_selected(&app)->help();
+    return 0;
+  } catch (const CLI::CallForAllHelp&) {
+    std::cout << app.help("", CLI::AppFormatMode::All);
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "ngame: error: " << e.what() << "\n\n" << deepest_selected(&app)->help();
+    return 2;
+  } catch (const InputError& e) {
+    std::cerr << "ngame: error: " << e.what() << "\n";
+    return 2;
+  } catch (const UsageError& e) {
+    std::cerr << "ngame: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "ngame: error: out of memory\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "ngame: error: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace ngame

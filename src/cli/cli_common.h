@@ -1,0 +1,31 @@
+#pragma once
+// Conventions every subcommand shares: --threads, --seed, --quiet/--verbose, exit codes, error printing.
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <functional>
+
+namespace ngame {
+
+/// Options that every leaf subcommand accepts.
+struct CommonOptions {
+  int threads = 0;      ///< 0 = all cores
+  uint64_t seed = 1;    ///< RNG seed (training is deterministic for a seed on one thread)
+  bool quiet = false;   ///< warnings only, no progress bars
+  bool verbose = false; ///< debug logs
+};
+
+/// The options of the running command (filled in by CLI11 during parsing).
+CommonOptions& common_options();
+/// Adds --threads, --seed, --quiet and --verbose to a subcommand.
+void add_common_options(CLI::App* command);
+/// Wraps a subcommand body: applies the common options (threads, logging) and then runs it.
+std::function<void()> with_common_options(std::function<void()> body);
+/// Parses argv, runs the chosen subcommand and maps errors to exit codes (0 ok, 2 bad input/usage, 1 runtime).
+int run_cli(int argc, char** argv);
+
+/// Registers `ngame data ...` (convert, stats, wordnet).
+void add_data_commands(CLI::App& app);
+/// Registers `ngame eval`.
+void add_eval_command(CLI::App& app);
+
+}  // namespace ngame

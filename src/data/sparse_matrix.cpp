@@ -1,0 +1,176 @@
+#include "data/sparse_matrix.h"
+
+#include <charconv>
+#include <cmath>
+#include <string_view>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/line_reader.h"
+
+namespace ngame {
+
+void SparseMatrix::append_row(std::span<const uint32_t> ids, std::span<const float> vals) {
+  NGAME_CHECK(ids.size() == vals.size(), "ids and values differ in length");
+  indices.insert(indices.end(), ids.begin(), ids.end());
+  values.insert(values.end(), vals.begin(), vals.end());
+  indptr.push_back(indices.size());
+  ++rows;
+}
+
+std::vector<uint64_t> SparseMatrix::column_counts() const {
+  std::vector<uint64_t> counts(cols, 0);
+  for (uint32_t id : indices) ++counts[id];
+  return counts;
+}
+
+namespace {
+
+bool is_space(char c) { return c == ' ' || c == '\t'; }
+
+std::string quoted(std::string_view token) {
+  constexpr size_t kMax = 40;
+  std::string out = "'";
+  out.append(token.substr(0, kMax));
+  if (token.size() > kMax) out.append("...");
+  out.push_back('\'');
+  return out;
+}
+
+/// Parses a non-negative decimal integer that spans the whole token.
+bool parse_uint(std::string_view token, uint64_t& value) {
+  if (token.empty() || token.front() == '+' || token.front() == '-') return false;
+  auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), value);
+  return ec == std::errc() && end == token.data() + token.size();
+}
+
+void parse_header(const std::string& path, LineReader& reader, SparseMatrix& m) {
+  std::string_view line;
+  if (!reader.next(line)) throw InputError(path, 1, "missing header 'rows cols' (file is empty)");
+  size_t a = 0;
+  while (a < line.size() && is_space(line[a])) ++a;
+  size_t b = a;
+  while (b < line.size() && !is_space(line[b])) ++b;
+  size_t c = b;
+  while (c < line.size() && is_space(line[c])) ++c;
+  size_t d = c;
+  while (d < line.size() && !is_space(line[d])) ++d;
+  size_t e = d;
+  while (e < line.size() && is_space(line[e])) ++e;
+  uint64_t rows = 0;
+  uint64_t cols = 0;
+  if (!parse_uint(line.substr(a, b - a), rows) || !parse_uint(line.substr(c, d - c), cols) || e != line.size()) {
+    throw InputError(path, 1, "header must be two non-negative integers 'rows cols', got " + quoted(line));
+  }
+  if (cols > UINT32_MAX) throw InputError(path, 1, "column count " + std::to_string(cols) + " exceeds 2^32-1");
+  m.rows = 0;
+  m.cols = cols;
+  m.indptr.clear();
+  m.indptr.reserve(rows + 1);
+  m.indptr.push_back(0);
+  m.rows = rows;  // expected; reset below while reading
+}
+
+}  // namespace
+
+SparseMatrix read_sparse_matrix(const std::string& path) {
+  LineReader reader(path);
+  SparseMatrix m;
+  parse_header(path, reader, m);
+  const uint64_t expected_rows = m.rows;
+  m.rows = 0;
+  // seen[col] == row + 1 when col already appeared in the current row: O(1) duplicate detection.
+  std::vector<uint32_t> seen(m.cols, 0);
+  std::string_view line;
+  while (reader.next(line)) {
+    const uint64_t line_no = reader.line_number();
+    if (m.rows == expected_rows) {
+      throw InputError(path, line_no,
+                       "more rows than the header says (" + std::to_string(expected_rows) + ")");
+    }
+    const auto stamp = static_cast<uint32_t>(m.rows + 1);
+    size_t pos = 0;
+    while (pos < line.size()) {
+      while (pos < line.size() && is_space(line[pos])) ++pos;
+      if (pos == line.size()) break;
+      size_t end = pos;
+      while (end < line.size() && !is_space(line[end])) ++end;
+      std::string_view token = line.substr(pos, end - pos);
+      pos = end;
+      size_t colon = token.find(':');
+      if (colon == std::string_view::npos) {
+        throw InputError(path, line_no, "expected 'id:value', got " + quoted(token));
+      }
+      std::string_view id_text = token.substr(0, colon);
+      std::string_view value_text = token.substr(colon + 1);
+      if (!id_text.empty() && id_text.front() == '-') {
+        throw InputError(path, line_no, "negative label id in " + quoted(token));
+      }
+      uint64_t id = 0;
+      auto [id_end, id_ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+      if (id_text.empty() || id_text.front() == '+' || id_ec != std::errc() ||
+          id_end != id_text.data() + id_text.size()) {
+        throw InputError(path, line_no, "label id is not a non-negative integer in " + quoted(token));
+      }
+      if (id >= m.cols) {
+        throw InputError(path, line_no,
+                         "label id " + std::to_string(id) + " out of range (header says " +
+                             std::to_string(m.cols) + " columns)");
+      }
+      float value = 0;
+      auto [value_end, value_ec] =
+          std::from_chars(value_text.data(), value_text.data() + value_text.size(), value);
+      if (value_text.empty() || value_ec == std::errc::invalid_argument) {
+        throw InputError(path, line_no, "value is not a number in " + quoted(token));
+      }
+      if (value_end != value_text.data() + value_text.size()) {
+        throw InputError(path, line_no, "garbage after the value in " + quoted(token));
+      }
+      if (value_ec != std::errc() || !std::isfinite(value)) {
+        throw InputError(path, line_no, "value is not a finite float in " + quoted(token));
+      }
+      if (seen[id] == stamp) {
+        throw InputError(path, line_no, "duplicate label id " + std::to_string(id) + " in the row");
+      }
+      seen[id] = stamp;
+      m.indices.push_back(static_cast<uint32_t>(id));
+      m.values.push_back(value);
+    }
+    m.indptr.push_back(m.indices.size());
+    ++m.rows;
+  }
+  if (m.rows != expected_rows) {
+    throw InputError(path, reader.line_number() + 1,
+                     "fewer rows than the header says: expected " + std::to_string(expected_rows) + ", found " +
+                         std::to_string(m.rows) + " (file truncated?)");
+  }
+  m.indices.shrink_to_fit();
+  m.values.shrink_to_fit();
+  return m;
+}
+
+void write_sparse_matrix(const std::string& path, const SparseMatrix& m) {
+  NGAME_ASSERT(m.indptr.size() == m.rows + 1);
+  AtomicFileWriter out(path);
+  std::string line = std::to_string(m.rows) + " " + std::to_string(m.cols) + "\n";
+  out.write(line);
+  char buf[64];
+  for (uint64_t r = 0; r < m.rows; ++r) {
+    line.clear();
+    auto ids = m.row_indices(r);
+    auto vals = m.row_values(r);
+    for (size_t j = 0; j < ids.size(); ++j) {
+      if (j) line.push_back(' ');
+      auto res = std::to_chars(buf, buf + sizeof buf, ids[j]);
+      line.append(buf, res.ptr);
+      line.push_back(':');
+      res = std::to_chars(buf, buf + sizeof buf, vals[j]);
+      line.append(buf, res.ptr);
+    }
+    line.push_back('\n');
+    out.write(line);
+  }
+  out.commit();
+}
+
+}  // namespace ngame
