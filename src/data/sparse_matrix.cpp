@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <string_view>
 
 #include "core/atomic_file.h"
@@ -79,6 +80,14 @@ SparseMatrix read_sparse_matrix(const std::string& path) {
   parse_header(path, reader, m);
   const uint64_t expected_rows = m.rows;
   m.rows = 0;
+  // Each entry takes at least 4 bytes ("i:v "), so a plain file's size bounds nnz. Reserving that much touches no
+  // pages until they are filled, so the peak RSS stays that of the matrix itself (no doubling copies).
+  std::error_code size_error;
+  const uint64_t file_bytes = std::filesystem::file_size(path, size_error);
+  if (!size_error && !path.ends_with(".gz")) {
+    m.indices.reserve(file_bytes / 4 + 1);
+    m.values.reserve(file_bytes / 4 + 1);
+  }
   // seen[col] == row + 1 when col already appeared in the current row: O(1) duplicate detection.
   std::vector<uint32_t> seen(m.cols, 0);
   std::string_view line;
@@ -144,8 +153,6 @@ SparseMatrix read_sparse_matrix(const std::string& path) {
                      "fewer rows than the header says: expected " + std::to_string(expected_rows) + ", found " +
                          std::to_string(m.rows) + " (file truncated?)");
   }
-  m.indices.shrink_to_fit();
-  m.values.shrink_to_fit();
   return m;
 }
 
