@@ -51,6 +51,8 @@ int run_cli(int argc, char** argv) {
   app.set_help_all_flag("--help-all", "show help for every subcommand");
   add_data_commands(app);
   add_eval_command(app);
+  add_train_command(app);
+  add_predict_commands(app);
   try {
     app.parse(argc, argv);
     return 0;

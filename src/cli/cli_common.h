@@ -27,5 +27,9 @@ int run_cli(int argc, char** argv);
 void add_data_commands(CLI::App& app);
 /// Registers `ngame eval`.
 void add_eval_command(CLI::App& app);
+/// Registers `ngame train`.
+void add_train_command(CLI::App& app);
+/// Registers `ngame predict`, `ngame embed` and `ngame vectors import`.
+void add_predict_commands(CLI::App& app);
 
 }  // namespace ngame

@@ -1,5 +1,6 @@
 #include "core/runtime.h"
 
+#include <cblas.h>
 #include <omp.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -18,6 +19,7 @@ void set_thread_count(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   g_threads = threads;
   omp_set_num_threads(threads);
+  openblas_set_num_threads(threads);
 }
 
 int thread_count() {

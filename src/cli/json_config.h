@@ -1,0 +1,15 @@
+#pragma once
+// CLI11 config formatter for JSON files: {"option-name": value, ...}; command-line flags override the file.
+#include <CLI/CLI.hpp>
+
+namespace ngame {
+
+/// Reads and writes flat JSON objects whose keys are long option names without the leading "--".
+class JsonConfig : public CLI::Config {
+ public:
+  std::string to_config(const CLI::App* app, bool default_also, bool write_description,
+                        std::string prefix) const override;
+  std::vector<CLI::ConfigItem> from_config(std::istream& input) const override;
+};
+
+}  // namespace ngame

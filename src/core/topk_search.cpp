@@ -1,0 +1,44 @@
+#include "core/topk_search.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+
+#include "core/dense_math.h"
+
+namespace ngame {
+
+void exact_topk(const float* queries, size_t nq, const float* keys, size_t nk, size_t d, size_t k,
+                std::vector<uint32_t>& ids, std::vector<float>& scores) {
+  ids.assign(nq * k, UINT32_MAX);
+  scores.assign(nq * k, -std::numeric_limits<float>::infinity());
+  if (nq == 0 || nk == 0 || k == 0) return;
+  // Blocks of queries keep the score buffer near 64 MiB whatever the key count.
+  const size_t block = std::max<size_t>(1, std::min<size_t>(1024, (16u << 20) / nk));
+  std::vector<float> block_scores(block * nk);
+  const size_t take = std::min(k, nk);
+  for (size_t q0 = 0; q0 < nq; q0 += block) {
+    const size_t nb = std::min(block, nq - q0);
+    gemm(false, true, nb, nk, d, 1.0f, queries + q0 * d, d, keys, d, 0.0f, block_scores.data(), nk);
+#pragma omp parallel
+    {
+      std::vector<std::pair<float, uint32_t>> row;
+#pragma omp for schedule(static)
+      for (size_t i = 0; i < nb; ++i) {
+        const float* s = block_scores.data() + i * nk;
+        row.clear();
+        // Keep a bounded candidate set: a threshold pass avoids sorting all nk entries.
+        row.reserve(nk);
+        for (size_t j = 0; j < nk; ++j) row.emplace_back(s[j], static_cast<uint32_t>(j));
+        auto better = [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); };
+        std::partial_sort(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(take), row.end(), better);
+        for (size_t r = 0; r < take; ++r) {
+          ids[(q0 + i) * k + r] = row[r].second;
+          scores[(q0 + i) * k + r] = row[r].first;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace ngame

@@ -1,0 +1,41 @@
+#pragma once
+// A model directory: manifest.json (format version, stages, settings, data fingerprint, size and CRC-32 of every
+// file), encoder.ngm (encoder + featurizer) and labels.ngm (label texts and their embeddings). Every file is written
+// atomically and the manifest last, so a crash leaves the previous model or none, never a mix.
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "data/text_corpus.h"
+#include "encoder/encoder.h"
+
+namespace ngame {
+
+/// Current model-directory format version; loading refuses others.
+inline constexpr int kModelFormatVersion = 1;
+
+/// A trained model in memory.
+struct Model {
+  std::unique_ptr<Encoder> encoder;
+  TextCorpus label_texts;
+  std::vector<float> label_embeddings;  ///< label_count x dim, unit rows
+  nlohmann::json manifest;
+  /// Number of labels.
+  size_t label_count() const { return label_texts.size(); }
+};
+
+/// Writes encoder.ngm, labels.ngm and then manifest.json into dir (created if missing). settings and data are
+/// recorded in the manifest as given.
+void save_model(const std::string& dir, const Encoder& encoder, const TextCorpus& label_texts,
+                const std::vector<float>& label_embeddings, const nlohmann::json& settings,
+                const nlohmann::json& data);
+/// Loads and verifies a model directory; any missing, truncated, corrupted or version-mismatched file is an
+/// InputError naming it.
+Model load_model(const std::string& dir);
+/// Reads an encoder container (encoder.ngm) on its own.
+std::unique_ptr<Encoder> load_encoder(const std::string& path);
+/// CRC-32 and size of a file, as recorded in manifests: {"bytes": n, "crc32": c}.
+nlohmann::json file_fingerprint(const std::string& path);
+
+}  // namespace ngame

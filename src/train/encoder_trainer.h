@@ -1,0 +1,45 @@
+#pragma once
+// M1: trains an Encoder on NGAME mini-batches with the in-batch triplet loss.
+#include <functional>
+#include <vector>
+
+#include "batching/batch_sampler.h"
+#include "encoder/encoder.h"
+#include "train/triplet_loss.h"
+
+namespace ngame {
+
+/// M1 options.
+struct EncoderTrainConfig {
+  uint32_t epochs = 30;
+  uint32_t warmup_steps = 100;  ///< linear warm-up, then linear decay to 0 at the last step
+  BatchingConfig batching;
+  TripletLossConfig loss;
+  uint64_t seed = 1;
+  /// Throws UsageError on invalid values.
+  void validate() const;
+};
+
+/// What one epoch did.
+struct EpochStats {
+  uint32_t epoch = 0;              ///< 0-based
+  double loss = 0;                 ///< mean batch loss
+  double cluster_size = 1;         ///< average cluster size used
+  double docs_per_second = 0;      ///< training documents per second (forward + backward + step)
+  double seconds = 0;              ///< wall time of the epoch, clustering included
+  double clustering_seconds = 0;   ///< re-clustering / hard-negative mining in this epoch
+  double elapsed_seconds = 0;      ///< since training started
+};
+
+/// Called after each epoch (logging, evaluation, curves).
+using EpochCallback = std::function<void(const EpochStats&)>;
+
+/// Runs M1. docs / labels: prepared training documents and label texts; doc_labels: training label matrix.
+std::vector<EpochStats> train_encoder(Encoder& encoder, const EncoderInput& docs, const SparseMatrix& doc_labels,
+                                      const EncoderInput& labels, const EncoderTrainConfig& config,
+                                      const EpochCallback& on_epoch = {});
+
+/// Learning-rate multiplier at a 0-based step: linear warm-up over warmup steps, then linear decay to 0 at total.
+float linear_schedule(uint64_t step, uint64_t warmup, uint64_t total);
+
+}  // namespace ngame

@@ -1,0 +1,27 @@
+#pragma once
+// NGAME's M1 loss (reference: TripletMarginLossOHNM): per document, the k hardest in-batch negatives by score,
+// hinge max(0, s_neg - s_pos + margin), weighted by a softmax of the negatives' scores / temperature over the
+// violating ones (not detached), averaged over batch * k.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace ngame {
+
+/// Loss options.
+struct TripletLossConfig {
+  uint32_t negatives = 10;     ///< k hardest negatives per document
+  float margin = 0.3f;         ///< hinge margin
+  float temperature = 0.1f;    ///< softmax temperature of the weights
+  bool softmax_weights = true; ///< false: plain mean of the k hinges
+  /// Throws UsageError on invalid values.
+  void validate() const;
+};
+
+/// Loss of a batch. scores: rows x cols (row-major), positive[i]: column of row i's positive,
+/// is_positive[i * cols + j]: column j holds one of row i's labels (never a negative). Writes d(loss)/d(scores)
+/// into grad (rows x cols) and returns the loss.
+double triplet_loss(const float* scores, size_t rows, size_t cols, const uint32_t* positive,
+                    const std::vector<uint8_t>& is_positive, const TripletLossConfig& config, float* grad);
+
+}  // namespace ngame
