@@ -1,0 +1,86 @@
+#include "train/triplet_loss.h"
+
+#include <cmath>
+#include <random>
+
+#include "train/cosine_scores.h"
+#include "test_util.h"
+
+namespace ngame {
+namespace {
+
+TEST(TripletLoss, HandComputedCaseWithoutSoftmax) {
+  // 2 x 3 scores; row 0's positive is column 0, row 1's is column 1; column 2 is also a positive of row 1.
+  const std::vector<float> s = {0.5f, 0.7f, 0.1f,   //
+                                0.2f, 0.4f, 0.9f};
+  const uint32_t pos[] = {0, 1};
+  const std::vector<uint8_t> mask = {1, 0, 0, 0, 1, 1};
+  TripletLossConfig c{.negatives = 2, .margin = 0.3f, .softmax_weights = false};
+  std::vector<float> g(6);
+  const double loss = triplet_loss(s.data(), 2, 3, pos, mask, c, g.data());
+  // Row 0: negatives 0.7 and 0.1: hinges 0.5 and 0; row 1: negative 0.2 only (column 2 is masked): hinge 0.1.
+  EXPECT_NEAR(loss, (0.5 + 0.0 + 0.1) / (2 * 2), 1e-6);
+  EXPECT_NEAR(g[1], 1.0 / 4, 1e-6);
+  EXPECT_NEAR(g[0], -1.0 / 4, 1e-6);
+  EXPECT_NEAR(g[2], 0.0, 1e-9);
+  EXPECT_NEAR(g[3], 1.0 / 4, 1e-6);
+  EXPECT_NEAR(g[4], -1.0 / 4, 1e-6);
+  EXPECT_EQ(g[5], 0.0f);  // a masked positive never receives a negative's gradient
+}
+
+TEST(TripletLoss, HandComputedCaseWithSoftmax) {
+  const std::vector<float> s = {0.5f, 0.7f, 0.6f};
+  const uint32_t pos[] = {0};
+  const std::vector<uint8_t> mask = {1, 0, 0};
+  TripletLossConfig c{.negatives = 2, .margin = 0.3f, .temperature = 0.1f};
+  std::vector<float> g(3);
+  const double loss = triplet_loss(s.data(), 1, 3, pos, mask, c, g.data());
+  const double w1 = std::exp(7.0) / (std::exp(7.0) + std::exp(6.0)), w2 = 1 - w1;
+  EXPECT_NEAR(loss, (w1 * 0.5 + w2 * 0.4) / 2, 1e-6);
+}
+
+class TripletLossGradient : public ::testing::TestWithParam<bool> {};
+
+TEST_P(TripletLossGradient, MatchesFiniteDifferencesThroughCosine) {
+  const size_t rows = 6, cols = 9, d = 5;
+  std::mt19937 rng(11);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::vector<float> a(rows * d), b(cols * d);
+  for (float& v : a) v = dist(rng);
+  for (float& v : b) v = dist(rng);
+  std::vector<uint32_t> pos(rows);
+  std::vector<uint8_t> mask(rows * cols, 0);
+  for (size_t i = 0; i < rows; ++i) {
+    pos[i] = static_cast<uint32_t>(i);
+    mask[i * cols + i] = 1;
+  }
+  mask[0 * cols + 7] = 1;  // an extra in-batch positive
+  TripletLossConfig c{.negatives = 3, .margin = 0.5f, .temperature = 0.5f, .softmax_weights = GetParam()};
+  auto loss_of = [&]() {
+    CosineScores s = cosine_scores(a.data(), rows, b.data(), cols, d);
+    std::vector<float> g(rows * cols);
+    return triplet_loss(s.scores.data(), rows, cols, pos.data(), mask, c, g.data());
+  };
+  CosineScores s = cosine_scores(a.data(), rows, b.data(), cols, d);
+  std::vector<float> gs(rows * cols), ga(rows * d), gb(cols * d);
+  triplet_loss(s.scores.data(), rows, cols, pos.data(), mask, c, gs.data());
+  cosine_scores_backward(s, gs.data(), ga.data(), gb.data());
+  auto check = [&](std::vector<float>& x, const std::vector<float>& analytic, const char* name) {
+    for (size_t i = 0; i < x.size(); ++i) {
+      const float eps = 1e-3f, saved = x[i];
+      x[i] = saved + eps;
+      const double up = loss_of();
+      x[i] = saved - eps;
+      const double down = loss_of();
+      x[i] = saved;
+      EXPECT_NEAR(analytic[i], (up - down) / (2 * eps), 2e-3) << name << "[" << i << "]";
+    }
+  };
+  check(a, ga, "docs");
+  check(b, gb, "labels");
+}
+
+INSTANTIATE_TEST_SUITE_P(SoftmaxOnAndOff, TripletLossGradient, ::testing::Values(true, false));
+
+}  // namespace
+}  // namespace ngame
