@@ -14,6 +14,7 @@
 #include "core/atomic_file.h"
 #include "core/dense_math.h"
 #include "core/error.h"
+#include "core/runtime.h"
 #include "data/dataset.h"
 #include "encoder/bow_encoder.h"
 #include "eval/metrics.h"
@@ -139,6 +140,7 @@ void run_train(const TrainOptions& o, const CLI::App* cmd) {
   const double train_seconds = history.back().elapsed_seconds - eval_seconds;
   nlohmann::json settings = nlohmann::json::parse(cmd->config_to_str(true, false));
   settings.erase("config");
+  settings.erase("output");
   nlohmann::json data_info = {
       {"dir", fs::absolute(o.data_dir).string()},
       {"train_rows", data.train.labels.rows},
@@ -161,8 +163,10 @@ void run_train(const TrainOptions& o, const CLI::App* cmd) {
 void add_train_command(CLI::App& app) {
   static TrainOptions o;
   CLI::App* cmd = app.add_subcommand("train", "train a model (M1: the Siamese encoder on NGAME mini-batches)");
+  static std::string config_path;
   cmd->config_formatter(std::make_shared<JsonConfig>());
-  cmd->set_config("--config", "", "JSON file of options ({\"epochs\": 30, ...}); flags given here override it");
+  cmd->add_option("--config", config_path, "JSON file of options ({\"epochs\": 30, ...}); flags given here override it")
+      ->configurable(false);
   cmd->add_option("data", o.data_dir, "dataset folder (trn_X.txt, trn_X_Y.txt, Y.txt[, tst_*])")->required();
   cmd->add_option("-o,--output", o.model_dir, "model directory to write")->required();
   cmd->add_option("--stage", o.stage, "what to train: encoder (M1)")->check(CLI::IsMember({"encoder"}))->capture_default_str();
@@ -200,6 +204,10 @@ void add_train_command(CLI::App& app) {
   cmd->add_flag("--latin1", o.latin1, "texts are Latin-1");
   add_common_options(cmd);
   cmd->callback(with_common_options([cmd] {
+    if (!config_path.empty()) {
+      apply_json_config(cmd, config_path);
+      set_thread_count(common_options().threads);  // the file may set --threads
+    }
     o.featurizer.validate();
     o.encoder.validate();
     run_train(o, cmd);

@@ -1,6 +1,9 @@
 #include "cli/json_config.h"
 
+#include <fstream>
 #include <nlohmann/json.hpp>
+
+#include "core/error.h"
 
 namespace ngame {
 
@@ -47,6 +50,34 @@ std::vector<CLI::ConfigItem> JsonConfig::from_config(std::istream& input) const 
     items.push_back(std::move(item));
   }
   return items;
+}
+
+void apply_json_config(CLI::App* command, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path, 0, "cannot open");
+  std::vector<CLI::ConfigItem> items;
+  try {
+    items = JsonConfig().from_config(in);
+  } catch (const CLI::Error& e) {
+    throw InputError(path, 0, e.what());
+  }
+  for (const CLI::ConfigItem& item : items) {
+    CLI::Option* opt = command->get_option_no_throw("--" + item.name);
+    if (opt == nullptr || !opt->get_configurable()) throw InputError(path, 0, "unknown option '" + item.name + "'");
+    if (opt->count() > 0) continue;  // the command line wins
+    try {
+      if (opt->get_type_size() == 0) {
+        if (item.inputs.size() != 1 || (item.inputs[0] != "true" && item.inputs[0] != "false")) {
+          throw InputError(path, 0, "'" + item.name + "' must be true or false");
+        }
+        if (item.inputs[0] == "false") continue;
+      }
+      for (const std::string& value : item.inputs) opt->add_result(value);
+      opt->run_callback();
+    } catch (const CLI::Error& e) {
+      throw InputError(path, 0, "bad value for '" + item.name + "': " + e.what());
+    }
+  }
 }
 
 }  // namespace ngame

@@ -12,4 +12,8 @@ class JsonConfig : public CLI::Config {
   std::vector<CLI::ConfigItem> from_config(std::istream& input) const override;
 };
 
+/// Applies a JSON config file to a parsed subcommand: each key sets its option unless the flag was given on the
+/// command line. An unknown key, or a value of the wrong type, is an InputError naming the file.
+void apply_json_config(CLI::App* command, const std::string& path);
+
 }  // namespace ngame

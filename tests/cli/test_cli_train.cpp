@@ -1,0 +1,109 @@
+// End-to-end: ngame train -> predict -> eval on a small generated dataset, --config files, model errors.
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "test_util.h"
+
+namespace ngame {
+namespace {
+
+using testing::run_ngame;
+using testing::TempDir;
+using testing::write_bytes;
+
+// Labels are topics; a document mentions its topic's words plus noise, so the task is learnable.
+void write_topic_dataset(const TempDir& dir) {
+  const std::vector<std::vector<std::string>> topics = {
+      {"engine", "wheel", "brake"}, {"violin", "cello", "bow"},   {"pasta", "sauce", "basil"},
+      {"goal", "keeper", "pitch"},  {"orbit", "rocket", "comet"}, {"river", "delta", "bank"}};
+  const std::vector<std::string> noise = {"the", "a", "big", "small", "new", "old", "good", "red"};
+  std::mt19937 rng(1);
+  std::string y_txt;
+  for (const auto& t : topics) y_txt += t[0] + " " + t[1] + " " + t[2] + "\n";
+  write_bytes(dir.file("Y.txt"), y_txt);
+  for (const char* split : {"trn", "tst"}) {
+    const int rows = std::string(split) == "trn" ? 240 : 60;
+    std::string x, xy = std::to_string(rows) + " 6\n";
+    for (int i = 0; i < rows; ++i) {
+      const size_t topic = rng() % topics.size();
+      x += noise[rng() % noise.size()] + " " + topics[topic][rng() % 3] + " " + noise[rng() % noise.size()] + " " +
+           topics[topic][rng() % 3] + "\n";
+      xy += std::to_string(topic) + ":1\n";
+    }
+    write_bytes(dir.file(std::string(split) + "_X.txt"), x);
+    write_bytes(dir.file(std::string(split) + "_X_Y.txt"), xy);
+  }
+}
+
+const char* kSmallModel = " --epochs 6 --dim 16 --hidden 16 --batch-size 32 --min-count 1 --curriculum 3,4"
+                          " --embedding-lr 0.02 --quiet --threads 1";
+
+TEST(CliTrain, TrainPredictEval) {
+  TempDir data, out;
+  write_topic_dataset(data);
+  auto train = run_ngame("train " + data.str() + " -o " + out.file("model") + kSmallModel + " --eval-every 3");
+  ASSERT_EQ(train.status, 0) << train.err;
+  for (const char* f : {"manifest.json", "encoder.ngm", "labels.ngm", "training_log.jsonl", "training_curve.svg"}) {
+    EXPECT_TRUE(std::filesystem::exists(out.file("model/") + f)) << f;
+  }
+  EXPECT_NE(testing::read_bytes(out.file("model/training_curve.svg")).find("<polyline"), std::string::npos);
+  auto predict = run_ngame("predict " + out.file("model") + " --input " + data.file("tst_X.txt") + " -k 3 -o " +
+                           out.file("pred.txt") + " --quiet");
+  ASSERT_EQ(predict.status, 0) << predict.err;
+  EXPECT_EQ(testing::read_bytes(out.file("pred.txt")).substr(0, 5), "60 6\n");
+  auto eval = run_ngame("eval --pred " + out.file("pred.txt") + " --truth " + data.file("tst_X_Y.txt") + " --train " +
+                        data.file("trn_X_Y.txt") + " --json");
+  ASSERT_EQ(eval.status, 0) << eval.err;
+  EXPECT_GT(nlohmann::json::parse(eval.out)["P@1"].get<double>(), 80.0);
+
+  auto jsonl = run_ngame("predict " + out.file("model") + " --input " + data.file("tst_X.txt") + " -k 2 --format jsonl -o " +
+                         out.file("pred.jsonl") + " --quiet");
+  ASSERT_EQ(jsonl.status, 0) << jsonl.err;
+  std::string first_line = testing::read_bytes(out.file("pred.jsonl"));
+  first_line = first_line.substr(0, first_line.find('\n'));
+  auto row = nlohmann::json::parse(first_line);
+  ASSERT_EQ(row["labels"].size(), 2u);
+  EXPECT_TRUE(row["labels"][0]["label"].is_string());
+
+  auto embed = run_ngame("embed " + out.file("model") + " --input " + data.file("Y.txt") + " -o " + out.file("e.bin") + " --quiet");
+  EXPECT_EQ(embed.status, 0) << embed.err;
+}
+
+TEST(CliTrain, SameSeedSameModelAndConfigFile) {
+  TempDir data, out;
+  write_topic_dataset(data);
+  write_bytes(out.file("config.json"), R"({"epochs": 2, "dim": 8, "hidden": 8, "batch-size": 32, "min-count": 1})");
+  for (const char* m : {"a", "b"}) {
+    auto r = run_ngame("train " + data.str() + " -o " + out.file(m) + " --config " + out.file("config.json") +
+                       " --seed 3 --threads 1 --quiet");
+    ASSERT_EQ(r.status, 0) << r.err;
+  }
+  EXPECT_EQ(testing::read_bytes(out.file("a/encoder.ngm")), testing::read_bytes(out.file("b/encoder.ngm")));
+  auto manifest = nlohmann::json::parse(testing::read_bytes(out.file("a/manifest.json")));
+  EXPECT_EQ(manifest["dim"], 8);
+  EXPECT_EQ(manifest["settings"]["epochs"], "2");
+  // A flag overrides the config file.
+  auto r = run_ngame("train " + data.str() + " -o " + out.file("c") + " --config " + out.file("config.json") +
+                     " --dim 12 --threads 1 --quiet");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(testing::read_bytes(out.file("c/manifest.json")))["dim"], 12);
+  write_bytes(out.file("bad.json"), R"({"no-such-option": 1})");
+  EXPECT_EQ(run_ngame("train " + data.str() + " -o " + out.file("d") + " --config " + out.file("bad.json")).status, 2);
+}
+
+TEST(CliTrain, BrokenModelsExitTwo) {
+  TempDir data, out;
+  write_topic_dataset(data);
+  ASSERT_EQ(run_ngame("train " + data.str() + " -o " + out.file("m") + " --epochs 1 --dim 8 --hidden 0 --quiet").status, 0);
+  std::string bytes = testing::read_bytes(out.file("m/encoder.ngm"));
+  bytes[bytes.size() - 20] ^= 0x10;
+  write_bytes(out.file("m/encoder.ngm"), bytes);
+  auto r = run_ngame("predict " + out.file("m") + " --input " + data.file("tst_X.txt") + " -o " + out.file("p.txt"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("encoder.ngm: checksum differs"), std::string::npos) << r.err;
+  auto missing = run_ngame("predict " + out.file("nothing") + " --input " + data.file("tst_X.txt") + " -o " + out.file("p.txt"));
+  EXPECT_EQ(missing.status, 2);
+}
+
+}  // namespace
+}  // namespace ngame
