@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine: dependencies, build, the WordNet dataset rebuilt from Debian's wordnet-base,
-# its summary, and an evaluation. Outputs go under data/ (ignored by git).
+# M1 training (the NGAME encoder), prediction on the test split and its evaluation with the test filter.
+# Outputs go under data/ and models/ (ignored by git). Pass extra `ngame train` flags as arguments.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh
 ngame=build/src/ngame
 data=data/wordnet-hypernym-d2
+model=models/wordnet-m1
 
 $ngame data wordnet -o "$data"
 $ngame data stats "$data"
-
-# Until training lands (issue 3), evaluate the Parabel prediction fixture that ships in ../shared.
-fixture=../shared/fixtures/metrics/wordnet-parabel-top10.txt
-if [ -f "$fixture" ]; then
-  echo "== Parabel top-10 predictions on the WordNet test split (test filter applied) =="
-  $ngame eval --pred "$fixture" --truth "$data/tst_X_Y.txt" --train "$data/trn_X_Y.txt" \
-    --filter "$data/filter_labels_test.txt"
-fi
+$ngame train "$data" -o "$model" --eval-every 5 "$@"
+$ngame predict "$model" --input "$data/tst_X.txt" -k 100 -o "$model/tst_pred.txt"
+echo "== M1 (exact nearest label embeddings) on the WordNet test split, test filter applied =="
+$ngame eval --pred "$model/tst_pred.txt" --truth "$data/tst_X_Y.txt" --train "$data/trn_X_Y.txt" \
+  --filter "$data/filter_labels_test.txt"
+echo "training curve: $model/training_curve.svg"

@@ -33,7 +33,8 @@ namespace {
 
 struct TrainOptions {
   std::string data_dir, model_dir, stage = "encoder", batching = "ngame", init_vectors;
-  std::vector<uint32_t> curriculum = {3, 5, 7, 9, 11, 13, 15};
+  // Cluster size 1 -> 128 over the first 14 epochs (the reference doubles at 10, 20, 25, 50, ... of 300 epochs).
+  std::vector<uint32_t> curriculum = {2, 4, 6, 8, 10, 12, 14};
   uint32_t eval_every = 0;
   bool latin1 = false;
   double prop_a = 0.55, prop_b = 1.5;

@@ -82,11 +82,11 @@ std::string render_training_curve_svg(const std::vector<CurvePoint>& points, con
   svg += fmt::format(R"(<text x="340" y="24" font-size="15" text-anchor="middle">{}</text>)", title) + "\n";
   svg += axes(top, x0, x1, 0, loss_max > 0 ? loss_max * 1.05 : 1, "training loss");
   svg += polyline(loss, top, x0, x1, 0, loss_max > 0 ? loss_max * 1.05 : 1, "#d62728");
-  svg += axes(bottom, x0, x1, m_min, m_max, "test metrics (%), exact nearest label embeddings");
+  svg += axes(bottom, x0, x1, m_min, m_max, "test metrics (%)");
   svg += polyline(p1, bottom, x0, x1, m_min, m_max, "#1f77b4");
   svg += polyline(p5, bottom, x0, x1, m_min, m_max, "#2ca02c");
   svg += polyline(psp5, bottom, x0, x1, m_min, m_max, "#9467bd");
-  int legend_x = 360;
+  int legend_x = 420;
   for (auto [name, color] : {std::pair{"P@1", "#1f77b4"}, {"P@5", "#2ca02c"}, {"PSP@5", "#9467bd"}}) {
     svg += fmt::format(R"(<rect x="{}" y="276" width="10" height="10" fill="{}"/><text x="{}" y="285" font-size="11">{}</text>)",
                        legend_x, color, legend_x + 14, name);
