@@ -6,6 +6,9 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
+
+#include "data/text_corpus.h"
 
 namespace ngame::testing {
 
@@ -36,6 +39,13 @@ inline void write_bytes(const std::string& path, const std::string& bytes) {
 inline std::string read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+/// A corpus of the given texts.
+inline TextCorpus make_corpus(const std::vector<std::string>& texts) {
+  TextCorpus c;
+  for (const auto& t : texts) c.push_back(t);
+  return c;
 }
 
 /// ../shared beside the project (NGAME_SHARED_DIR overrides), or "" when absent.

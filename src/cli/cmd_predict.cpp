@@ -10,6 +10,7 @@
 #include "data/text_corpus.h"
 #include "model/model_store.h"
 #include "predict/label_ranker.h"
+#include "predict/model_predictor.h"
 #include "text/word_vectors.h"
 
 namespace ngame {
@@ -33,7 +34,8 @@ void add_predict_commands(CLI::App& app) {
       Model model = load_model(model_dir);
       TextCorpus texts = read_text_file(input, {.latin1 = latin1});
       const auto t = std::chrono::steady_clock::now();
-      SparseMatrix pred = predict_labels(model, texts, std::min(k, model.label_count()));
+      ModelPredictor predictor(model);
+      SparseMatrix pred = predictor.predict(texts, std::min(k, model.label_count()));
       const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
       spdlog::info("predicted {} texts in {:.2f} s ({:.0f} texts/s)", texts.size(), s, texts.size() / std::max(s, 1e-9));
       if (format == "jsonl") {
@@ -58,10 +60,13 @@ void add_predict_commands(CLI::App& app) {
     cmd->callback(with_common_options([] {
       Model model = load_model(model_dir);
       TextCorpus texts = read_text_file(input, {.latin1 = latin1});
-      auto prepared = model.encoder->prepare(texts);
-      std::vector<float> emb(texts.size() * model.encoder->dim());
-      model.encoder->embed_all(*prepared, emb.data());
-      if (!raw) emb = embed_texts(*model.encoder, texts);
+      std::vector<float> emb;
+      if (raw) {
+        emb.resize(texts.size() * model.encoder->dim());
+        model.encoder->embed_all(*model.encoder->prepare(texts), emb.data());
+      } else {
+        emb = embed_texts(*model.encoder, texts);
+      }
       PayloadWriter w;
       w.u64(texts.size());
       w.u64(model.encoder->dim());

@@ -8,21 +8,32 @@
 #include <vector>
 
 #include "data/text_corpus.h"
+#include "data/sparse_matrix.h"
 #include "encoder/encoder.h"
+#include "index/ann_index.h"
 
 namespace ngame {
 
 /// Current model-directory format version; loading refuses others.
 inline constexpr int kModelFormatVersion = 1;
 
-/// A trained model in memory.
+/// A trained model in memory. Stages after M1 are optional (empty when the model was trained with --stage encoder).
 struct Model {
   std::unique_ptr<Encoder> encoder;
   TextCorpus label_texts;
   std::vector<float> label_embeddings;  ///< label_count x dim, unit rows
+  std::vector<float> classifiers;       ///< M4: label_count x dim, unit rows (empty: none)
+  std::vector<float> memory_embeddings; ///< training documents behind the memory scorer: rows x dim, unit
+  SparseMatrix memory_labels;           ///< their labels
+  std::unique_ptr<AnnIndex> label_index, classifier_index, memory_index;
+  nlohmann::json fusion;                ///< fusion weights and validation report (null: none)
   nlohmann::json manifest;
   /// Number of labels.
   size_t label_count() const { return label_texts.size(); }
+  /// True when M4, the memory and the fusion weights are present.
+  bool is_full() const { return !classifiers.empty() && fusion.is_object(); }
+  /// Builds (exact or HNSW, by size) any index that is missing.
+  void build_missing_indices(const HnswConfig& hnsw);
 };
 
 /// Writes encoder.ngm, labels.ngm and then manifest.json into dir (created if missing). settings and data are
@@ -30,6 +41,9 @@ struct Model {
 void save_model(const std::string& dir, const Encoder& encoder, const TextCorpus& label_texts,
                 const std::vector<float>& label_embeddings, const nlohmann::json& settings,
                 const nlohmann::json& data);
+/// Writes every present part of model (encoder, labels, classifiers, memory, HNSW graphs, fusion) and then the
+/// manifest, which lists and checksums them.
+void save_model(const std::string& dir, const Model& model, const nlohmann::json& settings, const nlohmann::json& data);
 /// Loads and verifies a model directory; any missing, truncated, corrupted or version-mismatched file is an
 /// InputError naming it.
 Model load_model(const std::string& dir);

@@ -40,10 +40,15 @@ SparseMatrix rank_labels(const float* queries, size_t query_count, const float* 
   return out;
 }
 
-SparseMatrix predict_labels(const Model& model, const TextCorpus& texts, size_t k) {
-  const std::vector<float> queries = embed_texts(*model.encoder, texts);
-  return rank_labels(queries.data(), texts.size(), model.label_embeddings.data(), model.label_count(),
-                     model.encoder->dim(), k);
+SparseMatrix rank_with_encoder(const Encoder& encoder, const EncoderInput& queries, const EncoderInput& labels,
+                               size_t k) {
+  const size_t d = encoder.dim();
+  std::vector<float> q(queries.size() * d), l(labels.size() * d);
+  encoder.embed_all(queries, q.data());
+  encoder.embed_all(labels, l.data());
+  normalize_rows(q.data(), queries.size(), d);
+  normalize_rows(l.data(), labels.size(), d);
+  return rank_labels(q.data(), queries.size(), l.data(), labels.size(), d, k);
 }
 
 void write_predictions_jsonl(const std::string& path, const SparseMatrix& predictions, const TextCorpus& label_texts) {

@@ -116,7 +116,6 @@ std::vector<EpochStats> train_encoder(Encoder& encoder, const EncoderInput& docs
     ProgressBar progress("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(config.epochs), trainable);
     std::vector<float> doc_emb, label_emb, grad_docs, grad_labels, grad_scores;
     std::vector<uint32_t> columns, positive_col;
-    std::vector<uint8_t> is_positive;
     for (const Batch& batch : batches) {
       const size_t b = batch.docs.size();
       columns.assign(batch.positives.begin(), batch.positives.end());
@@ -130,12 +129,7 @@ std::vector<EpochStats> train_encoder(Encoder& encoder, const EncoderInput& docs
 
       CosineScores cs = cosine_scores(doc_emb.data(), b, label_emb.data(), m, d);
       // A column is masked for row i when its label is any positive of document i (in-batch false negatives).
-      is_positive.assign(b * m, 0);
-#pragma omp parallel for schedule(static)
-      for (size_t i = 0; i < b; ++i) {
-        auto pos = positives.row_indices(batch.docs[i]);
-        for (size_t j = 0; j < m; ++j) is_positive[i * m + j] = std::binary_search(pos.begin(), pos.end(), columns[j]);
-      }
+      const std::vector<uint8_t> is_positive = positive_mask(positives, batch.docs, columns);
       positive_col.resize(b);
       for (size_t i = 0; i < b; ++i) positive_col[i] = static_cast<uint32_t>(i);
       grad_scores.resize(b * m);

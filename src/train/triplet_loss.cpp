@@ -13,6 +13,18 @@ void TripletLossConfig::validate() const {
   NGAME_CHECK(temperature > 0, "temperature must be > 0");
 }
 
+std::vector<uint8_t> positive_mask(const SparseMatrix& sorted_labels, const std::vector<uint32_t>& docs,
+                                   const std::vector<uint32_t>& columns) {
+  const size_t m = columns.size();
+  std::vector<uint8_t> mask(docs.size() * m, 0);
+#pragma omp parallel for schedule(static)
+  for (size_t i = 0; i < docs.size(); ++i) {
+    auto pos = sorted_labels.row_indices(docs[i]);
+    for (size_t j = 0; j < m; ++j) mask[i * m + j] = std::binary_search(pos.begin(), pos.end(), columns[j]);
+  }
+  return mask;
+}
+
 double triplet_loss(const float* scores, size_t rows, size_t cols, const uint32_t* positive,
                     const std::vector<uint8_t>& is_positive, const TripletLossConfig& config, float* grad) {
   NGAME_CHECK(is_positive.size() == rows * cols, "positive mask must be rows x cols");

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "data/sparse_matrix.h"
+
 namespace ngame {
 
 /// Loss options.
@@ -17,6 +19,11 @@ struct TripletLossConfig {
   /// Throws UsageError on invalid values.
   void validate() const;
 };
+
+/// The in-batch mask: is_positive[i * columns.size() + j] = 1 when columns[j] is any label of document docs[i]
+/// (sorted_labels: the training label matrix with each row's ids sorted). Such columns are never negatives.
+std::vector<uint8_t> positive_mask(const SparseMatrix& sorted_labels, const std::vector<uint32_t>& docs,
+                                   const std::vector<uint32_t>& columns);
 
 /// Loss of a batch. scores: rows x cols (row-major), positive[i]: column of row i's positive,
 /// is_positive[i * cols + j]: column j holds one of row i's labels (never a negative). Writes d(loss)/d(scores)

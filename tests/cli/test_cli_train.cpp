@@ -1,5 +1,6 @@
 // End-to-end: ngame train -> predict -> eval on a small generated dataset, --config files, model errors.
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <random>
 
 #include "test_util.h"
@@ -43,7 +44,8 @@ TEST(CliTrain, TrainPredictEval) {
   write_topic_dataset(data);
   auto train = run_ngame("train " + data.str() + " -o " + out.file("model") + kSmallModel + " --eval-every 3");
   ASSERT_EQ(train.status, 0) << train.err;
-  for (const char* f : {"manifest.json", "encoder.ngm", "labels.ngm", "training_log.jsonl", "training_curve.svg"}) {
+  for (const char* f : {"manifest.json", "encoder.ngm", "labels.ngm", "classifiers.ngm", "memory.ngm", "fusion.json",
+                        "training_log.jsonl", "training_curve.svg", "test_predictions.txt"}) {
     EXPECT_TRUE(std::filesystem::exists(out.file("model/") + f)) << f;
   }
   EXPECT_NE(testing::read_bytes(out.file("model/training_curve.svg")).find("<polyline"), std::string::npos);
@@ -51,6 +53,11 @@ TEST(CliTrain, TrainPredictEval) {
                            out.file("pred.txt") + " --quiet");
   ASSERT_EQ(predict.status, 0) << predict.err;
   EXPECT_EQ(testing::read_bytes(out.file("pred.txt")).substr(0, 5), "60 6\n");
+  // Save/load is lossless: the saved model predicts exactly what the in-memory one did at the end of training.
+  auto again = run_ngame("predict " + out.file("model") + " --input " + data.file("tst_X.txt") + " -k 20 -o " +
+                         out.file("pred20.txt") + " --quiet");
+  ASSERT_EQ(again.status, 0) << again.err;
+  EXPECT_TRUE(testing::read_bytes(out.file("pred20.txt")) == testing::read_bytes(out.file("model/test_predictions.txt")));
   auto eval = run_ngame("eval --pred " + out.file("pred.txt") + " --truth " + data.file("tst_X_Y.txt") + " --train " +
                         data.file("trn_X_Y.txt") + " --json");
   ASSERT_EQ(eval.status, 0) << eval.err;
@@ -89,6 +96,36 @@ TEST(CliTrain, SameSeedSameModelAndConfigFile) {
   EXPECT_EQ(nlohmann::json::parse(testing::read_bytes(out.file("c/manifest.json")))["dim"], 12);
   write_bytes(out.file("bad.json"), R"({"no-such-option": 1})");
   EXPECT_EQ(run_ngame("train " + data.str() + " -o " + out.file("d") + " --config " + out.file("bad.json")).status, 2);
+}
+
+TEST(CliTrain, TestLabelsDoNotLeakIntoTheModel) {
+  TempDir data, scrambled, out;
+  write_topic_dataset(data);
+  write_topic_dataset(scrambled);
+  // Same training data, test labels shuffled: nothing trained may change.
+  std::string truth = testing::read_bytes(data.file("tst_X_Y.txt"));
+  std::string header = truth.substr(0, truth.find('\n') + 1);
+  std::string body = truth.substr(header.size());
+  std::vector<std::string> lines;
+  for (size_t p = 0; p < body.size();) {
+    size_t e = body.find('\n', p);
+    lines.push_back(body.substr(p, e - p));
+    p = e + 1;
+  }
+  std::rotate(lines.begin(), lines.begin() + 7, lines.end());
+  std::string shuffled = header;
+  for (const auto& l : lines) shuffled += l + "\n";
+  ASSERT_NE(shuffled, truth);
+  write_bytes(scrambled.file("tst_X_Y.txt"), shuffled);
+  for (auto [dir, name] : {std::pair{&data, "a"}, std::pair{&scrambled, "b"}}) {
+    auto r = run_ngame("train " + dir->str() + " -o " + out.file(name) + kSmallModel + " --seed 2 --eval-every 2");
+    ASSERT_EQ(r.status, 0) << r.err;
+    r = run_ngame("predict " + out.file(name) + " --input " + data.file("tst_X.txt") + " -k 6 -o " +
+                  out.file(std::string(name) + ".txt") + " --quiet --threads 1");
+    ASSERT_EQ(r.status, 0) << r.err;
+  }
+  EXPECT_TRUE(testing::read_bytes(out.file("a.txt")) == testing::read_bytes(out.file("b.txt")));
+  EXPECT_TRUE(testing::read_bytes(out.file("a/classifiers.ngm")) == testing::read_bytes(out.file("b/classifiers.ngm")));
 }
 
 TEST(CliTrain, BrokenModelsExitTwo) {

@@ -10,14 +10,8 @@
 namespace ngame {
 namespace {
 
-TextCorpus corpus(const std::vector<std::string>& texts) {
-  TextCorpus c;
-  for (const auto& t : texts) c.push_back(t);
-  return c;
-}
-
 struct EncoderFixture {
-  TextCorpus texts = corpus({"red running shoes", "blue winter hat", "red hat for winter", "shoes and hats"});
+  TextCorpus texts = testing::make_corpus({"red running shoes", "blue winter hat", "red hat for winter", "shoes and hats"});
   std::unique_ptr<BowEncoder> encoder;
   std::unique_ptr<EncoderInput> input;
   std::vector<uint32_t> rows = {0, 1, 2, 3, 2};

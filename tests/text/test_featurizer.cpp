@@ -8,15 +8,9 @@
 namespace ngame {
 namespace {
 
-TextCorpus corpus(const std::vector<std::string>& texts) {
-  TextCorpus c;
-  for (const auto& t : texts) c.push_back(t);
-  return c;
-}
-
 TEST(Featurizer, VocabularyMinCountAndWeights) {
-  TextCorpus docs = corpus({"red shoes for running", "blue shoes", "red hat", "green scarf"});
-  TextCorpus labels = corpus({"shoes", "hats and scarves"});
+  TextCorpus docs = testing::make_corpus({"red shoes for running", "blue shoes", "red hat", "green scarf"});
+  TextCorpus labels = testing::make_corpus({"shoes", "hats and scarves"});
   Featurizer f({.min_count = 2, .bigram_buckets = 64});
   f.fit({&docs, &labels});
   // "shoes" (3 texts) and "red" (2) pass min_count 2; the rest do not.
@@ -39,7 +33,7 @@ TEST(Featurizer, VocabularyMinCountAndWeights) {
 }
 
 TEST(Featurizer, RareWordsWeighMore) {
-  TextCorpus docs = corpus({"common rare", "common x", "common y", "common z"});
+  TextCorpus docs = testing::make_corpus({"common rare", "common x", "common y", "common z"});
   Featurizer f({.min_count = 1, .bigram_buckets = 0});
   f.fit({&docs});
   FeatureRows rows;
@@ -51,7 +45,7 @@ TEST(Featurizer, RareWordsWeighMore) {
 }
 
 TEST(Featurizer, SaveLoadGivesIdenticalFeatures) {
-  TextCorpus docs = corpus({"alpha beta gamma", "beta gamma delta", "gamma delta alpha"});
+  TextCorpus docs = testing::make_corpus({"alpha beta gamma", "beta gamma delta", "gamma delta alpha"});
   Featurizer f({.min_count = 1, .bigram_buckets = 32, .char_ngram_buckets = 128});
   f.fit({&docs});
   Featurizer g = Featurizer::load(f.save(), "test");
@@ -65,7 +59,7 @@ TEST(Featurizer, SaveLoadGivesIdenticalFeatures) {
 }
 
 TEST(Featurizer, UnknownWordsGiveEmptyOrBigramOnlyRows) {
-  TextCorpus docs = corpus({"known words here"});
+  TextCorpus docs = testing::make_corpus({"known words here"});
   Featurizer f({.min_count = 1, .bigram_buckets = 0});
   f.fit({&docs});
   FeatureRows rows;

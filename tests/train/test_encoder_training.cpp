@@ -6,7 +6,6 @@
 
 #include <random>
 
-#include "core/dense_math.h"
 #include "data/dataset.h"
 #include "data/filter_pairs.h"
 #include "encoder/bow_encoder.h"
@@ -20,14 +19,7 @@ namespace {
 
 double precision_at_1(const Encoder& encoder, const DatasetSplit& test, const EncoderInput& labels,
                       const SparseMatrix& train_labels) {
-  auto docs = encoder.prepare(test.texts);
-  const size_t d = encoder.dim();
-  std::vector<float> q(docs->size() * d), l(labels.size() * d);
-  encoder.embed_all(*docs, q.data());
-  encoder.embed_all(labels, l.data());
-  normalize_rows(q.data(), docs->size(), d);
-  normalize_rows(l.data(), labels.size(), d);
-  SparseMatrix pred = rank_labels(q.data(), docs->size(), l.data(), labels.size(), d, 5);
+  SparseMatrix pred = rank_with_encoder(encoder, *encoder.prepare(test.texts), labels, 5);
   return compute_metrics(pred, test.labels, inverse_propensity(train_labels), 5).precision[0];
 }
 

@@ -39,6 +39,18 @@ TEST(TripletLoss, HandComputedCaseWithSoftmax) {
   EXPECT_NEAR(loss, (w1 * 0.5 + w2 * 0.4) / 2, 1e-6);
 }
 
+TEST(PositiveMask, MasksEveryInBatchPositive) {
+  SparseMatrix labels;
+  labels.cols = 5;
+  labels.append_row(std::vector<uint32_t>{1, 3}, std::vector<float>{1, 1});
+  labels.append_row(std::vector<uint32_t>{0}, std::vector<float>{1});
+  labels.append_row(std::vector<uint32_t>{3, 4}, std::vector<float>{1, 1});
+  // Batch of documents 0 and 2; sampled labels 3 (for 0) and 4 (for 2), plus a hard negative 1.
+  const std::vector<uint8_t> mask = positive_mask(labels, {0, 2}, {3, 4, 1});
+  EXPECT_EQ(mask, (std::vector<uint8_t>{1, 0, 1,     // doc 0: 3 and 1 are both its labels
+                                        1, 1, 0}));  // doc 2: 3 (sampled for doc 0) is also its label
+}
+
 class TripletLossGradient : public ::testing::TestWithParam<bool> {};
 
 TEST_P(TripletLossGradient, MatchesFiniteDifferencesThroughCosine) {

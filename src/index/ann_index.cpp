@@ -1,0 +1,92 @@
+#include "index/ann_index.h"
+
+#include <hnswlib/hnswlib.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "core/error.h"
+#include "core/topk_search.h"
+
+namespace ngame {
+
+void ExactIndex::add(const float* vectors, size_t n) { vectors_.insert(vectors_.end(), vectors, vectors + n * dim_); }
+
+Neighbors ExactIndex::search(const float* queries, size_t nq, size_t k) const {
+  Neighbors out;
+  out.k = k;
+  exact_topk(queries, nq, vectors_.data(), size(), dim_, k, out.ids, out.scores);
+  return out;
+}
+
+void HnswConfig::validate() const {
+  NGAME_CHECK(m >= 2 && m <= 1024, "HNSW M must be in [2, 1024]");
+  NGAME_CHECK(ef_construction >= 1 && ef_search >= 1, "HNSW ef values must be >= 1");
+}
+
+struct HnswIndex::Impl {
+  explicit Impl(uint32_t dim) : space(dim) {}
+  hnswlib::InnerProductSpace space;
+  std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph;
+};
+
+HnswIndex::HnswIndex(uint32_t dim, HnswConfig config) : dim_(dim), config_(config), impl_(std::make_unique<Impl>(dim)) {
+  config_.validate();
+  impl_->graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(&impl_->space, 1024, config_.m,
+                                                                     config_.ef_construction, config_.seed);
+  impl_->graph->setEf(config_.ef_search);
+}
+
+HnswIndex::~HnswIndex() = default;
+
+size_t HnswIndex::size() const { return impl_->graph->cur_element_count; }
+
+void HnswIndex::add(const float* vectors, size_t n) {
+  auto& g = *impl_->graph;
+  const size_t base = size();
+  if (base + n > g.max_elements_) g.resizeIndex(std::max(base + n, 2 * g.max_elements_));
+  // The first point goes in alone (it becomes the entry point); the rest in parallel, as hnswlib allows.
+  size_t start = 0;
+  if (base == 0 && n > 0) {
+    g.addPoint(vectors, 0);
+    start = 1;
+  }
+#pragma omp parallel for schedule(dynamic, 64)
+  for (size_t i = start; i < n; ++i) g.addPoint(vectors + i * dim_, base + i);
+}
+
+Neighbors HnswIndex::search(const float* queries, size_t nq, size_t k) const {
+  Neighbors out;
+  out.k = k;
+  out.ids.assign(nq * k, UINT32_MAX);
+  out.scores.assign(nq * k, -std::numeric_limits<float>::infinity());
+  if (size() == 0 || k == 0) return out;
+  const auto& g = *impl_->graph;
+#pragma omp parallel for schedule(dynamic, 16)
+  for (size_t q = 0; q < nq; ++q) {
+    auto heap = g.searchKnn(queries + q * dim_, k);  // furthest first; distance = 1 - inner product
+    size_t r = heap.size();
+    while (!heap.empty()) {
+      --r;
+      out.ids[q * k + r] = static_cast<uint32_t>(heap.top().second);
+      out.scores[q * k + r] = 1.0f - heap.top().first;
+      heap.pop();
+    }
+  }
+  return out;
+}
+
+void HnswIndex::save(const std::string& path) const { impl_->graph->saveIndex(path); }
+
+std::unique_ptr<HnswIndex> HnswIndex::load(const std::string& path, uint32_t dim, HnswConfig config) {
+  auto index = std::make_unique<HnswIndex>(dim, config);
+  try {
+    index->impl_->graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(&index->impl_->space, path);
+  } catch (const std::exception& e) {
+    throw InputError(path, 0, std::string("cannot read the HNSW graph: ") + e.what());
+  }
+  index->impl_->graph->setEf(config.ef_search);
+  return index;
+}
+
+}  // namespace ngame

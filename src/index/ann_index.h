@@ -1,0 +1,80 @@
+#pragma once
+// Inner-product top-k search over unit vectors: one interface, an exact twin (BLAS) and HNSW (hnswlib).
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ngame {
+
+/// Top-k neighbours of a batch of queries: ids and scores hold queries x k entries, best first, padded with
+/// UINT32_MAX / -inf when fewer than k vectors exist.
+struct Neighbors {
+  size_t k = 0;
+  std::vector<uint32_t> ids;
+  std::vector<float> scores;
+};
+
+/// An index of unit vectors searched by inner product (cosine).
+class AnnIndex {
+ public:
+  virtual ~AnnIndex() = default;
+  /// Number of vectors.
+  virtual size_t size() const = 0;
+  /// Vector dimension.
+  virtual uint32_t dim() const = 0;
+  /// Appends n vectors (n x dim, unit norm); they get ids size() .. size() + n - 1.
+  virtual void add(const float* vectors, size_t n) = 0;
+  /// The k best vectors for each of the nq queries (nq x dim). Safe to call from several threads.
+  virtual Neighbors search(const float* queries, size_t nq, size_t k) const = 0;
+};
+
+/// Exact search on BLAS: every query against every vector.
+class ExactIndex final : public AnnIndex {
+ public:
+  explicit ExactIndex(uint32_t dim) : dim_(dim) {}
+  size_t size() const override { return vectors_.size() / dim_; }
+  uint32_t dim() const override { return dim_; }
+  void add(const float* vectors, size_t n) override;
+  Neighbors search(const float* queries, size_t nq, size_t k) const override;
+
+ private:
+  uint32_t dim_;
+  std::vector<float> vectors_;
+};
+
+/// HNSW graph settings (hnswlib's M, efConstruction, efSearch).
+struct HnswConfig {
+  uint32_t m = 32;                 ///< links per node
+  uint32_t ef_construction = 200;  ///< breadth while inserting
+  uint32_t ef_search = 200;        ///< breadth while searching (at least k)
+  uint64_t seed = 100;             ///< level generator seed
+  /// Throws UsageError on invalid values.
+  void validate() const;
+};
+
+/// Approximate search on an hnswlib graph (inner-product space). Inserts and searches run in parallel.
+class HnswIndex final : public AnnIndex {
+ public:
+  HnswIndex(uint32_t dim, HnswConfig config);
+  ~HnswIndex() override;
+  size_t size() const override;
+  uint32_t dim() const override { return dim_; }
+  void add(const float* vectors, size_t n) override;
+  Neighbors search(const float* queries, size_t nq, size_t k) const override;
+  /// Writes the graph with hnswlib's own format to path (callers checksum it in their manifest).
+  void save(const std::string& path) const;
+  /// Reads a graph written by save(); InputError when it cannot be read.
+  static std::unique_ptr<HnswIndex> load(const std::string& path, uint32_t dim, HnswConfig config);
+
+ private:
+  struct Impl;
+  uint32_t dim_;
+  HnswConfig config_;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Which search to use: exact below this many vectors, HNSW above (see README for how it was measured).
+inline constexpr size_t kExactSearchMaxVectors = 20000;
+
+}  // namespace ngame

@@ -1,0 +1,191 @@
+#include "predict/fused_predictor.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "core/dense_math.h"
+#include "core/error.h"
+#include "eval/metrics.h"
+#include "predict/label_ranker.h"
+
+namespace ngame {
+
+const char* scorer_name(size_t scorer) {
+  static const char* names[kScorerCount] = {"embedding", "classifier", "memory", "lexical"};
+  return scorer < kScorerCount ? names[scorer] : "?";
+}
+
+nlohmann::json FusionWeights::to_json() const {
+  nlohmann::json j;
+  for (size_t s = 0; s < kScorerCount; ++s) j[scorer_name(s)] = weight[s];
+  return j;
+}
+
+FusionWeights FusionWeights::from_json(const nlohmann::json& j) {
+  FusionWeights w;
+  for (size_t s = 0; s < kScorerCount; ++s) w.weight[s] = j.value(scorer_name(s), 0.0f);
+  return w;
+}
+
+FusedPredictor::FusedPredictor(const Encoder& encoder, const std::vector<float>& label_embeddings,
+                               const AnnIndex& label_index, const std::vector<float>* classifiers,
+                               const AnnIndex* classifier_index, const MemoryScorer* memory,
+                               const LexicalScorer* lexical, PredictorConfig config)
+    : encoder_(encoder), label_embeddings_(label_embeddings), label_index_(label_index), classifiers_(classifiers),
+      classifier_index_(classifier_index), memory_(memory), lexical_(lexical), config_(config),
+      label_count_(label_embeddings.size() / encoder.dim()) {
+  if (classifiers_ && classifiers_->empty()) classifiers_ = nullptr;
+  NGAME_CHECK(!classifiers_ || classifiers_->size() == label_embeddings.size(), "one classifier per label");
+}
+
+CandidateSet FusedPredictor::candidates(const TextCorpus& texts, const FusionWeights& weights) const {
+  const size_t n = texts.size(), d = encoder_.dim();
+  const std::vector<float> q = embed_texts(encoder_, texts);
+  const size_t s = std::min<size_t>(config_.shortlist, label_count_);
+  const bool use_clf = classifiers_ && classifier_index_ && weights.weight[kClassifierScorer] != 0;
+  const bool use_mem = memory_ && weights.weight[kMemoryScorer] != 0;
+  const bool use_lex = lexical_ && weights.weight[kLexicalScorer] != 0;
+  Neighbors by_embedding = label_index_.search(q.data(), n, s);
+  Neighbors by_classifier;
+  if (use_clf) by_classifier = classifier_index_->search(q.data(), n, s);
+  std::vector<std::vector<std::pair<uint32_t, float>>> votes, lexical;
+  if (use_mem) votes = memory_->score(q.data(), n);
+  if (use_lex) lexical = lexical_->shortlist(texts, s);
+  FeatureRows tfidf;
+  if (lexical_) tfidf = lexical_->vectors(texts);
+
+  std::vector<std::vector<uint32_t>> rows(n);
+  std::vector<std::vector<std::array<float, kScorerCount>>> row_scores(n);
+#pragma omp parallel for schedule(dynamic, 64)
+  for (size_t i = 0; i < n; ++i) {
+    std::vector<uint32_t>& cand = rows[i];
+    for (size_t r = 0; r < s; ++r) {
+      if (by_embedding.ids[i * s + r] != UINT32_MAX) cand.push_back(by_embedding.ids[i * s + r]);
+      if (use_clf && by_classifier.ids[i * s + r] != UINT32_MAX) cand.push_back(by_classifier.ids[i * s + r]);
+    }
+    if (use_mem) {
+      for (auto [l, v] : votes[i]) cand.push_back(l);
+    }
+    if (use_lex) {
+      for (auto [l, v] : lexical[i]) cand.push_back(l);
+    }
+    std::sort(cand.begin(), cand.end());
+    cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
+    const float* qi = q.data() + i * d;
+    auto& sc = row_scores[i];
+    sc.resize(cand.size());
+    for (size_t c = 0; c < cand.size(); ++c) {
+      const uint32_t l = cand[c];
+      sc[c][kEmbeddingScorer] = dot(qi, label_embeddings_.data() + static_cast<size_t>(l) * d, d);
+      sc[c][kClassifierScorer] = classifiers_ ? dot(qi, classifiers_->data() + static_cast<size_t>(l) * d, d) : 0.0f;
+      sc[c][kMemoryScorer] = 0.0f;
+      if (use_mem) {
+        auto it = std::lower_bound(votes[i].begin(), votes[i].end(), std::make_pair(l, -1e30f));
+        if (it != votes[i].end() && it->first == l) sc[c][kMemoryScorer] = it->second;
+      }
+      sc[c][kLexicalScorer] = lexical_ ? lexical_->score(tfidf, i, l) : 0.0f;
+    }
+  }
+  CandidateSet out;
+  for (size_t i = 0; i < n; ++i) {
+    out.labels.insert(out.labels.end(), rows[i].begin(), rows[i].end());
+    out.scores.insert(out.scores.end(), row_scores[i].begin(), row_scores[i].end());
+    out.offsets.push_back(out.labels.size());
+  }
+  return out;
+}
+
+SparseMatrix FusedPredictor::rank(const CandidateSet& cands, const FusionWeights& weights, size_t k) const {
+  SparseMatrix out;
+  out.cols = label_count_;
+  const size_t n = cands.size();
+  std::vector<std::vector<std::pair<float, uint32_t>>> top(n);
+#pragma omp parallel for schedule(dynamic, 256)
+  for (size_t i = 0; i < n; ++i) {
+    auto& row = top[i];
+    for (uint64_t c = cands.offsets[i]; c < cands.offsets[i + 1]; ++c) {
+      float f = 0;
+      for (size_t s = 0; s < kScorerCount; ++s) f += weights.weight[s] * cands.scores[c][s];
+      row.emplace_back(f, cands.labels[c]);
+    }
+    const size_t take = std::min(k, row.size());
+    std::partial_sort(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(take), row.end(),
+                      [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+    row.resize(take);
+  }
+  std::vector<uint32_t> ids;
+  std::vector<float> vals;
+  for (size_t i = 0; i < n; ++i) {
+    ids.clear();
+    vals.clear();
+    for (auto [f, l] : top[i]) {
+      ids.push_back(l);
+      vals.push_back(f);
+    }
+    out.append_row(ids, vals);
+  }
+  return out;
+}
+
+SparseMatrix FusedPredictor::predict(const TextCorpus& texts, const FusionWeights& weights, size_t k) const {
+  return rank(candidates(texts, weights), weights, k);
+}
+
+FusionWeights fit_fusion(const FusedPredictor& predictor, const CandidateSet& candidates, const SparseMatrix& truth,
+                         const std::vector<double>& inv_propensity, nlohmann::json& report) {
+  auto objective = [&](const FusionWeights& w, MetricsReport* out) {
+    MetricsReport r = compute_metrics(predictor.rank(candidates, w, 5), truth, inv_propensity, 5);
+    if (out) *out = r;
+    return r.precision[0] + r.psp[4];
+  };
+  auto metrics_json = [](const MetricsReport& r) {
+    return nlohmann::json{{"P@1", 100 * r.precision[0]}, {"P@5", 100 * r.precision[4]}, {"PSP@5", 100 * r.psp[4]}};
+  };
+  // Each scorer alone, for the report.
+  for (size_t s = 0; s < kScorerCount; ++s) {
+    FusionWeights alone;
+    alone.weight.fill(0.0f);
+    alone.weight[s] = 1.0f;
+    MetricsReport r;
+    objective(alone, &r);
+    report["alone"][scorer_name(s)] = metrics_json(r);
+  }
+  // Coordinate search: the embedding weight fixes the scale; every other weight tries a grid, three rounds.
+  const float grid[] = {0.0f, 0.1f, 0.2f, 0.35f, 0.5f, 0.75f, 1.0f, 1.5f, 2.0f, 3.0f, 5.0f};
+  FusionWeights best;
+  double best_value = objective(best, nullptr);
+  for (int round = 0; round < 3; ++round) {
+    bool improved = false;
+    for (size_t s = 0; s < kScorerCount; ++s) {
+      for (float v : grid) {
+        FusionWeights trial = best;
+        trial.weight[s] = v;
+        if (s == kEmbeddingScorer && v == 0.0f) continue;
+        const double value = objective(trial, nullptr);
+        if (value > best_value + 1e-9) {
+          best_value = value;
+          best = trial;
+          improved = true;
+        }
+      }
+    }
+    if (!improved) break;
+  }
+  MetricsReport r;
+  objective(best, &r);
+  report["fused"] = metrics_json(r);
+  report["weights"] = best.to_json();
+  // Without each scorer, for the ablation.
+  for (size_t s = 0; s < kScorerCount; ++s) {
+    FusionWeights without = best;
+    without.weight[s] = 0.0f;
+    if (s == kEmbeddingScorer) without.weight[s] = 1e-6f;  // keep a scale, drop its influence
+    MetricsReport rw;
+    objective(without, &rw);
+    report["without"][scorer_name(s)] = metrics_json(rw);
+  }
+  return best;
+}
+
+}  // namespace ngame

@@ -1,0 +1,74 @@
+#pragma once
+// The full ngame predictor: shortlists from the label embeddings (M1), the classifiers (M4), the memory of training
+// documents and the label texts' TF-IDF; every candidate gets all four scores, fused by a weighted sum whose
+// weights are fitted on a validation split carved from the training data.
+#include <array>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "data/sparse_matrix.h"
+#include "data/text_corpus.h"
+#include "encoder/encoder.h"
+#include "index/ann_index.h"
+#include "predict/lexical_scorer.h"
+#include "predict/memory_scorer.h"
+
+namespace ngame {
+
+/// The scorers, in the order of their scores and weights.
+enum ScorerId : size_t { kEmbeddingScorer = 0, kClassifierScorer, kMemoryScorer, kLexicalScorer, kScorerCount };
+/// Names used in fusion.json and in tables: "embedding", "classifier", "memory", "lexical".
+const char* scorer_name(size_t scorer);
+
+/// Weights of the fused score; a weight of 0 switches a scorer (and its shortlist) off.
+struct FusionWeights {
+  std::array<float, kScorerCount> weight = {1.0f, 1.0f, 1.0f, 0.5f};
+  nlohmann::json to_json() const;
+  static FusionWeights from_json(const nlohmann::json& j);
+};
+
+/// Candidate labels of many queries with the score of every scorer (0 when a scorer does not apply).
+struct CandidateSet {
+  std::vector<uint64_t> offsets{0};
+  std::vector<uint32_t> labels;
+  std::vector<std::array<float, kScorerCount>> scores;
+  size_t size() const { return offsets.size() - 1; }
+};
+
+/// Shortlist sizes.
+struct PredictorConfig {
+  uint32_t shortlist = 100;  ///< labels taken from each label-side shortlist
+};
+
+/// Everything a prediction needs; pointers may be null / empty for missing stages.
+class FusedPredictor {
+ public:
+  FusedPredictor(const Encoder& encoder, const std::vector<float>& label_embeddings, const AnnIndex& label_index,
+                 const std::vector<float>* classifiers, const AnnIndex* classifier_index, const MemoryScorer* memory,
+                 const LexicalScorer* lexical, PredictorConfig config);
+  /// Candidates and their scores for each text; scorers whose weight is 0 add no shortlist.
+  CandidateSet candidates(const TextCorpus& texts, const FusionWeights& weights) const;
+  /// Top-k labels by fused score (ties by lower label id), as a texts x labels score matrix.
+  SparseMatrix rank(const CandidateSet& candidates, const FusionWeights& weights, size_t k) const;
+  /// candidates + rank.
+  SparseMatrix predict(const TextCorpus& texts, const FusionWeights& weights, size_t k) const;
+
+ private:
+  const Encoder& encoder_;
+  const std::vector<float>& label_embeddings_;
+  const AnnIndex& label_index_;
+  const std::vector<float>* classifiers_;
+  const AnnIndex* classifier_index_;
+  const MemoryScorer* memory_;
+  const LexicalScorer* lexical_;
+  PredictorConfig config_;
+  size_t label_count_;
+};
+
+/// Fits fusion weights on validation candidates (truth already filtered): coordinate search over a grid, maximising
+/// P@1 + PSP@5. Returns the weights and writes the validation metrics of every scorer alone and of the fusion into
+/// report.
+FusionWeights fit_fusion(const FusedPredictor& predictor, const CandidateSet& candidates, const SparseMatrix& truth,
+                         const std::vector<double>& inv_propensity, nlohmann::json& report);
+
+}  // namespace ngame

@@ -1,0 +1,94 @@
+#include "predict/lexical_scorer.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ngame {
+
+namespace {
+// The featurizer's weights sum to 1; cosine needs unit L2 norm.
+void l2_normalise_rows(FeatureRows& rows) {
+  for (size_t r = 0; r < rows.size(); ++r) {
+    double s = 0;
+    for (uint64_t p = rows.offsets[r]; p < rows.offsets[r + 1]; ++p) s += double(rows.weights[p]) * rows.weights[p];
+    if (s <= 0) continue;
+    const auto inv = static_cast<float>(1.0 / std::sqrt(s));
+    for (uint64_t p = rows.offsets[r]; p < rows.offsets[r + 1]; ++p) rows.weights[p] *= inv;
+  }
+}
+}  // namespace
+
+LexicalScorer::LexicalScorer(const Featurizer& featurizer, const TextCorpus& label_texts)
+    : featurizer_(featurizer), postings_(featurizer.feature_count()) {
+  add_labels(label_texts);
+}
+
+void LexicalScorer::add_labels(const TextCorpus& label_texts) {
+  FeatureRows rows = featurizer_.featurize_all(label_texts);
+  l2_normalise_rows(rows);
+  const auto base = static_cast<uint32_t>(labels_.size());
+  const uint64_t offset = labels_.ids.size();
+  labels_.ids.insert(labels_.ids.end(), rows.ids.begin(), rows.ids.end());
+  labels_.weights.insert(labels_.weights.end(), rows.weights.begin(), rows.weights.end());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    labels_.offsets.push_back(offset + rows.offsets[r + 1]);
+    for (uint64_t p = rows.offsets[r]; p < rows.offsets[r + 1]; ++p) {
+      postings_[rows.ids[p]].emplace_back(base + static_cast<uint32_t>(r), rows.weights[p]);
+    }
+  }
+}
+
+FeatureRows LexicalScorer::vectors(const TextCorpus& texts) const {
+  FeatureRows rows = featurizer_.featurize_all(texts);
+  l2_normalise_rows(rows);
+  return rows;
+}
+
+float LexicalScorer::score(const FeatureRows& queries, size_t q, uint32_t label) const {
+  // Both rows have sorted feature ids: a merge.
+  uint64_t a = queries.offsets[q], a_end = queries.offsets[q + 1];
+  uint64_t b = labels_.offsets[label], b_end = labels_.offsets[label + 1];
+  float s = 0;
+  while (a < a_end && b < b_end) {
+    if (queries.ids[a] == labels_.ids[b]) {
+      s += queries.weights[a++] * labels_.weights[b++];
+    } else if (queries.ids[a] < labels_.ids[b]) {
+      ++a;
+    } else {
+      ++b;
+    }
+  }
+  return s;
+}
+
+std::vector<std::vector<std::pair<uint32_t, float>>> LexicalScorer::shortlist(const TextCorpus& texts, size_t k) const {
+  const FeatureRows q = vectors(texts);
+  std::vector<std::vector<std::pair<uint32_t, float>>> out(texts.size());
+#pragma omp parallel
+  {
+    std::vector<float> acc(size(), 0.0f);
+    std::vector<uint32_t> touched;
+#pragma omp for schedule(dynamic, 64)
+    for (size_t i = 0; i < texts.size(); ++i) {
+      touched.clear();
+      for (uint64_t p = q.offsets[i]; p < q.offsets[i + 1]; ++p) {
+        for (auto [label, w] : postings_[q.ids[p]]) {
+          if (acc[label] == 0.0f) touched.push_back(label);
+          acc[label] += q.weights[p] * w;
+        }
+      }
+      auto& row = out[i];
+      for (uint32_t l : touched) {
+        row.emplace_back(l, acc[l]);
+        acc[l] = 0.0f;
+      }
+      const size_t take = std::min(k, row.size());
+      std::partial_sort(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(take), row.end(),
+                        [](const auto& x, const auto& y) { return x.second > y.second || (x.second == y.second && x.first < y.first); });
+      row.resize(take);
+    }
+  }
+  return out;
+}
+
+}  // namespace ngame

@@ -1,0 +1,47 @@
+#include "predict/memory_scorer.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+
+namespace ngame {
+
+MemoryScorer::MemoryScorer(const SparseMatrix& doc_labels, const AnnIndex& index, MemoryScorerConfig config)
+    : labels_(doc_labels), index_(index), config_(config) {
+  NGAME_CHECK(index_.size() == labels_.rows, "memory index size does not match its documents");
+}
+
+std::vector<std::vector<std::pair<uint32_t, float>>> MemoryScorer::score(const float* queries, size_t nq) const {
+  std::vector<std::vector<std::pair<uint32_t, float>>> out(nq);
+  if (labels_.rows == 0) return out;
+  const size_t k = std::min<size_t>(config_.neighbors, labels_.rows);
+  Neighbors nb = index_.search(queries, nq, k);
+#pragma omp parallel for schedule(static)
+  for (size_t q = 0; q < nq; ++q) {
+    const float best = nb.scores[q * k];
+    double total = 0;
+    std::vector<std::pair<uint32_t, float>>& votes = out[q];
+    for (size_t r = 0; r < k; ++r) {
+      const uint32_t doc = nb.ids[q * k + r];
+      if (doc == UINT32_MAX) break;
+      const auto w = static_cast<float>(std::exp((nb.scores[q * k + r] - best) / config_.temperature));
+      total += w;
+      for (uint32_t l : labels_.row_indices(doc)) votes.emplace_back(l, w);
+    }
+    std::sort(votes.begin(), votes.end());
+    size_t kept = 0;
+    for (size_t i = 0; i < votes.size(); ++i) {
+      if (kept > 0 && votes[kept - 1].first == votes[i].first) {
+        votes[kept - 1].second += votes[i].second;
+      } else {
+        votes[kept++] = votes[i];
+      }
+    }
+    votes.resize(kept);
+    for (auto& v : votes) v.second = static_cast<float>(v.second / total);
+  }
+  return out;
+}
+
+}  // namespace ngame

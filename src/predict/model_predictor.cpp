@@ -1,0 +1,29 @@
+#include "predict/model_predictor.h"
+
+#include "core/error.h"
+#include "encoder/bow_encoder.h"
+
+namespace ngame {
+
+ModelPredictor::ModelPredictor(const Model& model, PredictorConfig config) {
+  NGAME_CHECK(model.label_index != nullptr, "the model's label index is missing");
+  if (!model.memory_embeddings.empty() && model.memory_index) {
+    memory_ = std::make_unique<MemoryScorer>(model.memory_labels, *model.memory_index);
+  }
+  // The lexical scorer reuses the bag-of-embeddings featurizer (word and bigram TF-IDF); other encoders go without.
+  if (const auto* bow = dynamic_cast<const BowEncoder*>(model.encoder.get()); bow && !model.classifiers.empty()) {
+    lexical_ = std::make_unique<LexicalScorer>(bow->featurizer(), model.label_texts);
+  }
+  fused_ = std::make_unique<FusedPredictor>(*model.encoder, model.label_embeddings, *model.label_index,
+                                            &model.classifiers, model.classifier_index.get(), memory_.get(),
+                                            lexical_.get(), config);
+  if (model.fusion.is_object() && model.fusion.contains("weights")) {
+    weights_ = FusionWeights::from_json(model.fusion["weights"]);
+  } else {
+    weights_.weight = {1.0f, 0.0f, 0.0f, 0.0f};  // M1 alone: rank by label embeddings
+  }
+}
+
+SparseMatrix ModelPredictor::predict(const TextCorpus& texts, size_t k) const { return fused_->predict(texts, weights_, k); }
+
+}  // namespace ngame

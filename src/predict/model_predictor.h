@@ -1,0 +1,31 @@
+#pragma once
+// Predictions of a loaded model: the fused pipeline when the model has M4, the memory and fusion weights; the label
+// embeddings alone (M1) otherwise.
+#include <memory>
+
+#include "model/model_store.h"
+#include "predict/fused_predictor.h"
+
+namespace ngame {
+
+/// Owns the scorers built over a Model (which must outlive it).
+class ModelPredictor {
+ public:
+  explicit ModelPredictor(const Model& model, PredictorConfig config = {});
+  /// Top-k labels of each text (texts x labels score matrix).
+  SparseMatrix predict(const TextCorpus& texts, size_t k) const;
+  /// The fused predictor, for fitting or inspecting scores.
+  const FusedPredictor& fused() const { return *fused_; }
+  /// The weights predict() uses.
+  const FusionWeights& weights() const { return weights_; }
+  /// Replaces the weights (e.g. after fitting them).
+  void set_weights(const FusionWeights& weights) { weights_ = weights; }
+
+ private:
+  std::unique_ptr<MemoryScorer> memory_;
+  std::unique_ptr<LexicalScorer> lexical_;
+  std::unique_ptr<FusedPredictor> fused_;
+  FusionWeights weights_;
+};
+
+}  // namespace ngame

@@ -1,0 +1,110 @@
+#include "train/classifier_trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <random>
+
+#include "core/dense_math.h"
+#include "core/error.h"
+#include "core/progress_bar.h"
+#include "encoder/adam.h"
+#include "train/cosine_scores.h"
+#include "train/encoder_trainer.h"
+#include "train/triplet_loss.h"
+
+namespace ngame {
+
+void ClassifierTrainConfig::validate() const {
+  NGAME_CHECK(epochs >= 1, "classifier epochs must be >= 1");
+  NGAME_CHECK(lr > 0, "classifier learning rate must be > 0");
+  NGAME_CHECK(dropout >= 0 && dropout < 1, "dropout must be in [0, 1)");
+  batching.validate();
+  loss.validate();
+}
+
+std::vector<float> train_classifiers(const std::vector<float>& doc_embeddings, const SparseMatrix& doc_labels,
+                                     const std::vector<float>& label_embeddings, uint32_t dim,
+                                     const ClassifierTrainConfig& config,
+                                     const std::function<void(const ClassifierEpochStats&)>& on_epoch) {
+  config.validate();
+  const size_t d = dim, labels = doc_labels.cols;
+  NGAME_CHECK(doc_embeddings.size() == doc_labels.rows * d, "one embedding per training row");
+  NGAME_CHECK(label_embeddings.size() == labels * d, "one embedding per label");
+  std::vector<float> w = label_embeddings;  // classifier rows start at the label embeddings
+  AdamState adam(w.size());
+  AdamConfig adam_config{.lr = config.lr};
+  SparseMatrix sorted = doc_labels;
+  for (uint64_t r = 0; r < sorted.rows; ++r) {
+    std::sort(sorted.indices.begin() + static_cast<std::ptrdiff_t>(sorted.indptr[r]),
+              sorted.indices.begin() + static_cast<std::ptrdiff_t>(sorted.indptr[r + 1]));
+  }
+  BatchSampler sampler(doc_labels, config.batching, config.seed ^ 0x4d34ULL);
+  uint64_t trainable = 0;
+  for (uint64_t r = 0; r < doc_labels.rows; ++r) trainable += doc_labels.row_size(r) > 0;
+  const uint64_t total_steps =
+      config.epochs * ((trainable + config.batching.batch_size - 1) / config.batching.batch_size);
+  uint64_t step = 0;
+  std::mt19937_64 rng(config.seed ^ 0xd409ULL);
+  std::vector<float> x, wu, grad_x, grad_w, grad_scores, row_grad(d);
+  std::vector<uint32_t> columns;
+  for (uint32_t epoch = 0; epoch < config.epochs; ++epoch) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (sampler.needs_refresh(epoch)) {
+      sampler.recluster(epoch, doc_embeddings.data(), dim);  // frozen embeddings: clusters of the encoder's space
+    } else {
+      sampler.grow_clusters(epoch);
+    }
+    ClassifierEpochStats stats;
+    stats.epoch = epoch;
+    stats.cluster_size = sampler.average_cluster_size();
+    const std::vector<Batch> batches = sampler.epoch_batches(epoch);
+    ProgressBar progress("classifiers " + std::to_string(epoch + 1) + "/" + std::to_string(config.epochs), trainable);
+    double loss_sum = 0;
+    for (const Batch& batch : batches) {
+      const size_t b = batch.docs.size();
+      // The batch's label set: the union of its documents' positives.
+      columns.clear();
+      for (uint32_t doc : batch.docs) {
+        auto ids = sorted.row_indices(doc);
+        columns.insert(columns.end(), ids.begin(), ids.end());
+      }
+      std::sort(columns.begin(), columns.end());
+      columns.erase(std::unique(columns.begin(), columns.end()), columns.end());
+      const size_t m = columns.size();
+      x.resize(b * d);
+      std::bernoulli_distribution keep(1.0 - config.dropout);
+      for (size_t i = 0; i < b; ++i) {
+        const float* src = doc_embeddings.data() + static_cast<size_t>(batch.docs[i]) * d;
+        for (size_t j = 0; j < d; ++j) x[i * d + j] = keep(rng) ? src[j] : 0.0f;  // scale is irrelevant to cosines
+      }
+      wu.resize(m * d);
+      for (size_t c = 0; c < m; ++c) std::copy_n(w.data() + static_cast<size_t>(columns[c]) * d, d, wu.data() + c * d);
+      CosineScores cs = cosine_scores(x.data(), b, wu.data(), m, d);
+      const std::vector<uint8_t> is_positive = positive_mask(sorted, batch.docs, columns);
+      grad_scores.resize(b * m);
+      const double loss = classifier_loss(cs.scores.data(), b, m, is_positive, config.loss, grad_scores.data());
+      if (!std::isfinite(loss)) throw RuntimeError("classifier training diverged at epoch " + std::to_string(epoch + 1));
+      grad_x.resize(b * d);
+      grad_w.resize(m * d);
+      cosine_scores_backward(cs, grad_scores.data(), grad_x.data(), grad_w.data());
+      ++step;
+      const float lr_scale = linear_schedule(step - 1, config.warmup_steps, total_steps);
+#pragma omp parallel for schedule(static)
+      for (size_t c = 0; c < m; ++c) {
+        const size_t offset = static_cast<size_t>(columns[c]) * d;
+        sparse_adam_update(w.data() + offset, grad_w.data() + c * d, adam, offset, d, adam_config, lr_scale, step);
+      }
+      loss_sum += loss;
+      progress.add(b);
+    }
+    progress.finish();
+    stats.loss = batches.empty() ? 0 : loss_sum / static_cast<double>(batches.size());
+    stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (on_epoch) on_epoch(stats);
+  }
+  normalize_rows(w.data(), labels, d);
+  return w;
+}
+
+}  // namespace ngame

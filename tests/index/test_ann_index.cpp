@@ -1,0 +1,78 @@
+#include "index/ann_index.h"
+
+#include <random>
+
+#include "core/dense_math.h"
+#include "test_util.h"
+
+namespace ngame {
+namespace {
+
+// Clustered unit vectors: the realistic case for label embeddings.
+std::vector<float> clustered(size_t n, uint32_t d, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::vector<float> centers(50 * d);
+  for (float& v : centers) v = dist(rng);
+  std::vector<float> x(n * d);
+  for (size_t i = 0; i < n; ++i) {
+    const size_t c = rng() % 50;
+    for (uint32_t j = 0; j < d; ++j) x[i * d + j] = centers[c * d + j] + 0.6f * dist(rng);
+  }
+  normalize_rows(x.data(), n, d);
+  return x;
+}
+
+double recall_at(const Neighbors& approx, const Neighbors& exact, size_t nq, size_t k) {
+  size_t hits = 0;
+  for (size_t q = 0; q < nq; ++q) {
+    for (size_t r = 0; r < k; ++r) {
+      const uint32_t id = exact.ids[q * k + r];
+      for (size_t s = 0; s < k; ++s) hits += approx.ids[q * k + s] == id;
+    }
+  }
+  return static_cast<double>(hits) / static_cast<double>(nq * k);
+}
+
+TEST(AnnIndex, HnswRecallAt10AgainstExact) {
+  const uint32_t d = 32;
+  const size_t n = 20000, nq = 500;
+  std::vector<float> data = clustered(n, d, 1), queries = clustered(nq, d, 2);
+  ExactIndex exact(d);
+  HnswIndex hnsw(d, HnswConfig{});  // the defaults ngame uses
+  exact.add(data.data(), n / 2);
+  hnsw.add(data.data(), n / 2);
+  exact.add(data.data() + (n / 2) * d, n - n / 2);  // incremental adds, as live label addition will do
+  hnsw.add(data.data() + (n / 2) * d, n - n / 2);
+  ASSERT_EQ(hnsw.size(), n);
+  Neighbors e = exact.search(queries.data(), nq, 10), a = hnsw.search(queries.data(), nq, 10);
+  EXPECT_GE(recall_at(a, e, nq, 10), 0.95);
+  for (size_t r = 1; r < 10; ++r) EXPECT_GE(a.scores[r - 1], a.scores[r]);  // best first
+}
+
+TEST(AnnIndex, ExactIsExactAndPads) {
+  const uint32_t d = 4;
+  std::vector<float> v = {1, 0, 0, 0, 0, 1, 0, 0, 0.6f, 0.8f, 0, 0};
+  ExactIndex exact(d);
+  exact.add(v.data(), 3);
+  std::vector<float> q = {0, 1, 0, 0};
+  Neighbors n = exact.search(q.data(), 1, 5);
+  EXPECT_EQ(n.ids[0], 1u);
+  EXPECT_EQ(n.ids[1], 2u);
+  EXPECT_FLOAT_EQ(n.scores[1], 0.8f);
+  EXPECT_EQ(n.ids[3], UINT32_MAX);
+}
+
+TEST(AnnIndex, HnswSaveLoadGivesTheSameAnswers) {
+  const uint32_t d = 16;
+  std::vector<float> data = clustered(3000, d, 3), queries = clustered(50, d, 4);
+  HnswIndex hnsw(d, HnswConfig{});
+  hnsw.add(data.data(), 3000);
+  testing::TempDir dir;
+  hnsw.save(dir.file("g.bin"));
+  auto loaded = HnswIndex::load(dir.file("g.bin"), d, HnswConfig{});
+  EXPECT_EQ(hnsw.search(queries.data(), 50, 10).ids, loaded->search(queries.data(), 50, 10).ids);
+}
+
+}  // namespace
+}  // namespace ngame
