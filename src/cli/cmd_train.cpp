@@ -199,6 +199,7 @@ void run_train(const TrainOptions& o, const CLI::App* cmd) {
                                                                " (" + o.batching + " batching)"));
     spdlog::info("M1 trained in {:.1f} s ({:.2f} s clustering, {:.1f}%)", timings["encoder_seconds"].get<double>(),
                  clustering, 100 * clustering / std::max(1e-9, timings["encoder_seconds"].get<double>()));
+    encoder->release_training_state();
     model.encoder = std::move(encoder);
     model.label_embeddings.resize(data.label_count() * model.encoder->dim());
     model.encoder->embed_all(*labels, model.label_embeddings.data());

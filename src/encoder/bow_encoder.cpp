@@ -211,6 +211,17 @@ void BowEncoder::step(float lr_scale) {
   pending_dh_.clear();
 }
 
+void BowEncoder::release_training_state() {
+  embedding_adam_ = AdamState();
+  w1_adam_ = AdamState();
+  b1_adam_ = AdamState();
+  w2_adam_ = AdamState();
+  b2_adam_ = AdamState();
+  pending_ = {};
+  pending_dh_ = {};
+  step_count_ = 0;  // a later step() allocates fresh moments
+}
+
 std::vector<std::pair<float*, size_t>> BowEncoder::dense_parameters() {
   return {{w1_.data(), w1_.size()}, {b1_.data(), b1_.size()}, {w2_.data(), w2_.size()}, {b2_.data(), b2_.size()}};
 }

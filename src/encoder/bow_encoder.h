@@ -42,6 +42,7 @@ class BowEncoder final : public Encoder {
   void backward(const EncoderActivations& activations, const float* grad_out) override;
   void step(float lr_scale) override;
   Sections save() const override;
+  void release_training_state() override;
 
   /// Seeds unigram rows from pretrained word vectors (random projection when dims differ); returns rows seeded.
   size_t init_from_vectors(const WordVectors& vectors, uint64_t seed);

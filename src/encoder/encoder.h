@@ -50,6 +50,8 @@ class Encoder {
   /// lr_scale (the schedule), then clears the gradients. This is the single place where gradients are aggregated:
   /// data-parallel training will all-reduce them here.
   virtual void step(float lr_scale) = 0;
+  /// Frees what only training needs (optimiser moments, pending gradients); the encoder stays usable for inference.
+  virtual void release_training_state() {}
   /// Model-file sections that restore this encoder through load_encoder().
   virtual Sections save() const = 0;
 

@@ -68,6 +68,7 @@ std::vector<std::vector<std::pair<uint32_t, float>>> LexicalScorer::shortlist(co
   {
     std::vector<float> acc(size(), 0.0f);
     std::vector<uint32_t> touched;
+    std::vector<std::pair<uint32_t, float>> row;  // scratch: common words touch most labels
 #pragma omp for schedule(dynamic, 64)
     for (size_t i = 0; i < texts.size(); ++i) {
       touched.clear();
@@ -77,7 +78,7 @@ std::vector<std::vector<std::pair<uint32_t, float>>> LexicalScorer::shortlist(co
           acc[label] += q.weights[p] * w;
         }
       }
-      auto& row = out[i];
+      row.clear();
       for (uint32_t l : touched) {
         row.emplace_back(l, acc[l]);
         acc[l] = 0.0f;
@@ -85,7 +86,7 @@ std::vector<std::vector<std::pair<uint32_t, float>>> LexicalScorer::shortlist(co
       const size_t take = std::min(k, row.size());
       std::partial_sort(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(take), row.end(),
                         [](const auto& x, const auto& y) { return x.second > y.second || (x.second == y.second && x.first < y.first); });
-      row.resize(take);
+      out[i].assign(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(take));  // exactly k kept, not the scratch
     }
   }
   return out;
