@@ -27,7 +27,6 @@ void exact_topk(const float* queries, size_t nq, const float* keys, size_t nk, s
       for (size_t i = 0; i < nb; ++i) {
         const float* s = block_scores.data() + i * nk;
         row.clear();
-        // Keep a bounded candidate set: a threshold pass avoids sorting all nk entries.
         row.reserve(nk);
         for (size_t j = 0; j < nk; ++j) row.emplace_back(s[j], static_cast<uint32_t>(j));
         auto better = [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); };

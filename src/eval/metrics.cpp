@@ -134,6 +134,41 @@ MetricsReport compute_metrics(const SparseMatrix& predictions, const SparseMatri
   return report;
 }
 
+ZeroShotReport compute_zero_shot(const SparseMatrix& predictions, const SparseMatrix& truth,
+                                 const std::vector<uint64_t>& train_label_counts, int k) {
+  NGAME_CHECK(predictions.rows == truth.rows, "predictions and truth differ in row count");
+  NGAME_CHECK(train_label_counts.size() == truth.cols, "one training count per label");
+  ZeroShotReport z;
+  z.k = k;
+  uint64_t hits = 0, unseen_found = 0;
+  std::vector<std::pair<float, uint32_t>> ranked;
+  for (uint64_t r = 0; r < truth.rows; ++r) {
+    auto t = truth.row_indices(r);
+    uint64_t unseen = 0;
+    for (uint32_t l : t) unseen += train_label_counts[l] == 0;
+    if (unseen == 0) continue;
+    ++z.rows;
+    z.unseen_pairs += unseen;
+    auto ids = predictions.row_indices(r);
+    auto vals = predictions.row_values(r);
+    ranked.clear();
+    for (size_t j = 0; j < ids.size(); ++j) ranked.emplace_back(vals[j], ids[j]);
+    const size_t top = std::min<size_t>(static_cast<size_t>(k), ranked.size());
+    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(top), ranked.end(),
+                      [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+    for (size_t j = 0; j < top; ++j) {
+      if (std::find(t.begin(), t.end(), ranked[j].second) == t.end()) continue;
+      ++hits;
+      unseen_found += train_label_counts[ranked[j].second] == 0;
+    }
+  }
+  if (z.rows > 0) {
+    z.precision_at_k = static_cast<double>(hits) / static_cast<double>(z.rows * static_cast<uint64_t>(k));
+    z.unseen_recall_at_k = static_cast<double>(unseen_found) / static_cast<double>(z.unseen_pairs);
+  }
+  return z;
+}
+
 std::string format_metrics_table(const MetricsReport& report) {
   std::string out = fmt::format("{:<8}", "metric");
   for (int i = 1; i <= report.k; ++i) out += fmt::format("{:>7}{}", "@", i);

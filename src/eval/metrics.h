@@ -22,6 +22,19 @@ struct MetricsReport {
 /// label id; inv_propensity has one entry per column. Apply reciprocal-pair filters before calling.
 MetricsReport compute_metrics(const SparseMatrix& predictions, const SparseMatrix& truth,
                               const std::vector<double>& inv_propensity, int k);
+/// Metrics of the rows that hold a label no training row has (labels reachable only through their text).
+struct ZeroShotReport {
+  uint64_t rows = 0;            ///< rows holding at least one unseen label
+  uint64_t unseen_pairs = 0;    ///< (row, unseen label) pairs in those rows
+  double precision_at_k = 0;    ///< P@k over those rows (all their labels count)
+  double unseen_recall_at_k = 0;  ///< fraction of the unseen pairs found in the row's top k
+  int k = 5;
+};
+
+/// The zero-shot slice: rows of truth with a label whose training count is 0.
+ZeroShotReport compute_zero_shot(const SparseMatrix& predictions, const SparseMatrix& truth,
+                                 const std::vector<uint64_t>& train_label_counts, int k);
+
 /// A readable table with one row per metric and one column per k, in percent.
 std::string format_metrics_table(const MetricsReport& report);
 /// One JSON object: "P@1".."P@k", "nDCG@i", "PSP@i", "PSnDCG@i", "R@i", values in percent.

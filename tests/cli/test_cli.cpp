@@ -41,6 +41,8 @@ struct BadFileCase {
   const char* location;  // expected ":LINE:" suffix after the file name
 };
 
+void PrintTo(const BadFileCase& c, std::ostream* os) { *os << c.name; }
+
 class CliBadPredictionFile : public ::testing::TestWithParam<BadFileCase> {};
 
 TEST_P(CliBadPredictionFile, ExitsTwoWithFileAndLine) {

@@ -48,6 +48,8 @@ struct BadMatrixCase {
   const char* message;
 };
 
+void PrintTo(const BadMatrixCase& c, std::ostream* os) { *os << c.name; }
+
 class SparseMatrixErrors : public ::testing::TestWithParam<BadMatrixCase> {};
 
 TEST_P(SparseMatrixErrors, NamesLineAndProblem) {

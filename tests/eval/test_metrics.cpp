@@ -125,6 +125,17 @@ TEST(Metrics, MatchesPyxclibOnTheWordnetFixture) {
                 compute_metrics(remove_filtered(pred, filter), remove_filtered(truth, filter), inv, 5));
 }
 
+TEST(Metrics, ZeroShotSlice) {
+  // Label 3 has no training row. Row 0 holds it and finds it; row 1 holds it and misses it; row 2 does not hold it.
+  SparseMatrix truth = matrix(4, {{{3, 1}, {0, 1}}, {{3, 1}}, {{1, 1}}});
+  SparseMatrix pred = matrix(4, {{{3, 0.9f}, {2, 0.5f}}, {{0, 0.9f}}, {{1, 0.9f}}});
+  ZeroShotReport z = compute_zero_shot(pred, truth, {5, 2, 1, 0}, 2);
+  EXPECT_EQ(z.rows, 2u);
+  EXPECT_EQ(z.unseen_pairs, 2u);
+  EXPECT_DOUBLE_EQ(z.precision_at_k, 1.0 / 4.0);
+  EXPECT_DOUBLE_EQ(z.unseen_recall_at_k, 0.5);
+}
+
 TEST(Metrics, JsonHasPercentKeys) {
   SparseMatrix truth = matrix(2, {{{0, 1}}});
   SparseMatrix pred = matrix(2, {{{0, 1.0f}}});
