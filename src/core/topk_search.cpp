@@ -22,18 +22,30 @@ void exact_topk(const float* queries, size_t nq, const float* keys, size_t nk, s
     gemm(false, true, nb, nk, d, 1.0f, queries + q0 * d, d, keys, d, 0.0f, block_scores.data(), nk);
 #pragma omp parallel
     {
-      std::vector<std::pair<float, uint32_t>> row;
+      // A min-heap of the best `take` so far: most scores are rejected by one comparison with its top.
+      std::vector<std::pair<float, uint32_t>> heap;
+      auto better = [](const std::pair<float, uint32_t>& a, const std::pair<float, uint32_t>& b) {
+        return a.first > b.first || (a.first == b.first && a.second < b.second);
+      };
 #pragma omp for schedule(static)
       for (size_t i = 0; i < nb; ++i) {
         const float* s = block_scores.data() + i * nk;
-        row.clear();
-        row.reserve(nk);
-        for (size_t j = 0; j < nk; ++j) row.emplace_back(s[j], static_cast<uint32_t>(j));
-        auto better = [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); };
-        std::partial_sort(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(take), row.end(), better);
-        for (size_t r = 0; r < take; ++r) {
-          ids[(q0 + i) * k + r] = row[r].second;
-          scores[(q0 + i) * k + r] = row[r].first;
+        heap.clear();
+        for (size_t j = 0; j < nk; ++j) {
+          const std::pair<float, uint32_t> candidate(s[j], static_cast<uint32_t>(j));
+          if (heap.size() < take) {
+            heap.push_back(candidate);
+            std::push_heap(heap.begin(), heap.end(), better);
+          } else if (better(candidate, heap.front())) {
+            std::pop_heap(heap.begin(), heap.end(), better);
+            heap.back() = candidate;
+            std::push_heap(heap.begin(), heap.end(), better);
+          }
+        }
+        std::sort(heap.begin(), heap.end(), better);
+        for (size_t r = 0; r < heap.size(); ++r) {
+          ids[(q0 + i) * k + r] = heap[r].second;
+          scores[(q0 + i) * k + r] = heap[r].first;
         }
       }
     }

@@ -84,6 +84,12 @@ void write_parts(const std::string& dir, const Encoder& encoder, const TextCorpu
       }
     }
   }
+  // Optional parts this save does not write must not linger from an earlier model in the same directory.
+  for (const char* name : {"classifiers.ngm", "memory.ngm", "labels.hnsw", "classifiers.hnsw", "memory.hnsw", "fusion.json"}) {
+    if (!files.contains(name) && !(model && model->fusion.is_object() && std::string(name) == "fusion.json")) {
+      fs::remove(path(name));
+    }
+  }
   if (model && model->fusion.is_object()) {
     stages.push_back("fusion");
     write_file_atomically(path("fusion.json"), model->fusion.dump(2) + "\n");
