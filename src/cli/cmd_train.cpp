@@ -314,7 +314,10 @@ void run_train(const TrainOptions& o, const CLI::App* cmd) {
   } else {
     spdlog::warn("no validation rows (--validation-fraction 0): default fusion weights");
   }
-  model.fusion = {{"weights", weights.to_json()}, {"validation", report}, {"validation_rows", val_rows}};
+  model.fusion = {{"weights", weights.to_json()},
+                  {"shortlist", o.predictor.shortlist},
+                  {"validation", report},
+                  {"validation_rows", val_rows}};
   timings["fusion_seconds"] = seconds_since(t);
   data_info["timings"] = timings;
   save_model(o.model_dir, model, settings, data_info);

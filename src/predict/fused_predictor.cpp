@@ -39,10 +39,11 @@ FusedPredictor::FusedPredictor(const Encoder& encoder, const std::vector<float>&
   NGAME_CHECK(!classifiers_ || classifiers_->size() == label_embeddings.size(), "one classifier per label");
 }
 
-CandidateSet FusedPredictor::candidates(const TextCorpus& texts, const FusionWeights& weights) const {
+CandidateSet FusedPredictor::candidates(const TextCorpus& texts, const FusionWeights& weights,
+                                        size_t min_shortlist) const {
   const size_t n = texts.size(), d = encoder_.dim();
   const std::vector<float> q = embed_texts(encoder_, texts);
-  const size_t s = std::min<size_t>(config_.shortlist, label_count_);
+  const size_t s = std::min<size_t>(std::max<size_t>(config_.shortlist, min_shortlist), label_count_);
   const bool use_clf = classifiers_ && classifier_index_ && weights.weight[kClassifierScorer] != 0;
   const bool use_mem = memory_ && weights.weight[kMemoryScorer] != 0;
   const bool use_lex = lexical_ && weights.weight[kLexicalScorer] != 0;
@@ -129,7 +130,7 @@ SparseMatrix FusedPredictor::rank(const CandidateSet& cands, const FusionWeights
 }
 
 SparseMatrix FusedPredictor::predict(const TextCorpus& texts, const FusionWeights& weights, size_t k) const {
-  return rank(candidates(texts, weights), weights, k);
+  return rank(candidates(texts, weights, k), weights, k);
 }
 
 FusionWeights fit_fusion(const FusedPredictor& predictor, const CandidateSet& candidates, const SparseMatrix& truth,

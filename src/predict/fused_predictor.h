@@ -46,8 +46,9 @@ class FusedPredictor {
   FusedPredictor(const Encoder& encoder, const std::vector<float>& label_embeddings, const AnnIndex& label_index,
                  const std::vector<float>* classifiers, const AnnIndex* classifier_index, const MemoryScorer* memory,
                  const LexicalScorer* lexical, PredictorConfig config);
-  /// Candidates and their scores for each text; scorers whose weight is 0 add no shortlist.
-  CandidateSet candidates(const TextCorpus& texts, const FusionWeights& weights) const;
+  /// Candidates and their scores for each text; scorers whose weight is 0 add no shortlist. Each shortlist holds
+  /// max(config shortlist, min_shortlist) labels.
+  CandidateSet candidates(const TextCorpus& texts, const FusionWeights& weights, size_t min_shortlist = 0) const;
   /// Top-k labels by fused score (ties by lower label id), as a texts x labels score matrix.
   SparseMatrix rank(const CandidateSet& candidates, const FusionWeights& weights, size_t k) const;
   /// candidates + rank.

@@ -6,6 +6,10 @@
 namespace ngame {
 
 ModelPredictor::ModelPredictor(const Model& model, PredictorConfig config) {
+  // The shortlist size the fusion weights were fitted with, unless the caller sets one.
+  if (config.shortlist == PredictorConfig{}.shortlist && model.fusion.is_object() && model.fusion.contains("shortlist")) {
+    config.shortlist = model.fusion["shortlist"].get<uint32_t>();
+  }
   NGAME_CHECK(model.label_index != nullptr, "the model's label index is missing");
   if (!model.memory_embeddings.empty() && model.memory_index) {
     memory_ = std::make_unique<MemoryScorer>(model.memory_labels, *model.memory_index);

@@ -42,7 +42,7 @@ const char* kSmallModel = " --epochs 6 --dim 16 --hidden 16 --batch-size 32 --mi
 TEST(CliTrain, TrainPredictEval) {
   TempDir data, out;
   write_topic_dataset(data);
-  auto train = run_ngame("train " + data.str() + " -o " + out.file("model") + kSmallModel + " --eval-every 3");
+  auto train = run_ngame("train " + data.str() + " -o " + out.file("model") + kSmallModel + " --eval-every 3 --shortlist 2");
   ASSERT_EQ(train.status, 0) << train.err;
   for (const char* f : {"manifest.json", "encoder.ngm", "labels.ngm", "classifiers.ngm", "memory.ngm", "fusion.json",
                         "training_log.jsonl", "training_curve.svg", "test_predictions.txt"}) {
@@ -71,6 +71,15 @@ TEST(CliTrain, TrainPredictEval) {
   auto row = nlohmann::json::parse(first_line);
   ASSERT_EQ(row["labels"].size(), 2u);
   EXPECT_TRUE(row["labels"][0]["label"].is_string());
+
+  // More labels asked for than the shortlist size (2): every label still comes back.
+  auto all = run_ngame("predict " + out.file("model") + " --input " + data.file("tst_X.txt") + " -k 6 -o " +
+                       out.file("all.txt") + " --quiet");
+  ASSERT_EQ(all.status, 0) << all.err;
+  std::string all_text = testing::read_bytes(out.file("all.txt"));
+  std::string second_line = all_text.substr(all_text.find('\n') + 1);
+  second_line = second_line.substr(0, second_line.find('\n'));
+  EXPECT_EQ(std::count(second_line.begin(), second_line.end(), ':'), 6);
 
   auto embed = run_ngame("embed " + out.file("model") + " --input " + data.file("Y.txt") + " -o " + out.file("e.bin") + " --quiet");
   EXPECT_EQ(embed.status, 0) << embed.err;
