@@ -1,5 +1,6 @@
 #include "data/sparse_matrix.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -23,6 +24,21 @@ std::vector<uint64_t> SparseMatrix::column_counts() const {
   std::vector<uint64_t> counts(cols, 0);
   for (uint32_t id : indices) ++counts[id];
   return counts;
+}
+
+SparseMatrix with_sorted_rows(const SparseMatrix& matrix) {
+  SparseMatrix out = matrix;
+  std::vector<std::pair<uint32_t, float>> row;
+  for (uint64_t r = 0; r < out.rows; ++r) {
+    row.clear();
+    for (uint64_t p = out.indptr[r]; p < out.indptr[r + 1]; ++p) row.emplace_back(out.indices[p], out.values[p]);
+    std::sort(row.begin(), row.end());
+    for (uint64_t p = out.indptr[r]; p < out.indptr[r + 1]; ++p) {
+      out.indices[p] = row[p - out.indptr[r]].first;
+      out.values[p] = row[p - out.indptr[r]].second;
+    }
+  }
+  return out;
 }
 
 namespace {

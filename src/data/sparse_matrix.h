@@ -33,6 +33,9 @@ struct SparseMatrix {
   std::vector<uint64_t> column_counts() const;
 };
 
+/// A copy whose rows list their column ids in ascending order (values follow their ids).
+SparseMatrix with_sorted_rows(const SparseMatrix& matrix);
+
 /// Reads a sparse matrix strictly: every malformed header, row count, pair, id or value is an InputError.
 SparseMatrix read_sparse_matrix(const std::string& path);
 /// Writes a sparse matrix atomically; values are written in their shortest exact form ("1", "0.25").

@@ -34,11 +34,7 @@ std::vector<float> train_classifiers(const std::vector<float>& doc_embeddings, c
   std::vector<float> w = label_embeddings;  // classifier rows start at the label embeddings
   AdamState adam(w.size());
   AdamConfig adam_config{.lr = config.lr};
-  SparseMatrix sorted = doc_labels;
-  for (uint64_t r = 0; r < sorted.rows; ++r) {
-    std::sort(sorted.indices.begin() + static_cast<std::ptrdiff_t>(sorted.indptr[r]),
-              sorted.indices.begin() + static_cast<std::ptrdiff_t>(sorted.indptr[r + 1]));
-  }
+  const SparseMatrix sorted = with_sorted_rows(doc_labels);
   BatchSampler sampler(doc_labels, config.batching, config.seed ^ 0x4d34ULL);
   uint64_t trainable = 0;
   for (uint64_t r = 0; r < doc_labels.rows; ++r) trainable += doc_labels.row_size(r) > 0;

@@ -20,13 +20,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// Each row's label ids, sorted, for O(log) "is this label a positive of that document" checks.
-SparseMatrix sorted_rows(const SparseMatrix& m) {
-  SparseMatrix s = m;
-  for (uint64_t r = 0; r < s.rows; ++r) std::sort(s.indices.begin() + static_cast<std::ptrdiff_t>(s.indptr[r]), s.indices.begin() + static_cast<std::ptrdiff_t>(s.indptr[r + 1]));
-  return s;
-}
-
 // ann mode: for each training row, the nearest labels that are not its positives.
 std::vector<uint32_t> mine_hard_negatives(const Encoder& encoder, const EncoderInput& docs, const EncoderInput& labels,
                                           const SparseMatrix& sorted_labels, uint32_t candidates) {
@@ -75,7 +68,7 @@ std::vector<EpochStats> train_encoder(Encoder& encoder, const EncoderInput& docs
   NGAME_CHECK(docs.size() == doc_labels.rows, "one label row per training document");
   NGAME_CHECK(labels.size() == doc_labels.cols, "one label text per label column");
   const size_t d = encoder.dim();
-  const SparseMatrix positives = sorted_rows(doc_labels);
+  const SparseMatrix positives = with_sorted_rows(doc_labels);  // binary-searchable rows
   BatchSampler sampler(doc_labels, config.batching, config.seed);
 
   uint64_t trainable = 0;

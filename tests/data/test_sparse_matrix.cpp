@@ -41,6 +41,17 @@ TEST(SparseMatrix, WriteReadRoundTripIsExact) {
   EXPECT_EQ(testing::read_bytes(dir.file("m.txt")).substr(0, 9), "3 1000\n99");
 }
 
+TEST(SparseMatrix, SortedRowsKeepValuesWithTheirIds) {
+  SparseMatrix m;
+  m.cols = 9;
+  m.append_row(std::vector<uint32_t>{7, 2, 5}, std::vector<float>{0.7f, 0.2f, 0.5f});
+  m.append_row({}, {});
+  SparseMatrix s = with_sorted_rows(m);
+  EXPECT_EQ(s.indices, (std::vector<uint32_t>{2, 5, 7}));
+  EXPECT_EQ(s.values, (std::vector<float>{0.2f, 0.5f, 0.7f}));
+  EXPECT_EQ(s.indptr, m.indptr);
+}
+
 struct BadMatrixCase {
   const char* name;
   const char* content;
