@@ -14,7 +14,8 @@ void exact_topk(const float* queries, size_t nq, const float* keys, size_t nk, s
   scores.assign(nq * k, -std::numeric_limits<float>::infinity());
   if (nq == 0 || nk == 0 || k == 0) return;
   // Blocks of queries keep the score buffer near 64 MiB whatever the key count.
-  const size_t block = std::max<size_t>(1, std::min<size_t>(1024, (16u << 20) / nk));
+  // (and never more than the queries: a single query must not pay for a 1024-row buffer).
+  const size_t block = std::min(nq, std::max<size_t>(1, std::min<size_t>(1024, (16u << 20) / nk)));
   std::vector<float> block_scores(block * nk);
   const size_t take = std::min(k, nk);
   for (size_t q0 = 0; q0 < nq; q0 += block) {
