@@ -40,6 +40,7 @@ struct TrainOptions {
   std::vector<uint32_t> classifier_curriculum = {2, 3, 4, 5, 6, 7};
   PredictorConfig predictor;
   HnswConfig hnsw;
+  double fusion_psp_weight = 1.0;
   // Cluster size 1 -> 128 over the first 14 epochs (the reference doubles at 10, 20, 25, 50, ... of 300 epochs).
   std::vector<uint32_t> curriculum = {2, 4, 6, 8, 10, 12, 14};
   uint32_t eval_every = 0;
@@ -308,7 +309,7 @@ void run_train(const TrainOptions& o, const CLI::App* cmd) {
       }
     }
     weights = fit_fusion(predictor.fused(), kept, remove_filtered(val_truth, val_filter),
-                         inverse_propensity(data.train.labels, {o.prop_a, o.prop_b}), report);
+                         inverse_propensity(data.train.labels, {o.prop_a, o.prop_b}), report, o.fusion_psp_weight);
     spdlog::info("fusion weights {} (validation P@1 {:.2f}, PSP@5 {:.2f})", weights.to_json().dump(),
                  report["fused"]["P@1"].get<double>(), report["fused"]["PSP@5"].get<double>());
   } else {
@@ -365,6 +366,9 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--clf-margin", o.classifiers.loss.margin, "M4 triplet margin")->capture_default_str();
   cmd->add_option("--clf-positives", o.classifiers.loss.positives, "M4 hardest positives per document")->capture_default_str();
   cmd->add_option("--clf-negatives", o.classifiers.loss.negatives, "M4 hardest negatives per document")->capture_default_str();
+  cmd->add_option("--fusion-psp-weight", o.fusion_psp_weight,
+                  "fusion weights maximise validation P@1 + this * PSP@5 (lower favours the head)")
+      ->capture_default_str();
   cmd->add_option("--shortlist", o.predictor.shortlist, "labels taken from each shortlist at prediction")->capture_default_str();
   cmd->add_option("--hnsw-m", o.hnsw.m, "HNSW links per node")->capture_default_str();
   cmd->add_option("--hnsw-ef-construction", o.hnsw.ef_construction, "HNSW breadth while building")->capture_default_str();

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/dense_math.h"
 #include "core/error.h"
@@ -12,7 +13,7 @@
 namespace ngame {
 
 const char* scorer_name(size_t scorer) {
-  static const char* names[kScorerCount] = {"embedding", "classifier", "memory", "lexical"};
+  static const char* names[kScorerCount] = {"embedding", "classifier", "memory", "lexical", "prior"};
   return scorer < kScorerCount ? names[scorer] : "?";
 }
 
@@ -31,10 +32,11 @@ FusionWeights FusionWeights::from_json(const nlohmann::json& j) {
 FusedPredictor::FusedPredictor(const Encoder& encoder, const std::vector<float>& label_embeddings,
                                const AnnIndex& label_index, const std::vector<float>* classifiers,
                                const AnnIndex* classifier_index, const MemoryScorer* memory,
-                               const LexicalScorer* lexical, PredictorConfig config)
+                               const LexicalScorer* lexical, PredictorConfig config, std::vector<float> label_prior)
     : encoder_(encoder), label_embeddings_(label_embeddings), label_index_(label_index), classifiers_(classifiers),
       classifier_index_(classifier_index), memory_(memory), lexical_(lexical), config_(config),
-      label_count_(label_embeddings.size() / encoder.dim()) {
+      label_count_(label_embeddings.size() / encoder.dim()), label_prior_(std::move(label_prior)) {
+  NGAME_CHECK(label_prior_.empty() || label_prior_.size() == label_count_, "one prior per label");
   if (classifiers_ && classifiers_->empty()) classifiers_ = nullptr;
   NGAME_CHECK(!classifiers_ || classifiers_->size() == label_embeddings.size(), "one classifier per label");
 }
@@ -86,6 +88,7 @@ CandidateSet FusedPredictor::candidates(const TextCorpus& texts, const FusionWei
         if (it != votes[i].end() && it->first == l) sc[c][kMemoryScorer] = it->second;
       }
       sc[c][kLexicalScorer] = lexical_ ? lexical_->score(tfidf, i, l) : 0.0f;
+      sc[c][kPriorScorer] = label_prior_.empty() ? 0.0f : label_prior_[l];
     }
   }
   CandidateSet out;
@@ -133,12 +136,22 @@ SparseMatrix FusedPredictor::predict(const TextCorpus& texts, const FusionWeight
   return rank(candidates(texts, weights, k), weights, k);
 }
 
+std::vector<float> label_prior_from_counts(const std::vector<uint64_t>& counts) {
+  uint64_t max_count = 0;
+  for (uint64_t c : counts) max_count = std::max(max_count, c);
+  std::vector<float> prior(counts.size(), 0.0f);
+  if (max_count == 0) return prior;
+  const double scale = std::log1p(static_cast<double>(max_count));
+  for (size_t l = 0; l < counts.size(); ++l) prior[l] = static_cast<float>(std::log1p(static_cast<double>(counts[l])) / scale);
+  return prior;
+}
+
 FusionWeights fit_fusion(const FusedPredictor& predictor, const CandidateSet& candidates, const SparseMatrix& truth,
-                         const std::vector<double>& inv_propensity, nlohmann::json& report) {
+                         const std::vector<double>& inv_propensity, nlohmann::json& report, double psp_weight) {
   auto objective = [&](const FusionWeights& w, MetricsReport* out) {
     MetricsReport r = compute_metrics(predictor.rank(candidates, w, 5), truth, inv_propensity, 5);
     if (out) *out = r;
-    return r.precision[0] + r.psp[4];
+    return r.precision[0] + psp_weight * r.psp[4];
   };
   auto metrics_json = [](const MetricsReport& r) {
     return nlohmann::json{{"P@1", 100 * r.precision[0]}, {"P@5", 100 * r.precision[4]}, {"PSP@5", 100 * r.psp[4]}};
@@ -153,7 +166,7 @@ FusionWeights fit_fusion(const FusedPredictor& predictor, const CandidateSet& ca
     report["alone"][scorer_name(s)] = metrics_json(r);
   }
   // Coordinate search: the embedding weight fixes the scale; every other weight tries a grid, three rounds.
-  const float grid[] = {0.0f, 0.1f, 0.2f, 0.35f, 0.5f, 0.75f, 1.0f, 1.5f, 2.0f, 3.0f, 5.0f};
+  const float grid[] = {0.0f, 0.05f, 0.1f, 0.2f, 0.35f, 0.5f, 0.75f, 1.0f, 1.5f, 2.0f, 3.0f, 5.0f};
   FusionWeights best;
   double best_value = objective(best, nullptr);
   for (int round = 0; round < 3; ++round) {

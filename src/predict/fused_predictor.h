@@ -16,13 +16,20 @@
 namespace ngame {
 
 /// The scorers, in the order of their scores and weights.
-enum ScorerId : size_t { kEmbeddingScorer = 0, kClassifierScorer, kMemoryScorer, kLexicalScorer, kScorerCount };
-/// Names used in fusion.json and in tables: "embedding", "classifier", "memory", "lexical".
+enum ScorerId : size_t {
+  kEmbeddingScorer = 0,
+  kClassifierScorer,
+  kMemoryScorer,
+  kLexicalScorer,
+  kPriorScorer,  ///< log(1 + training rows of the label), scaled to [0, 1]: a popularity prior (adds no shortlist)
+  kScorerCount
+};
+/// Names used in fusion.json and in tables: "embedding", "classifier", "memory", "lexical", "prior".
 const char* scorer_name(size_t scorer);
 
 /// Weights of the fused score; a weight of 0 switches a scorer (and its shortlist) off.
 struct FusionWeights {
-  std::array<float, kScorerCount> weight = {1.0f, 1.0f, 1.0f, 0.5f};
+  std::array<float, kScorerCount> weight = {1.0f, 1.0f, 1.0f, 0.5f, 0.0f};
   nlohmann::json to_json() const;
   static FusionWeights from_json(const nlohmann::json& j);
 };
@@ -45,7 +52,8 @@ class FusedPredictor {
  public:
   FusedPredictor(const Encoder& encoder, const std::vector<float>& label_embeddings, const AnnIndex& label_index,
                  const std::vector<float>* classifiers, const AnnIndex* classifier_index, const MemoryScorer* memory,
-                 const LexicalScorer* lexical, PredictorConfig config);
+                 const LexicalScorer* lexical, PredictorConfig config,
+                 std::vector<float> label_prior = {});
   /// Candidates and their scores for each text; scorers whose weight is 0 add no shortlist. Each shortlist holds
   /// max(config shortlist, min_shortlist) labels.
   CandidateSet candidates(const TextCorpus& texts, const FusionWeights& weights, size_t min_shortlist = 0) const;
@@ -64,12 +72,16 @@ class FusedPredictor {
   const LexicalScorer* lexical_;
   PredictorConfig config_;
   size_t label_count_;
+  std::vector<float> label_prior_;  // label_count entries, or empty
 };
 
+/// The popularity prior of each label from training label counts: log(1 + n) / log(1 + max n).
+std::vector<float> label_prior_from_counts(const std::vector<uint64_t>& counts);
+
 /// Fits fusion weights on validation candidates (truth already filtered): coordinate search over a grid, maximising
-/// P@1 + PSP@5. Returns the weights and writes the validation metrics of every scorer alone and of the fusion into
+/// P@1 + psp_weight * PSP@5. Returns the weights and writes the validation metrics of every scorer alone and of the fusion into
 /// report.
 FusionWeights fit_fusion(const FusedPredictor& predictor, const CandidateSet& candidates, const SparseMatrix& truth,
-                         const std::vector<double>& inv_propensity, nlohmann::json& report);
+                         const std::vector<double>& inv_propensity, nlohmann::json& report, double psp_weight = 1.0);
 
 }  // namespace ngame

@@ -20,7 +20,10 @@ ModelPredictor::ModelPredictor(const Model& model, PredictorConfig config) {
   }
   fused_ = std::make_unique<FusedPredictor>(*model.encoder, model.label_embeddings, *model.label_index,
                                             &model.classifiers, model.classifier_index.get(), memory_.get(),
-                                            lexical_.get(), config);
+                                            lexical_.get(), config,
+                                            model.memory_labels.rows > 0
+                                                ? label_prior_from_counts(model.memory_labels.column_counts())
+                                                : std::vector<float>{});
   if (model.fusion.is_object() && model.fusion.contains("weights")) {
     weights_ = FusionWeights::from_json(model.fusion["weights"]);
   } else {
