@@ -30,8 +30,6 @@ struct Model {
   nlohmann::json manifest;
   /// Number of labels.
   size_t label_count() const { return label_texts.size(); }
-  /// True when M4, the memory and the fusion weights are present.
-  bool is_full() const { return !classifiers.empty() && fusion.is_object(); }
   /// Builds (exact or HNSW, by size) any index that is missing.
   void build_missing_indices(const HnswConfig& hnsw);
 };
