@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -73,5 +74,32 @@ inline CliResult run_ngame(const std::string& args) {
   r.err = read_bytes(err);
   return r;
 }
+
+/// A generated dataset of six topic labels (Y.txt, trn_*, tst_*): labels are topics; a document mentions its topic's words plus noise, so the task is learnable.
+inline void write_topic_dataset(const TempDir& dir) {
+  const std::vector<std::vector<std::string>> topics = {
+      {"engine", "wheel", "brake"}, {"violin", "cello", "bow"},   {"pasta", "sauce", "basil"},
+      {"goal", "keeper", "pitch"},  {"orbit", "rocket", "comet"}, {"river", "delta", "bank"}};
+  const std::vector<std::string> noise = {"the", "a", "big", "small", "new", "old", "good", "red"};
+  std::mt19937 rng(1);
+  std::string y_txt;
+  for (const auto& t : topics) y_txt += t[0] + " " + t[1] + " " + t[2] + "\n";
+  write_bytes(dir.file("Y.txt"), y_txt);
+  for (const char* split : {"trn", "tst"}) {
+    const int rows = std::string(split) == "trn" ? 240 : 60;
+    std::string x, xy = std::to_string(rows) + " 6\n";
+    for (int i = 0; i < rows; ++i) {
+      const size_t topic = rng() % topics.size();
+      x += noise[rng() % noise.size()] + " " + topics[topic][rng() % 3] + " " + noise[rng() % noise.size()] + " " +
+           topics[topic][rng() % 3] + "\n";
+      xy += std::to_string(topic) + ":1\n";
+    }
+    write_bytes(dir.file(std::string(split) + "_X.txt"), x);
+    write_bytes(dir.file(std::string(split) + "_X_Y.txt"), xy);
+  }
+}
+
+inline const char* kSmallModel = " --epochs 6 --dim 16 --hidden 16 --batch-size 32 --min-count 1 --curriculum 3,4"
+                          " --embedding-lr 0.02 --quiet --threads 1";
 
 }  // namespace ngame::testing

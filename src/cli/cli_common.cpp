@@ -53,6 +53,7 @@ int run_cli(int argc, char** argv) {
   add_eval_command(app);
   add_train_command(app);
   add_predict_commands(app);
+  add_serve_commands(app);
   try {
     app.parse(argc, argv);
     return 0;

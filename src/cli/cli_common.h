@@ -31,5 +31,7 @@ void add_eval_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 /// Registers `ngame predict`, `ngame embed` and `ngame vectors import`.
 void add_predict_commands(CLI::App& app);
+/// Registers `ngame serve` and `ngame labels add|compact`.
+void add_serve_commands(CLI::App& app);
 
 }  // namespace ngame

@@ -1,4 +1,5 @@
 // `ngame eval`: P@k, nDCG@k, PSP@k, PSnDCG@k and R@k of a prediction file, as pyxclib computes them.
+#include <spdlog/spdlog.h>
 #include <fmt/format.h>
 
 #include <iostream>
@@ -35,6 +36,13 @@ void add_eval_command(CLI::App& app) {
     SparseMatrix truth = read_sparse_matrix(truth_path);
     SparseMatrix pred = read_sparse_matrix(pred_path);
     SparseMatrix train = read_sparse_matrix(train_path);
+    if (pred.cols > truth.cols && pred.rows == truth.rows && train.cols == truth.cols) {
+      // A model with labels added after training (`ngame labels add`, the server): those labels have no truth or
+      // training rows here, so they are never relevant; they stay in the ranking (dropping them would lift others).
+      spdlog::info("{}: {} labels beyond the dataset's {} (added to the model) count as never relevant", pred_path,
+                   pred.cols - truth.cols, truth.cols);
+      truth.cols = train.cols = pred.cols;
+    }
     if (pred.rows != truth.rows || pred.cols != truth.cols) {
       throw InputError(pred_path, 1,
                        "shape " + std::to_string(pred.rows) + " x " + std::to_string(pred.cols) +

@@ -8,6 +8,7 @@
 #include "core/binary_io.h"
 #include "data/sparse_matrix.h"
 #include "data/text_corpus.h"
+#include "model/label_log.h"
 #include "model/model_store.h"
 #include "predict/label_ranker.h"
 #include "predict/model_predictor.h"
@@ -17,7 +18,8 @@ namespace ngame {
 
 void add_predict_commands(CLI::App& app) {
   {
-    static std::string model_dir, input, output, format = "xc";
+    static std::string model_dir, input, output, format = "xc", ann = "auto";
+    static HnswConfig hnsw;
     static size_t k = 100;
     static bool latin1 = false;
     CLI::App* cmd = app.add_subcommand("predict", "top-k labels of each input text");
@@ -29,9 +31,19 @@ void add_predict_commands(CLI::App& app) {
         ->check(CLI::IsMember({"xc", "jsonl"}))
         ->capture_default_str();
     cmd->add_flag("--latin1", latin1, "texts are Latin-1");
+    cmd->add_option("--ann", ann,
+                    "shortlist indices: auto (saved graphs, else exact up to 50K vectors), exact, or hnsw (graphs "
+                    "built when not saved)")
+        ->check(CLI::IsMember({"auto", "exact", "hnsw"}))
+        ->capture_default_str();
+    cmd->add_option("--hnsw-ef-search", hnsw.ef_search, "HNSW breadth while searching")->capture_default_str();
     add_common_options(cmd);
     cmd->callback(with_common_options([] {
-      Model model = load_model(model_dir);
+      Model model = load_model(model_dir, {.ann = parse_ann_choice(ann), .hnsw = hnsw});
+      // Labels added through `ngame serve` and not yet compacted are part of the model.
+      if (const size_t added = replay_label_log(model, read_label_log(model_dir), model_dir + "/labels.wal")) {
+        spdlog::info("{} labels added from the label log", added);
+      }
       TextCorpus texts = read_text_file(input, {.latin1 = latin1});
       const auto t = std::chrono::steady_clock::now();
       ModelPredictor predictor(model);

@@ -24,6 +24,11 @@ class TextCorpus {
   }
   /// Appends a text; it must not contain '\n'.
   void push_back(std::string_view text);
+  /// Makes room for n texts of bytes in all.
+  void reserve(size_t n, size_t bytes) {
+    offsets_.reserve(n + 1);
+    bytes_.reserve(bytes);
+  }
   /// Total bytes of text.
   size_t byte_size() const { return bytes_.size(); }
 

@@ -19,6 +19,13 @@ Neighbors ExactIndex::search(const float* queries, size_t nq, size_t k) const {
   return out;
 }
 
+AnnChoice parse_ann_choice(const std::string& name) {
+  if (name == "auto") return AnnChoice::kAuto;
+  if (name == "exact") return AnnChoice::kExact;
+  if (name == "hnsw") return AnnChoice::kHnsw;
+  throw UsageError("--ann must be auto, exact or hnsw, not '" + name + "'");
+}
+
 void HnswConfig::validate() const {
   NGAME_CHECK(m >= 2 && m <= 1024, "HNSW M must be in [2, 1024]");
   NGAME_CHECK(ef_construction >= 1 && ef_search >= 1, "HNSW ef values must be >= 1");
@@ -74,6 +81,16 @@ Neighbors HnswIndex::search(const float* queries, size_t nq, size_t k) const {
     }
   }
   return out;
+}
+
+void HnswIndex::reserve(size_t n) {
+  if (n > impl_->graph->max_elements_) impl_->graph->resizeIndex(n);
+}
+
+void HnswIndex::set_ef_search(uint32_t ef) {
+  NGAME_CHECK(ef >= 1, "HNSW ef must be >= 1");
+  config_.ef_search = ef;
+  impl_->graph->setEf(ef);
 }
 
 void HnswIndex::save(const std::string& path) const { impl_->graph->saveIndex(path); }

@@ -27,6 +27,8 @@ class AnnIndex {
   virtual void add(const float* vectors, size_t n) = 0;
   /// The k best vectors for each of the nq queries (nq x dim). Safe to call from several threads.
   virtual Neighbors search(const float* queries, size_t nq, size_t k) const = 0;
+  /// Makes room for n vectors in all, so that adding up to that many moves no memory.
+  virtual void reserve(size_t n) = 0;
 };
 
 /// Exact search on BLAS: every query against every vector.
@@ -37,6 +39,7 @@ class ExactIndex final : public AnnIndex {
   uint32_t dim() const override { return dim_; }
   void add(const float* vectors, size_t n) override;
   Neighbors search(const float* queries, size_t nq, size_t k) const override;
+  void reserve(size_t n) override { vectors_.reserve(n * dim_); }
 
  private:
   uint32_t dim_;
@@ -62,6 +65,9 @@ class HnswIndex final : public AnnIndex {
   uint32_t dim() const override { return dim_; }
   void add(const float* vectors, size_t n) override;
   Neighbors search(const float* queries, size_t nq, size_t k) const override;
+  void reserve(size_t n) override;
+  /// Changes the search breadth (not while searches run).
+  void set_ef_search(uint32_t ef);
   /// Writes the graph with hnswlib's own format to path (callers checksum it in their manifest).
   void save(const std::string& path) const;
   /// Reads a graph written by save(); InputError when it cannot be read.
@@ -74,8 +80,17 @@ class HnswIndex final : public AnnIndex {
   std::unique_ptr<Impl> impl_;
 };
 
+/// Which index a model uses for a set of vectors: auto (exact up to a size, HNSW above; saved graphs are used),
+/// exact (always BLAS; saved graphs ignored) or hnsw (always a graph; built when none is saved).
+enum class AnnChoice { kAuto, kExact, kHnsw };
+/// Parses "auto", "exact" or "hnsw"; UsageError otherwise.
+AnnChoice parse_ann_choice(const std::string& name);
+
 /// Exact search up to this many vectors, HNSW above: batched exact BLAS search out-runs HNSW on 2 cores up to about
 /// 100K synthetic vectors, but on WordNet's 62K training documents HNSW was already faster (README).
 inline constexpr size_t kExactSearchMaxVectors = 50000;
+/// The same switch for one query at a time (a server): exact search reads every vector for every query, so HNSW wins
+/// much earlier (bench_ann --single, README).
+inline constexpr size_t kExactSearchMaxVectorsSingleQuery = 5000;
 
 }  // namespace ngame

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include "core/atomic_file.h"
 #include "core/binary_io.h"
@@ -42,61 +43,121 @@ std::vector<float> read_matrix(const std::string& payload, const std::string& co
   return v;
 }
 
-void write_parts(const std::string& dir, const Encoder& encoder, const TextCorpus& label_texts,
+// The logical parts of a model directory; a file's name on disk adds ".g<generation>" before the extension after
+// the directory's first save (see part_file_name).
+constexpr const char* kPartNames[] = {"encoder.ngm",      "labels.ngm",       "classifiers.ngm", "memory.ngm",
+                                      "labels.hnsw",      "classifiers.hnsw", "memory.hnsw",     "fusion.json"};
+
+std::string part_file_name(const std::string& part, uint64_t generation) {
+  if (generation == 0) return part;
+  const size_t dot = part.rfind('.');
+  return part.substr(0, dot) + ".g" + std::to_string(generation) + part.substr(dot);
+}
+
+// True when file (a name in a model directory) is some generation of a model part.
+bool is_part_file(const std::string& file) {
+  for (const char* part : kPartNames) {
+    const std::string p = part;
+    const size_t dot = p.rfind('.');
+    const std::string stem = p.substr(0, dot), ext = p.substr(dot);
+    if (file == p) return true;
+    if (file.size() > stem.size() + ext.size() + 2 && file.starts_with(stem + ".g") && file.ends_with(ext)) {
+      const std::string digits = file.substr(stem.size() + 2, file.size() - stem.size() - 2 - ext.size());
+      if (!digits.empty() && std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+// The manifest currently in dir, or null when there is none or it does not parse.
+nlohmann::json current_manifest(const std::string& dir) {
+  const fs::path p = fs::path(dir) / "manifest.json";
+  if (!fs::exists(p)) return nullptr;
+  try {
+    nlohmann::json m = nlohmann::json::parse(read_file(p.string()), nullptr, false);
+    return m.is_object() ? m : nlohmann::json(nullptr);
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+nlohmann::json write_parts(const std::string& dir, const Encoder& encoder, const TextCorpus& label_texts,
                  const std::vector<float>& label_embeddings, const Model* model, const nlohmann::json& settings,
-                 const nlohmann::json& data) {
+                 const nlohmann::json& data, const nlohmann::json* kept_entries) {
   NGAME_CHECK(label_embeddings.size() == label_texts.size() * encoder.dim(), "one embedding per label text");
   fs::create_directories(dir);
-  auto path = [&](const char* name) { return (fs::path(dir) / name).string(); };
+  // Every save writes its parts under names no current manifest refers to (the next generation), then switches the
+  // manifest atomically, then deletes the parts of earlier generations: a crash at any point leaves the old model or
+  // the new one, both loadable (live label addition compacts models this way).
+  const nlohmann::json previous = current_manifest(dir);
+  const uint64_t generation =
+      previous.is_object() && previous.contains("generation") && previous["generation"].is_number_unsigned()
+          ? previous["generation"].get<uint64_t>() + 1
+          : (previous.is_object() ? 1 : 0);
   nlohmann::json files;
-  write_container(path("encoder.ngm"), encoder.save());
-  files["encoder.ngm"] = file_fingerprint(path("encoder.ngm"));
+  auto part_path = [&](const char* part) { return (fs::path(dir) / part_file_name(part, generation)).string(); };
+  auto record = [&](const char* part) {
+    nlohmann::json f = file_fingerprint(part_path(part));
+    f["file"] = part_file_name(part, generation);
+    files[part] = f;
+  };
+  // kept_entries: parts of the current generation that this save keeps as they are (a compaction keeps the
+  // encoder and the memory graph, which adding labels does not change).
+  auto kept = [&](const char* part) { return kept_entries && kept_entries->contains(part); };
+  if (kept("encoder.ngm")) {
+    files["encoder.ngm"] = (*kept_entries)["encoder.ngm"];
+  } else {
+    write_container(part_path("encoder.ngm"), encoder.save());
+    record("encoder.ngm");
+  }
   PayloadWriter texts;
   texts.u64(label_texts.size());
   for (size_t i = 0; i < label_texts.size(); ++i) texts.str(label_texts[i]);
-  write_container(path("labels.ngm"),
+  write_container(part_path("labels.ngm"),
                   {{"LTXT", std::move(texts.bytes())}, {"LEMB", matrix_payload(label_embeddings, encoder.dim())}});
-  files["labels.ngm"] = file_fingerprint(path("labels.ngm"));
+  record("labels.ngm");
   std::vector<std::string> stages = {"encoder"};
   if (model && !model->classifiers.empty()) {
     stages.push_back("classifiers");
-    write_container(path("classifiers.ngm"), {{"CLFW", matrix_payload(model->classifiers, encoder.dim())}});
-    files["classifiers.ngm"] = file_fingerprint(path("classifiers.ngm"));
+    write_container(part_path("classifiers.ngm"), {{"CLFW", matrix_payload(model->classifiers, encoder.dim())}});
+    record("classifiers.ngm");
     PayloadWriter labels;
     labels.u64(model->memory_labels.rows);
     labels.u64(model->memory_labels.cols);
     labels.vec(std::span<const uint64_t>(model->memory_labels.indptr));
     labels.vec(std::span<const uint32_t>(model->memory_labels.indices));
-    write_container(path("memory.ngm"), {{"MEMD", matrix_payload(model->memory_embeddings, encoder.dim())},
-                                         {"MEML", std::move(labels.bytes())}});
-    files["memory.ngm"] = file_fingerprint(path("memory.ngm"));
+    write_container(part_path("memory.ngm"), {{"MEMD", matrix_payload(model->memory_embeddings, encoder.dim())},
+                                              {"MEML", std::move(labels.bytes())}});
+    record("memory.ngm");
     // HNSW graphs are saved (building them again would dominate a prediction's start-up); exact indices are not.
     const std::pair<const char*, const AnnIndex*> graphs[] = {{"labels.hnsw", model->label_index.get()},
                                                               {"classifiers.hnsw", model->classifier_index.get()},
                                                               {"memory.hnsw", model->memory_index.get()}};
     for (auto [name, index] : graphs) {
-      if (const auto* hnsw = dynamic_cast<const HnswIndex*>(index)) {
-        const std::string tmp = path(name) + ".tmp";
+      // A compaction keeps the graphs the model had on disk (a serving-only graph is not saved: it would change
+      // what `ngame predict` uses).
+      const bool had = !kept_entries || (model->manifest.contains("files") && model->manifest["files"].contains(name));
+      if (kept(name)) {
+        files[name] = (*kept_entries)[name];
+      } else if (const auto* hnsw = dynamic_cast<const HnswIndex*>(index); hnsw && had) {
+        const std::string tmp = part_path(name) + ".tmp";
         hnsw->save(tmp);
-        write_file_atomically(path(name), read_file(tmp));
+        write_file_atomically(part_path(name), read_file(tmp));
         fs::remove(tmp);
-        files[name] = file_fingerprint(path(name));
+        record(name);
       }
-    }
-  }
-  // Optional parts this save does not write must not linger from an earlier model in the same directory.
-  for (const char* name : {"classifiers.ngm", "memory.ngm", "labels.hnsw", "classifiers.hnsw", "memory.hnsw", "fusion.json"}) {
-    if (!files.contains(name) && !(model && model->fusion.is_object() && std::string(name) == "fusion.json")) {
-      fs::remove(path(name));
     }
   }
   if (model && model->fusion.is_object()) {
     stages.push_back("fusion");
-    write_file_atomically(path("fusion.json"), model->fusion.dump(2) + "\n");
-    files["fusion.json"] = file_fingerprint(path("fusion.json"));
+    write_file_atomically(part_path("fusion.json"), model->fusion.dump(2) + "\n");
+    record("fusion.json");
   }
   nlohmann::json manifest = {{"format", "ngame-model"},
                              {"version", kModelFormatVersion},
+                             {"generation", generation},
                              {"stages", stages},
                              {"encoder", encoder.type()},
                              {"dim", encoder.dim()},
@@ -104,18 +165,25 @@ void write_parts(const std::string& dir, const Encoder& encoder, const TextCorpu
                              {"settings", settings},
                              {"data", data},
                              {"files", files}};
-  // The manifest goes last: a crash before this point leaves the previous manifest, whose checksums then refuse
-  // the half-written parts instead of loading a mix.
-  write_file_atomically(path("manifest.json"), manifest.dump(2) + "\n");
+  // The manifest goes last: until it is renamed into place, the previous manifest and the files it names are intact.
+  write_file_atomically((fs::path(dir) / "manifest.json").string(), manifest.dump(2) + "\n");
+  // Parts of earlier generations (and of stages this save did not write) go once the new manifest is durable.
+  std::set<std::string> referenced;
+  for (const auto& [part, entry] : files.items()) referenced.insert(entry.value("file", part));
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (is_part_file(name) && !referenced.count(name)) fs::remove(entry.path());
+  }
+  return manifest;
 }
 
 }  // namespace
 
-void Model::build_missing_indices(const HnswConfig& hnsw) {
+void Model::build_missing_indices(const HnswConfig& hnsw, AnnChoice ann, size_t exact_max) {
   const uint32_t d = encoder->dim();
   auto build = [&](const std::vector<float>& v) {
     std::unique_ptr<AnnIndex> index;
-    if (v.size() / d <= kExactSearchMaxVectors) {
+    if (ann == AnnChoice::kExact || (ann == AnnChoice::kAuto && v.size() / d <= exact_max)) {
       index = std::make_unique<ExactIndex>(d);
     } else {
       index = std::make_unique<HnswIndex>(d, hnsw);
@@ -131,11 +199,26 @@ void Model::build_missing_indices(const HnswConfig& hnsw) {
 void save_model(const std::string& dir, const Encoder& encoder, const TextCorpus& label_texts,
                 const std::vector<float>& label_embeddings, const nlohmann::json& settings,
                 const nlohmann::json& data) {
-  write_parts(dir, encoder, label_texts, label_embeddings, nullptr, settings, data);
+  write_parts(dir, encoder, label_texts, label_embeddings, nullptr, settings, data, nullptr);
 }
 
 void save_model(const std::string& dir, const Model& model, const nlohmann::json& settings, const nlohmann::json& data) {
-  write_parts(dir, *model.encoder, model.label_texts, model.label_embeddings, &model, settings, data);
+  write_parts(dir, *model.encoder, model.label_texts, model.label_embeddings, &model, settings, data, nullptr);
+}
+
+void save_model_keeping_encoder(const std::string& dir, Model& model) {
+  NGAME_CHECK(model.manifest.contains("files") && model.manifest["files"].contains("encoder.ngm"),
+              "the model was not loaded from a directory");
+  nlohmann::json kept;
+  for (const char* part : {"encoder.ngm", "memory.hnsw"}) {
+    if (!model.manifest["files"].contains(part)) continue;
+    if (std::string(part) == "memory.hnsw" && !dynamic_cast<const HnswIndex*>(model.memory_index.get())) continue;
+    kept[part] = model.manifest["files"][part];
+    if (!kept[part].contains("file")) kept[part]["file"] = part;
+  }
+  model.manifest = write_parts(dir, *model.encoder, model.label_texts, model.label_embeddings, &model,
+                               model.manifest.value("settings", nlohmann::json::object()),
+                               model.manifest.value("data", nlohmann::json::object()), &kept);
 }
 
 std::unique_ptr<Encoder> load_encoder(const std::string& path) {
@@ -147,7 +230,7 @@ std::unique_ptr<Encoder> load_encoder(const std::string& path) {
   throw InputError(path, 0, "unknown encoder type '" + type + "'");
 }
 
-Model load_model(const std::string& dir) {
+Model load_model(const std::string& dir, const ModelLoadOptions& options) {
   const std::string manifest_path = (fs::path(dir) / "manifest.json").string();
   if (!fs::is_directory(dir)) throw InputError(dir, 0, "not a model directory (no such directory)");
   if (!fs::exists(manifest_path)) throw InputError(manifest_path, 0, "missing (not a model directory?)");
@@ -163,8 +246,17 @@ Model load_model(const std::string& dir) {
                          " is not supported (this build reads " + std::to_string(kModelFormatVersion) + ")");
   }
   if (!m.contains("files") || !m["files"].is_object()) throw InputError(manifest_path, 0, "manifest lists no files");
+  // A part's file on disk: the manifest's "file" (generation-suffixed), or the part's own name in older manifests.
+  auto file_of = [&](const std::string& part) {
+    const auto& entry = m["files"][part];
+    std::string file = entry.is_object() ? entry.value("file", part) : part;
+    if (file.find('/') != std::string::npos || !is_part_file(file)) {
+      throw InputError(manifest_path, 0, "bad file name '" + file + "' for part " + part);
+    }
+    return (fs::path(dir) / file).string();
+  };
   for (const auto& [name, expected] : m["files"].items()) {
-    const std::string path = (fs::path(dir) / name).string();
+    const std::string path = file_of(name);
     if (!fs::exists(path)) throw InputError(path, 0, "missing (listed in manifest.json)");
     const nlohmann::json actual = file_fingerprint(path);
     if (actual["bytes"] != expected.value("bytes", nlohmann::json())) {
@@ -174,8 +266,11 @@ Model load_model(const std::string& dir) {
       throw InputError(path, 0, "checksum differs from manifest.json (corrupted)");
     }
   }
-  model.encoder = load_encoder((fs::path(dir) / "encoder.ngm").string());
-  const std::string labels_path = (fs::path(dir) / "labels.ngm").string();
+  if (!m["files"].contains("encoder.ngm") || !m["files"].contains("labels.ngm")) {
+    throw InputError(manifest_path, 0, "manifest lacks encoder.ngm or labels.ngm");
+  }
+  model.encoder = load_encoder(file_of("encoder.ngm"));
+  const std::string labels_path = file_of("labels.ngm");
   auto sections = read_container(labels_path);
   if (!sections.count("LTXT") || !sections.count("LEMB")) throw InputError(labels_path, 0, "missing label sections");
   PayloadReader texts(sections.at("LTXT"), labels_path);
@@ -185,7 +280,7 @@ Model load_model(const std::string& dir) {
   model.label_embeddings = read_matrix(sections.at("LEMB"), labels_path, model.encoder->dim(), n);
   const auto& files = m["files"];
   const uint32_t d = model.encoder->dim();
-  auto path = [&](const char* name) { return (fs::path(dir) / name).string(); };
+  auto path = [&](const char* name) { return file_of(name); };
   if (files.contains("classifiers.ngm")) {
     auto c = read_container(path("classifiers.ngm"));
     if (!c.count("CLFW")) throw InputError(path("classifiers.ngm"), 0, "missing section CLFW");
@@ -207,17 +302,22 @@ Model load_model(const std::string& dir) {
     model.memory_labels.values.assign(ml.indices.size(), 1.0f);
     model.memory_embeddings = read_matrix(c.at("MEMD"), path("memory.ngm"), d, ml.rows);
   }
-  const HnswConfig hnsw = HnswConfig{};
-  if (files.contains("labels.hnsw")) model.label_index = HnswIndex::load(path("labels.hnsw"), d, hnsw);
-  if (files.contains("classifiers.hnsw")) model.classifier_index = HnswIndex::load(path("classifiers.hnsw"), d, hnsw);
-  if (files.contains("memory.hnsw")) model.memory_index = HnswIndex::load(path("memory.hnsw"), d, hnsw);
+  const HnswConfig& hnsw = options.hnsw;
+  if (options.ann != AnnChoice::kExact) {
+    if (files.contains("labels.hnsw")) model.label_index = HnswIndex::load(path("labels.hnsw"), d, hnsw);
+    if (files.contains("classifiers.hnsw")) model.classifier_index = HnswIndex::load(path("classifiers.hnsw"), d, hnsw);
+    if (files.contains("memory.hnsw")) model.memory_index = HnswIndex::load(path("memory.hnsw"), d, hnsw);
+  }
   if (files.contains("fusion.json")) {
     model.fusion = nlohmann::json::parse(read_file(path("fusion.json")), nullptr, false);
     if (model.fusion.is_discarded() || !model.fusion.is_object()) {
       throw InputError(path("fusion.json"), 0, "not a JSON object");
     }
   }
-  model.build_missing_indices(hnsw);
+  model.build_missing_indices(hnsw, options.ann, options.exact_max);
+  if (auto* memory = dynamic_cast<HnswIndex*>(model.memory_index.get()); memory && options.memory_ef_search > 0) {
+    memory->set_ef_search(options.memory_ef_search);
+  }
   return model;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
-// A model directory: manifest.json (format version, stages, settings, data fingerprint, size and CRC-32 of every
-// file), encoder.ngm (encoder + featurizer) and labels.ngm (label texts and their embeddings). Every file is written
-// atomically and the manifest last, so a crash leaves the previous model or none, never a mix.
+// A model directory: manifest.json (format version, generation, stages, settings, data fingerprint, and the file,
+// size and CRC-32 of every part), encoder.ngm (encoder + featurizer), labels.ngm (label texts and their embeddings)
+// and the optional later stages. A save writes its parts under new generation-suffixed names, then the manifest
+// atomically, then deletes the old parts: a crash at any moment leaves the previous model or the new one.
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -30,8 +31,9 @@ struct Model {
   nlohmann::json manifest;
   /// Number of labels.
   size_t label_count() const { return label_texts.size(); }
-  /// Builds (exact or HNSW, by size) any index that is missing.
-  void build_missing_indices(const HnswConfig& hnsw);
+  /// Builds any index that is missing: exact or HNSW as ann says (auto: exact up to exact_max vectors).
+  void build_missing_indices(const HnswConfig& hnsw, AnnChoice ann = AnnChoice::kAuto,
+                             size_t exact_max = kExactSearchMaxVectors);
 };
 
 /// Writes encoder.ngm, labels.ngm and then manifest.json into dir (created if missing). settings and data are
@@ -42,9 +44,20 @@ void save_model(const std::string& dir, const Encoder& encoder, const TextCorpus
 /// Writes every present part of model (encoder, labels, classifiers, memory, HNSW graphs, fusion) and then the
 /// manifest, which lists and checksums them.
 void save_model(const std::string& dir, const Model& model, const nlohmann::json& settings, const nlohmann::json& data);
+/// Rewrites a loaded model's label-side parts (labels, classifiers, memory, graphs, fusion) as the directory's next
+/// generation, keeping its encoder and memory-graph files, settings, data record and set of saved graphs, and updates model.manifest:
+/// how added labels are compacted into a model.
+void save_model_keeping_encoder(const std::string& dir, Model& model);
+/// How load_model builds the indices it needs.
+struct ModelLoadOptions {
+  AnnChoice ann = AnnChoice::kAuto;
+  size_t exact_max = kExactSearchMaxVectors;  ///< auto: exact search up to this many vectors
+  HnswConfig hnsw;                             ///< graph settings (ef_search applies to saved graphs too)
+  uint32_t memory_ef_search = 0;               ///< search breadth of the memory graph (0: hnsw.ef_search)
+};
 /// Loads and verifies a model directory; any missing, truncated, corrupted or version-mismatched file is an
 /// InputError naming it.
-Model load_model(const std::string& dir);
+Model load_model(const std::string& dir, const ModelLoadOptions& options = {});
 /// Reads an encoder container (encoder.ngm) on its own.
 std::unique_ptr<Encoder> load_encoder(const std::string& path);
 /// CRC-32 and size of a file, as recorded in manifests: {"bytes": n, "crc32": c}.

@@ -132,6 +132,14 @@ SparseMatrix FusedPredictor::rank(const CandidateSet& cands, const FusionWeights
   return out;
 }
 
+void FusedPredictor::labels_appended(size_t label_count) {
+  NGAME_CHECK(label_count >= label_count_ && label_embeddings_.size() == label_count * encoder_.dim(),
+              "labels can only be appended");
+  NGAME_CHECK(!classifiers_ || classifiers_->size() == label_embeddings_.size(), "one classifier per label");
+  label_count_ = label_count;
+  if (!label_prior_.empty()) label_prior_.resize(label_count, 0.0f);
+}
+
 SparseMatrix FusedPredictor::predict(const TextCorpus& texts, const FusionWeights& weights, size_t k) const {
   return rank(candidates(texts, weights, k), weights, k);
 }

@@ -59,6 +59,10 @@ class FusedPredictor {
   CandidateSet candidates(const TextCorpus& texts, const FusionWeights& weights, size_t min_shortlist = 0) const;
   /// Top-k labels by fused score (ties by lower label id), as a texts x labels score matrix.
   SparseMatrix rank(const CandidateSet& candidates, const FusionWeights& weights, size_t k) const;
+  /// Takes note of labels appended to the label arrays (live addition): new labels get prior 0.
+  void labels_appended(size_t label_count);
+  /// Number of labels.
+  size_t label_count() const { return label_count_; }
   /// candidates + rank.
   SparseMatrix predict(const TextCorpus& texts, const FusionWeights& weights, size_t k) const;
 

@@ -5,7 +5,7 @@
 
 namespace ngame {
 
-ModelPredictor::ModelPredictor(const Model& model, PredictorConfig config) {
+ModelPredictor::ModelPredictor(const Model& model, PredictorConfig config) : model_(model) {
   // The shortlist size the fusion weights were fitted with, unless the caller sets one.
   if (config.shortlist == PredictorConfig{}.shortlist && model.fusion.is_object() && model.fusion.contains("shortlist")) {
     config.shortlist = model.fusion["shortlist"].get<uint32_t>();
@@ -29,6 +29,17 @@ ModelPredictor::ModelPredictor(const Model& model, PredictorConfig config) {
   } else {
     weights_.weight = {1.0f, 0.0f, 0.0f, 0.0f};  // M1 alone: rank by label embeddings
   }
+}
+
+void ModelPredictor::labels_appended(const Model& model) {
+  NGAME_CHECK(&model == &model_, "labels_appended: a different model");
+  const size_t before = fused_->label_count();
+  if (lexical_) {
+    TextCorpus added;
+    for (size_t l = before; l < model.label_count(); ++l) added.push_back(model.label_texts[l]);
+    lexical_->add_labels(added);
+  }
+  fused_->labels_appended(model.label_count());
 }
 
 SparseMatrix ModelPredictor::predict(const TextCorpus& texts, size_t k) const { return fused_->predict(texts, weights_, k); }

@@ -18,6 +18,8 @@ class ModelPredictor {
   const FusedPredictor& fused() const { return *fused_; }
   /// The weights predict() uses.
   const FusionWeights& weights() const { return weights_; }
+  /// Takes note of labels appended to the model (model_addition's append_label_rows) since the last call.
+  void labels_appended(const Model& model);
   /// Replaces the weights (e.g. after fitting them).
   void set_weights(const FusionWeights& weights) { weights_ = weights; }
 
@@ -26,6 +28,7 @@ class ModelPredictor {
   std::unique_ptr<LexicalScorer> lexical_;
   std::unique_ptr<FusedPredictor> fused_;
   FusionWeights weights_;
+  const Model& model_;
 };
 
 }  // namespace ngame

@@ -35,6 +35,17 @@ TEST(Cli, EvalPrintsTableAndJson) {
   EXPECT_DOUBLE_EQ(j["R@5"].get<double>(), 75.0);
 }
 
+TEST(Cli, EvalCountsLabelsAddedToTheModelAsNeverRelevant) {
+  Fixture f;
+  // Label 5 was added to the model after training: the dataset has no column for it, and it ranks first in row 0.
+  write_bytes(f.dir.file("added.txt"), "2 6\n5:0.95 0:0.9 1:0.5\n4:0.7\n");
+  auto r = run_ngame(f.eval_args(f.dir.file("added.txt")) + " --json --quiet");
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_DOUBLE_EQ(j["P@1"].get<double>(), 50.0);
+  EXPECT_DOUBLE_EQ(j["P@2"].get<double>(), 50.0);
+}
+
 struct BadFileCase {
   const char* name;
   const char* content;
@@ -66,7 +77,7 @@ INSTANTIATE_TEST_SUITE_P(
                       BadFileCase{"duplicate_id", "2 5\n1:1 1:0.5\n\n", ":2: duplicate label id 1"},
                       BadFileCase{"non_numeric_value", "2 5\n1:high\n\n", ":2: value is not a number"},
                       BadFileCase{"garbage_after_pair", "2 5\n1:0.5;\n\n", ":2: garbage after the value"},
-                      BadFileCase{"shape_mismatch", "2 6\n0:1\n\n", ":1: shape 2 x 6 does not match"}),
+                      BadFileCase{"shape_mismatch", "2 4\n0:1\n\n", ":1: shape 2 x 4 does not match"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(Cli, FilterPairOutOfRange) {

@@ -1,0 +1,337 @@
+#include "serve/prediction_server.h"
+
+#include <httplib.h>
+#include <omp.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cmath>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <semaphore>
+#include <thread>
+
+#include "core/error.h"
+#include "core/runtime.h"
+#include "data/utf8.h"
+#include "model/label_addition.h"
+#include "model/label_log.h"
+#include "predict/model_predictor.h"
+#include "serve/label_gate.h"
+#include "serve/server_metrics.h"
+
+namespace ngame {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using json = nlohmann::json;
+
+// A client mistake: answered with its status and a JSON error, never a 5xx.
+struct ClientError : std::runtime_error {
+  int status;
+  ClientError(int s, const std::string& message) : std::runtime_error(message), status(s) {}
+};
+
+void send_json(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump() + "\n", "application/json");
+}
+
+json parse_body(const httplib::Request& req) {
+  // nlohmann rejects malformed JSON and ill-formed UTF-8 inside strings.
+  json body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded()) throw ClientError(400, "request body is not valid JSON (or not UTF-8)");
+  if (!body.is_object()) throw ClientError(400, "request body must be a JSON object");
+  return body;
+}
+
+// A text from a request: a non-empty UTF-8 string; line breaks become spaces (texts are one line in ngame).
+std::string request_text(const json& value, const std::string& where) {
+  if (!value.is_string()) throw ClientError(400, where + " must be a string");
+  std::string text = value.get<std::string>();
+  if (find_invalid_utf8(text) != std::string::npos) throw ClientError(400, where + " is not valid UTF-8");
+  for (char& c : text) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  if (text.find_first_not_of(' ') == std::string::npos) throw ClientError(400, where + " is empty");
+  return text;
+}
+
+thread_local Clock::time_point request_start;
+thread_local bool single_threaded_loops = false;
+
+}  // namespace
+
+struct PredictionServer::State {
+  std::string dir;
+  ServerConfig config;
+  Model model;
+  size_t trained_labels = 0;  // labels of the model as trained (ids at or above were added)
+  std::unique_ptr<LabelLog> log;
+  std::unique_ptr<ModelPredictor> predictor;
+  LabelGate gate;            // predictions read under it; label addition writes under it
+  std::mutex writer;         // one label addition (or compaction) at a time
+  std::unique_ptr<std::counting_semaphore<>> compute;  // predictions computed at once
+  ServerMetrics metrics;
+  httplib::Server http;
+  std::atomic<uint64_t> labels_added{0};
+
+  void handle_predict(const httplib::Request& req, httplib::Response& res);
+  void handle_add_labels(const httplib::Request& req, httplib::Response& res);
+  void handle_get_label(const httplib::Request& req, httplib::Response& res);
+  void compact_locked();
+  void routes();
+};
+
+PredictionServer::PredictionServer(std::string model_dir, ServerConfig config) : state_(std::make_unique<State>()) {
+  State& s = *state_;
+  s.dir = std::move(model_dir);
+  s.config = std::move(config);
+  const auto t = Clock::now();
+  s.model = load_model(s.dir, s.config.load);
+  s.trained_labels = s.model.manifest.value("data", json::object()).value("labels", s.model.label_count());
+  s.log = std::make_unique<LabelLog>(s.dir);
+  if (s.log->truncated_bytes() > 0) {
+    spdlog::warn("{}: cut {} bytes of an unfinished record (never acknowledged)", s.log->path(), s.log->truncated_bytes());
+  }
+  const size_t replayed = replay_label_log(s.model, *s.log);
+  s.predictor = std::make_unique<ModelPredictor>(s.model);
+  // Room for new labels up front: growing the arrays and graphs later would hold predictions off while memory moves.
+  reserve_label_room(s.model, std::max<size_t>(4096, s.model.label_count() / 4));
+  const int threads = s.config.threads > 0 ? s.config.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  s.compute = std::make_unique<std::counting_semaphore<>>(threads);
+  spdlog::info("model {}: {} labels ({} added through the label log, {} replayed), loaded in {:.1f} s", s.dir,
+               s.model.label_count(), s.model.label_count() - std::min(s.model.label_count(), s.trained_labels),
+               replayed, std::chrono::duration<double>(Clock::now() - t).count());
+  // Each request computes on one thread; --threads requests compute at once.
+  set_thread_count(1);
+  s.routes();
+}
+
+PredictionServer::~PredictionServer() = default;
+
+void PredictionServer::State::routes() {
+  http.new_task_queue = [n = static_cast<size_t>(std::max(1, config.connections))] { return new httplib::ThreadPool(n); };
+  http.set_payload_max_length(config.max_body_bytes);
+  http.set_tcp_nodelay(true);
+  http.set_keep_alive_timeout(2);
+  http.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+    request_start = Clock::now();
+    if (!single_threaded_loops) {
+      omp_set_num_threads(1);
+      single_threaded_loops = true;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    std::string route = "other";
+    for (const char* known : {"/v1/predict", "/v1/labels", "/v1/health", "/v1/metrics"}) {
+      if (req.path == known) route = known;
+    }
+    if (req.path.starts_with("/v1/labels/")) route = "/v1/labels/{id}";
+    metrics.record_request(route, res.status, std::chrono::duration<double>(Clock::now() - request_start).count());
+  });
+  http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    std::string message;
+    switch (res.status) {
+      case 404: message = "no such path: " + req.path; break;
+      case 405: message = "method " + req.method + " not allowed on " + req.path; break;
+      case 413: message = "request body too large"; break;
+      default: message = res.status >= 500 ? "server error" : "bad request";
+    }
+    send_json(res, res.status, {{"error", message}});
+  });
+  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string message = "internal error";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      message = e.what();
+    } catch (...) {
+    }
+    spdlog::error("request failed: {}", message);
+    send_json(res, 500, {{"error", message}});
+  });
+  auto guarded = [](auto handler) {
+    return [handler](const httplib::Request& req, httplib::Response& res) {
+      try {
+        handler(req, res);
+      } catch (const ClientError& e) {
+        send_json(res, e.status, {{"error", e.what()}});
+      } catch (const InputError& e) {
+        send_json(res, 400, {{"error", e.problem()}});
+      }
+    };
+  };
+  http.Post("/v1/predict", guarded([this](const auto& req, auto& res) { handle_predict(req, res); }));
+  http.Post("/v1/labels", guarded([this](const auto& req, auto& res) { handle_add_labels(req, res); }));
+  http.Get(R"(/v1/labels/([^/]+))", guarded([this](const auto& req, auto& res) { handle_get_label(req, res); }));
+  http.Get("/v1/health", [this](const httplib::Request&, httplib::Response& res) {
+    LabelGate::ReadGuard read(gate);
+    send_json(res, 200, {{"status", "ok"}, {"labels", model.label_count()}, {"model", dir}});
+  });
+  http.Get("/v1/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    size_t labels = 0;
+    {
+      LabelGate::ReadGuard read(gate);
+      labels = model.label_count();
+    }
+    res.set_content(metrics.render({{"ngame_labels", static_cast<double>(labels)},
+                                    {"ngame_labels_added_total", static_cast<double>(labels_added.load())},
+                                    {"ngame_label_log_pending", static_cast<double>(log->pending())}}),
+                    "text/plain; version=0.0.4");
+  });
+  // Known paths with the wrong method: 405, not 404.
+  auto not_allowed = [](const httplib::Request& req, httplib::Response& res) {
+    send_json(res, 405, {{"error", "method " + req.method + " not allowed on " + req.path}});
+  };
+  for (const char* path : {"/v1/predict", "/v1/labels", "/v1/health", "/v1/metrics", R"(/v1/labels/([^/]+))"}) {
+    const std::string p = path;
+    if (p != "/v1/predict" && p != "/v1/labels") http.Post(p, not_allowed);
+    if (p == "/v1/predict" || p == "/v1/labels") http.Get(p, not_allowed);
+    http.Put(p, not_allowed);
+    http.Patch(p, not_allowed);
+    http.Delete(p, not_allowed);
+  }
+}
+
+void PredictionServer::State::handle_predict(const httplib::Request& req, httplib::Response& res) {
+  const json body = parse_body(req);
+  if (!body.contains("texts")) throw ClientError(400, "missing field \"texts\"");
+  const json& texts_json = body["texts"];
+  if (!texts_json.is_array()) throw ClientError(400, "\"texts\" must be an array of strings");
+  if (texts_json.empty()) throw ClientError(400, "\"texts\" is empty");
+  if (texts_json.size() > config.max_texts) {
+    throw ClientError(413, "at most " + std::to_string(config.max_texts) + " texts a request");
+  }
+  int64_t k = 10;
+  if (body.contains("k")) {
+    const json& kj = body["k"];
+    if (!kj.is_number_integer()) throw ClientError(400, "\"k\" must be an integer");
+    k = kj.get<int64_t>();
+    if (k <= 0 || k > static_cast<int64_t>(config.max_k)) {
+      throw ClientError(400, "\"k\" must be between 1 and " + std::to_string(config.max_k));
+    }
+  }
+  TextCorpus texts;
+  for (size_t i = 0; i < texts_json.size(); ++i) {
+    texts.push_back(request_text(texts_json[i], "texts[" + std::to_string(i) + "]"));
+  }
+  json predictions = json::array();
+  {
+    compute->acquire();
+    struct Release {
+      std::counting_semaphore<>& s;
+      ~Release() { s.release(); }
+    } release{*compute};
+    LabelGate::ReadGuard read(gate);
+    const SparseMatrix pred = predictor->predict(texts, std::min<size_t>(static_cast<size_t>(k), model.label_count()));
+    for (uint64_t r = 0; r < pred.rows; ++r) {
+      json row = json::array();
+      auto ids = pred.row_indices(r);
+      auto scores = pred.row_values(r);
+      for (size_t j = 0; j < ids.size(); ++j) {
+        row.push_back({{"id", ids[j]}, {"label", model.label_texts[ids[j]]}, {"score", scores[j]}});
+      }
+      predictions.push_back(std::move(row));
+    }
+  }
+  send_json(res, 200, {{"predictions", std::move(predictions)}});
+}
+
+void PredictionServer::State::handle_add_labels(const httplib::Request& req, httplib::Response& res) {
+  const json body = parse_body(req);
+  if (!body.contains("labels")) throw ClientError(400, "missing field \"labels\"");
+  const json& labels_json = body["labels"];
+  if (!labels_json.is_array()) throw ClientError(400, "\"labels\" must be an array of {\"text\": ...} objects");
+  if (labels_json.empty()) throw ClientError(400, "\"labels\" is empty");
+  if (labels_json.size() > config.max_labels) {
+    throw ClientError(413, "at most " + std::to_string(config.max_labels) + " labels a request");
+  }
+  TextCorpus texts;
+  for (size_t i = 0; i < labels_json.size(); ++i) {
+    const std::string where = "labels[" + std::to_string(i) + "]";
+    if (!labels_json[i].is_object()) throw ClientError(400, where + " must be an object with a \"text\"");
+    if (!labels_json[i].contains("text")) throw ClientError(400, where + " has no \"text\"");
+    texts.push_back(request_text(labels_json[i]["text"], where + ".text"));
+  }
+  std::lock_guard one_writer(writer);
+  // Embedding reads only the encoder, which never changes: predictions go on meanwhile.
+  const std::vector<float> emb = embed_new_labels(model, texts);
+  const uint64_t first = model.label_count();  // only this writer changes it
+  log->append(first, texts);                   // durable before anything is acknowledged or visible
+  {
+    const auto t = Clock::now();
+    LabelGate::WriteGuard write(gate);
+    // Out of room (rare: a quarter of the model's size at a time): this one addition moves the arrays.
+    if (label_room(model) < texts.size()) reserve_label_room(model, std::max(texts.size(), model.label_count() / 4));
+    append_label_rows(model, texts, emb);
+    predictor->labels_appended(model);
+    metrics.record_label_lock(std::chrono::duration<double>(Clock::now() - t).count());
+  }
+  // Index insertions one label at a time, so that predictions wait at most one insertion.
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const auto t = Clock::now();
+    LabelGate::WriteGuard write(gate);
+    index_new_labels(model, static_cast<uint32_t>(first + i), 1);
+    metrics.record_label_lock(std::chrono::duration<double>(Clock::now() - t).count());
+  }
+  labels_added += texts.size();
+  json ids = json::array();
+  for (size_t i = 0; i < texts.size(); ++i) ids.push_back(first + i);
+  if (log->pending() >= config.compact_after) compact_locked();
+  send_json(res, 200, {{"ids", std::move(ids)}});
+}
+
+void PredictionServer::State::handle_get_label(const httplib::Request& req, httplib::Response& res) {
+  const std::string raw = req.matches[1];
+  uint64_t id = 0;
+  if (raw.empty() || raw.size() > 12 || raw.find_first_not_of("0123456789") != std::string::npos) {
+    throw ClientError(400, "label id must be a non-negative integer, not '" + raw + "'");
+  }
+  id = std::stoull(raw);
+  LabelGate::ReadGuard read(gate);
+  if (id >= model.label_count()) {
+    throw ClientError(404, "no label " + raw + " (the model has " + std::to_string(model.label_count()) + ")");
+  }
+  send_json(res, 200, {{"id", id}, {"label", model.label_texts[id]}, {"added", id >= trained_labels}});
+}
+
+void PredictionServer::State::compact_locked() {
+  // Caller holds `writer`: the model only changes under it, so reading it here needs no gate.
+  const auto t = Clock::now();
+  const size_t pending = log->pending();
+  compact_label_log(dir, model, *log);
+  spdlog::info("compacted {} added labels into {} in {:.1f} s", pending, dir,
+               std::chrono::duration<double>(Clock::now() - t).count());
+}
+
+int PredictionServer::bind() {
+  State& s = *state_;
+  int port = s.config.port;
+  if (port == 0) {
+    port = s.http.bind_to_any_port(s.config.host);
+    if (port < 0) throw RuntimeError("cannot bind " + s.config.host + " on any port");
+  } else if (!s.http.bind_to_port(s.config.host, port)) {
+    throw RuntimeError("cannot bind " + s.config.host + ":" + std::to_string(port) + " (in use?)");
+  }
+  return port;
+}
+
+void PredictionServer::run() {
+  State& s = *state_;
+  s.http.listen_after_bind();
+  std::lock_guard one_writer(s.writer);
+  if (s.log->pending() > 0) s.compact_locked();
+}
+
+void PredictionServer::stop() { state_->http.stop(); }
+
+size_t PredictionServer::label_count() const {
+  LabelGate::ReadGuard read(state_->gate);
+  return state_->model.label_count();
+}
+
+}  // namespace ngame

@@ -1,0 +1,48 @@
+#pragma once
+// `ngame serve`: a trained model behind HTTP/JSON (cpp-httplib): predictions, live label addition with a
+// write-ahead log, label lookup, health and Prometheus metrics.
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "model/model_store.h"
+
+namespace ngame {
+
+/// Server settings.
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  int port = 8080;                        ///< 0: any free port (see PredictionServer::bind)
+  int threads = 0;                        ///< predictions computed at once (0: all cores)
+  int connections = 64;                   ///< connections served at once (one thread each)
+  size_t max_texts = 1000;                ///< texts per predict request
+  size_t max_k = 1000;                    ///< largest k
+  size_t max_labels = 10000;              ///< labels per add request
+  size_t max_body_bytes = 8u << 20;       ///< request body limit (413 above)
+  size_t compact_after = 10000;           ///< compact the label log into the model files after this many labels
+  ModelLoadOptions load;                  ///< index choice (auto: HNSW above kExactSearchMaxVectorsSingleQuery)
+};
+
+/// Loads a model (replaying its label log) and serves it.
+class PredictionServer {
+ public:
+  PredictionServer(std::string model_dir, ServerConfig config);
+  ~PredictionServer();
+  PredictionServer(const PredictionServer&) = delete;
+  PredictionServer& operator=(const PredictionServer&) = delete;
+  /// Binds the listening socket; returns the port (useful with port 0). RuntimeError when it cannot bind.
+  int bind();
+  /// Serves until stop(); requests in flight finish first. Compacts the label log before returning if labels
+  /// were added since the last compaction.
+  void run();
+  /// Stops accepting connections (safe from another thread).
+  void stop();
+  /// Number of labels now served.
+  size_t label_count() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace ngame

@@ -1,0 +1,170 @@
+// Adding labels to a saved model: the label log's durability rules and compaction into a new generation.
+#include "model/label_log.h"
+
+#include <filesystem>
+
+#include "core/error.h"
+#include "encoder/bow_encoder.h"
+#include "model/label_addition.h"
+#include "test_util.h"
+
+namespace ngame {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A saved M1 model of three labels over a small vocabulary.
+struct LabelModel {
+  testing::TempDir dir;
+  LabelModel() {
+    TextCorpus labels;
+    for (const char* t : {"red shoes", "blue hat", "green scarf"}) labels.push_back(t);
+    TextCorpus more;
+    for (const char* t : {"wool socks", "silk tie", "red hat", "blue socks"}) more.push_back(t);
+    Featurizer f({.min_count = 1, .bigram_buckets = 4});
+    f.fit({&labels, &more});
+    BowEncoder encoder(std::move(f), {.dim = 8, .hidden = 4}, 1);
+    std::vector<float> emb(3 * 8);
+    encoder.embed_all(*encoder.prepare(labels), emb.data());
+    save_model(dir.str(), encoder, labels, emb, {{"epochs", 1}}, {{"labels", 3}});
+  }
+  std::string wal() const { return dir.file("labels.wal"); }
+};
+
+TextCorpus corpus(std::initializer_list<const char*> texts) {
+  TextCorpus c;
+  for (const char* t : texts) c.push_back(t);
+  return c;
+}
+
+TEST(LabelLog, AppendReopenAndReplay) {
+  LabelModel m;
+  {
+    LabelLog log(m.dir.str());
+    EXPECT_TRUE(log.records().empty());
+    log.append(3, corpus({"wool socks", "silk tie"}));
+  }
+  LabelLog log(m.dir.str());
+  ASSERT_EQ(log.records().size(), 2u);
+  EXPECT_EQ(log.records()[1].id, 4u);
+  EXPECT_EQ(log.records()[1].text, "silk tie");
+  Model model = load_model(m.dir.str());
+  EXPECT_EQ(replay_label_log(model, log), 2u);
+  ASSERT_EQ(model.label_count(), 5u);
+  EXPECT_EQ(model.label_texts[4], "silk tie");
+  EXPECT_EQ(model.label_index->size(), 5u);
+  // The added label's embedding is its text's, so its own text finds it first.
+  const std::vector<float> q = embed_new_labels(model, corpus({"silk tie"}));
+  Neighbors nn = model.label_index->search(q.data(), 1, 1);
+  EXPECT_EQ(nn.ids[0], 4u);
+}
+
+TEST(LabelLog, TornTailIsCutAndEarlierRecordsKept) {
+  LabelModel m;
+  {
+    LabelLog log(m.dir.str());
+    log.append(3, corpus({"wool socks"}));
+    log.append(4, corpus({"silk tie"}));
+  }
+  const std::string bytes = testing::read_bytes(m.wal());
+  testing::write_bytes(m.wal(), bytes.substr(0, bytes.size() - 5));  // a crash in the middle of the second write
+  LabelLog log(m.dir.str());
+  ASSERT_EQ(log.records().size(), 1u);
+  EXPECT_EQ(log.records()[0].text, "wool socks");
+  EXPECT_EQ(log.truncated_bytes(), bytes.size() - 5 - fs::file_size(m.wal()));
+  EXPECT_GT(log.truncated_bytes(), 0u);
+}
+
+TEST(LabelLog, CorruptRecordBeforeOthersIsAnError) {
+  LabelModel m;
+  {
+    LabelLog log(m.dir.str());
+    log.append(3, corpus({"wool socks", "silk tie"}));
+  }
+  std::string bytes = testing::read_bytes(m.wal());
+  bytes[8 + 16] ^= 0x20;  // first record's text
+  testing::write_bytes(m.wal(), bytes);
+  try {
+    LabelLog log(m.dir.str());
+    FAIL() << "opened a corrupt log";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("corrupt record at byte 8"), std::string::npos) << e.what();
+  }
+}
+
+TEST(LabelLog, OneWriterAtATime) {
+  LabelModel m;
+  LabelLog log(m.dir.str());
+  EXPECT_THROW(LabelLog second(m.dir.str()), InputError);
+}
+
+TEST(LabelLog, IdsThatDoNotContinueTheModelAreAnError) {
+  LabelModel m;
+  {
+    LabelLog log(m.dir.str());
+    log.append(7, corpus({"wool socks"}));
+  }
+  Model model = load_model(m.dir.str());
+  LabelLog log(m.dir.str());
+  EXPECT_THROW(replay_label_log(model, log), InputError);
+}
+
+TEST(LabelLog, CompactionWritesANewGenerationAndEmptiesTheLog) {
+  LabelModel m;
+  Model model = load_model(m.dir.str());
+  std::string old_log;
+  {
+    LabelLog log(m.dir.str());
+    log.append(3, corpus({"wool socks"}));
+    old_log = testing::read_bytes(m.wal());
+    add_labels(model, corpus({"wool socks"}));
+    compact_label_log(m.dir.str(), model, log);
+    EXPECT_TRUE(log.records().empty());
+  }
+  EXPECT_TRUE(fs::exists(m.dir.file("labels.g1.ngm")));
+  EXPECT_FALSE(fs::exists(m.dir.file("labels.ngm")));  // the old generation is gone once the manifest switched
+  EXPECT_TRUE(fs::exists(m.dir.file("encoder.ngm")));   // kept, not rewritten
+  Model reloaded = load_model(m.dir.str());
+  ASSERT_EQ(reloaded.label_count(), 4u);
+  EXPECT_EQ(reloaded.label_texts[3], "wool socks");
+  EXPECT_EQ(reloaded.label_embeddings, model.label_embeddings);
+  // A crash after the manifest switched but before the log was emptied: replay skips what is compacted.
+  testing::write_bytes(m.wal(), old_log);
+  LabelLog log(m.dir.str());
+  EXPECT_EQ(replay_label_log(reloaded, log), 0u);
+  EXPECT_EQ(reloaded.label_count(), 4u);
+}
+
+TEST(LabelLog, CrashBeforeTheManifestSwitchLeavesTheOldModel) {
+  LabelModel m;
+  Model model = load_model(m.dir.str());
+  add_labels(model, corpus({"wool socks"}));
+  // A compaction that died after writing its parts: new-generation files exist, the manifest is the old one.
+  const std::string manifest = testing::read_bytes(m.dir.file("manifest.json"));
+  const std::string labels = testing::read_bytes(m.dir.file("labels.ngm"));
+  save_model_keeping_encoder(m.dir.str(), model);
+  const std::string new_labels = testing::read_bytes(m.dir.file("labels.g1.ngm"));
+  testing::write_bytes(m.dir.file("manifest.json"), manifest);
+  testing::write_bytes(m.dir.file("labels.ngm"), labels);
+  Model old = load_model(m.dir.str());
+  EXPECT_EQ(old.label_count(), 3u);
+  EXPECT_NE(new_labels, labels);
+}
+
+TEST(LabelAddition, RejectsBadTexts) {
+  TextCorpus bad;
+  bad.push_back("fine");
+  bad.push_back("bad \xff byte");
+  try {
+    validate_label_texts(bad, "new.txt");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.line(), 2u);
+  }
+  TextCorpus empty;
+  empty.push_back("");
+  EXPECT_THROW(validate_label_texts(empty, "new.txt"), InputError);
+}
+
+}  // namespace
+}  // namespace ngame

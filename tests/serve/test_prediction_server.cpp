@@ -1,0 +1,366 @@
+// `ngame serve` on an ephemeral port: predictions equal `ngame predict`, live label addition survives restarts and
+// kill -9, every class of bad request gets its 4xx, SIGTERM drains and exits 0.
+#include "serve/prediction_server.h"
+
+#include <arpa/inet.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "model/label_log.h"
+#include "test_util.h"
+
+namespace ngame {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using testing::TempDir;
+
+// One small trained model (topic dataset) shared by the tests; each test serves its own copy.
+class ServeTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    data_ = new TempDir;
+    models_ = new TempDir;
+    testing::write_topic_dataset(*data_);
+    auto r = testing::run_ngame("train " + data_->str() + " -o " + models_->file("model") + testing::kSmallModel);
+    ASSERT_EQ(r.status, 0) << r.err;
+  }
+  static void TearDownTestSuite() {
+    delete data_;
+    delete models_;
+  }
+  // A fresh copy of the trained model.
+  std::string model_copy() {
+    const std::string dir = work_.file("model");
+    fs::copy(models_->file("model"), dir, fs::copy_options::recursive);
+    return dir;
+  }
+  static TempDir* data_;
+  static TempDir* models_;
+  TempDir work_;
+};
+TempDir* ServeTest::data_ = nullptr;
+TempDir* ServeTest::models_ = nullptr;
+
+// The server in this process, on an ephemeral port, serving on a background thread.
+struct InProcessServer {
+  PredictionServer server;
+  int port;
+  std::thread thread;
+  explicit InProcessServer(const std::string& dir, ServerConfig config = {})
+      : server(dir, with_any_port(config)), port(server.bind()), thread([this] { server.run(); }) {}
+  ~InProcessServer() { stop(); }
+  void stop() {
+    if (thread.joinable()) {
+      server.stop();
+      thread.join();
+    }
+  }
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(30, 0);
+    return c;
+  }
+  static ServerConfig with_any_port(ServerConfig c) {
+    c.port = 0;
+    c.threads = 2;
+    return c;
+  }
+};
+
+// `ngame serve` as a child process; the port is read from its first line of output.
+struct ServerProcess {
+  pid_t pid = -1;
+  int port = -1;
+  explicit ServerProcess(const std::string& dir, const std::string& extra = "") {
+    int out[2];
+    EXPECT_EQ(pipe(out), 0);
+    pid = fork();
+    if (pid == 0) {
+      dup2(out[1], 1);
+      close(out[0]);
+      const std::string cmd = std::string("exec ") + NGAME_BINARY + " serve " + dir + " --port 0 --quiet " + extra;
+      execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    std::string line;
+    char c;
+    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
+    close(out[0]);
+    const size_t colon = line.rfind(':');
+    if (line.find("listening on") != std::string::npos && colon != std::string::npos) port = std::stoi(line.substr(colon + 1));
+  }
+  ~ServerProcess() {
+    if (pid > 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+  }
+  // Sends sig and returns the exit status (or 128 + signal).
+  int signal_and_wait(int sig) {
+    kill(pid, sig);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    pid = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(30, 0);
+    return c;
+  }
+};
+
+json post(httplib::Client& c, const std::string& path, const std::string& body, int expect_status) {
+  auto res = c.Post(path, body, "application/json");
+  EXPECT_TRUE(res) << path << ": no response";
+  if (!res) return json();
+  EXPECT_EQ(res->status, expect_status) << path << " " << body << " -> " << res->body;
+  json j = json::parse(res->body, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << res->body;
+  return j;
+}
+
+std::vector<uint32_t> top_ids(const json& predictions_row) {
+  std::vector<uint32_t> ids;
+  for (const auto& p : predictions_row) ids.push_back(p["id"].get<uint32_t>());
+  return ids;
+}
+
+TEST_F(ServeTest, PredictEqualsCliPredict) {
+  const std::string dir = model_copy();
+  auto r = testing::run_ngame("predict " + dir + " --input " + data_->file("tst_X.txt") + " -k 4 --format jsonl -o " +
+                              work_.file("pred.jsonl") + " --quiet --threads 1");
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::vector<json> expected;
+  std::istringstream lines(testing::read_bytes(work_.file("pred.jsonl")));
+  for (std::string line; std::getline(lines, line);) expected.push_back(json::parse(line));
+  TextCorpus texts = read_text_file(data_->file("tst_X.txt"));
+  ASSERT_EQ(expected.size(), texts.size());
+  InProcessServer server(dir);
+  auto client = server.client();
+  json request = {{"texts", json::array()}, {"k", 4}};
+  for (size_t i = 0; i < texts.size(); ++i) request["texts"].push_back(std::string(texts[i]));
+  json got = post(client, "/v1/predict", request.dump(), 200);
+  ASSERT_EQ(got["predictions"].size(), texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const json& want = expected[i]["labels"];
+    const json& have = got["predictions"][i];
+    ASSERT_EQ(have.size(), want.size());
+    for (size_t j = 0; j < want.size(); ++j) {
+      EXPECT_EQ(have[j]["id"], want[j]["id"]) << "text " << i << " rank " << j;
+      EXPECT_EQ(have[j]["label"], want[j]["label"]);
+      EXPECT_NEAR(have[j]["score"].get<double>(), want[j]["score"].get<double>(), 1e-5);
+    }
+  }
+  // One text at a time gives the same as the batch.
+  json one = post(client, "/v1/predict", json{{"texts", {std::string(texts[3])}}, {"k", 4}}.dump(), 200);
+  EXPECT_EQ(top_ids(one["predictions"][0]), top_ids(got["predictions"][3]));
+}
+
+TEST_F(ServeTest, AddedLabelRanksFirstForItsTextAndSurvivesRestart) {
+  const std::string dir = model_copy();
+  const std::string text = "comet pasta violin keeper";  // known words, a combination no label has
+  uint32_t id = 0;
+  {
+    InProcessServer server(dir);
+    auto client = server.client();
+    json added = post(client, "/v1/labels", json{{"labels", {{{"text", text}}}}}.dump(), 200);
+    ASSERT_EQ(added["ids"].size(), 1u);
+    id = added["ids"][0].get<uint32_t>();
+    EXPECT_EQ(id, 6u);
+    json pred = post(client, "/v1/predict", json{{"texts", {text}}, {"k", 3}}.dump(), 200);
+    EXPECT_EQ(pred["predictions"][0][0]["id"], id);
+    auto got = client.Get("/v1/labels/6");
+    ASSERT_TRUE(got);
+    EXPECT_EQ(json::parse(got->body)["label"], text);
+    EXPECT_EQ(json::parse(got->body)["added"], true);
+    // The log holds it before the reply: a reader sees it without any compaction.
+    ASSERT_EQ(read_label_log(dir).size(), 1u);
+    EXPECT_EQ(read_label_log(dir)[0].text, text);
+  }  // a clean stop compacts the log into the model files
+  EXPECT_TRUE(read_label_log(dir).empty());
+  InProcessServer again(dir);
+  auto client = again.client();
+  json pred = post(client, "/v1/predict", json{{"texts", {text}}, {"k", 3}}.dump(), 200);
+  EXPECT_EQ(pred["predictions"][0][0]["id"], id);
+  EXPECT_EQ(json::parse(client.Get("/v1/health")->body)["labels"], 7);
+  // `ngame predict` sees it too (it only reads the log, so it runs beside a server).
+  testing::write_bytes(work_.file("q.txt"), text + "\n");
+  auto r = testing::run_ngame("predict " + dir + " --input " + work_.file("q.txt") + " -k 1 -o " + work_.file("p.txt"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(testing::read_bytes(work_.file("p.txt")).find("\n6:") != std::string::npos)
+      << testing::read_bytes(work_.file("p.txt"));
+}
+
+TEST_F(ServeTest, KillDuringLabelWritesLosesNoAcknowledgedLabel) {
+  const std::string dir = model_copy();
+  std::vector<std::pair<uint32_t, std::string>> acknowledged;
+  {
+    // Compacting every 3 labels, so the kill also lands in or between compactions.
+    ServerProcess server(dir, "--compact-after 3");
+    ASSERT_GT(server.port, 0);
+    std::atomic<bool> stop{false};
+    std::thread writer([&] {
+      auto client = server.client();
+      for (int i = 0; !stop; ++i) {
+        const std::string text = "rocket basil cello " + std::to_string(i);
+        auto res = client.Post("/v1/labels", json{{"labels", {{{"text", text}}}}}.dump(), "application/json");
+        if (!res || res->status != 200) break;
+        acknowledged.emplace_back(json::parse(res->body)["ids"][0].get<uint32_t>(), text);
+      }
+    });
+    while (acknowledged.size() < 20) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    EXPECT_EQ(server.signal_and_wait(SIGKILL), 128 + SIGKILL);
+    stop = true;
+    writer.join();
+  }
+  ASSERT_GE(acknowledged.size(), 20u);
+  // The model loads, and every acknowledged label is there with its text.
+  ServerProcess restarted(dir);
+  ASSERT_GT(restarted.port, 0);
+  auto client = restarted.client();
+  for (const auto& [id, text] : acknowledged) {
+    auto res = client.Get(("/v1/labels/" + std::to_string(id)).c_str());
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << "label " << id << " lost";
+    EXPECT_EQ(json::parse(res->body)["label"], text);
+  }
+  EXPECT_EQ(restarted.signal_and_wait(SIGTERM), 0);
+  Model model = load_model(dir);
+  EXPECT_GE(model.label_count(), 6 + acknowledged.size());
+}
+
+TEST_F(ServeTest, BadRequestsGetA4xxWithAJsonError) {
+  const std::string dir = model_copy();
+  ServerConfig config;
+  config.max_body_bytes = 4096;
+  config.max_k = 50;
+  InProcessServer server(dir, config);
+  auto client = server.client();
+  const std::vector<std::pair<std::string, int>> predict_cases = {
+      {"{\"texts\": [\"goal\"", 400},                       // malformed JSON
+      {"[\"goal\"]", 400},                                  // not an object
+      {"{\"k\": 3}", 400},                                  // missing field
+      {"{\"texts\": \"goal\"}", 400},                       // wrong type
+      {"{\"texts\": [3]}", 400},                            // wrong element type
+      {"{\"texts\": []}", 400},                             // nothing to predict
+      {"{\"texts\": [\"\"]}", 400},                         // empty text
+      {"{\"texts\": [\"   \"]}", 400},                      // blank text
+      {"{\"texts\": [\"go\xff\xfe\"]}", 400},               // not UTF-8
+      {"{\"texts\": [\"goal\"], \"k\": 0}", 400},           // k <= 0
+      {"{\"texts\": [\"goal\"], \"k\": -2}", 400},
+      {"{\"texts\": [\"goal\"], \"k\": 51}", 400},          // k above the limit
+      {"{\"texts\": [\"goal\"], \"k\": \"5\"}", 400},       // k of the wrong type
+      {"{\"texts\": [\"goal\"], \"k\": 2.5}", 400},
+      {"{\"texts\": [\"" + std::string(5000, 'a') + "\"]}", 413},  // body over the limit
+  };
+  for (const auto& [body, status] : predict_cases) {
+    json j = post(client, "/v1/predict", body, status);
+    EXPECT_TRUE(j.is_object() && j.contains("error")) << body;
+  }
+  const std::vector<std::pair<std::string, int>> label_cases = {
+      {"{}", 400}, {"{\"labels\": {}}", 400}, {"{\"labels\": []}", 400}, {"{\"labels\": [\"x\"]}", 400},
+      {"{\"labels\": [{\"name\": \"x\"}]}", 400}, {"{\"labels\": [{\"text\": \"\"}]}", 400},
+      {"{\"labels\": [{\"text\": 7}]}", 400},
+  };
+  for (const auto& [body, status] : label_cases) post(client, "/v1/labels", body, status);
+  auto expect_status = [&](const httplib::Result& res, int status) {
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, status) << res->body;
+    EXPECT_TRUE(json::parse(res->body, nullptr, false).contains("error")) << res->body;
+  };
+  expect_status(client.Get("/v1/nowhere"), 404);
+  expect_status(client.Get("/v1/predict"), 405);
+  expect_status(client.Delete("/v1/labels"), 405);
+  expect_status(client.Put("/v1/health", "{}", "application/json"), 405);
+  expect_status(client.Get("/v1/labels/999"), 404);
+  expect_status(client.Get("/v1/labels/x1"), 400);
+  // The server is still fine, counted every error, and added no label.
+  auto health = client.Get("/v1/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(json::parse(health->body)["labels"], 6);
+  const std::string metrics = client.Get("/v1/metrics")->body;
+  EXPECT_NE(metrics.find("ngame_requests_total{route=\"/v1/predict\",code=\"400\"} 14"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("ngame_requests_total{route=\"/v1/predict\",code=\"413\"} 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("ngame_labels 6"), std::string::npos);
+}
+
+TEST_F(ServeTest, LabelsAddOfflineAndItsErrors) {
+  const std::string dir = model_copy();
+  testing::write_bytes(work_.file("new.txt"), "comet pasta violin keeper\ndelta wheel\n");
+  auto r = testing::run_ngame("labels add " + dir + " --texts " + work_.file("new.txt"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("ids 6..7"), std::string::npos) << r.out;
+  testing::write_bytes(work_.file("q.txt"), "comet pasta violin keeper\n");
+  r = testing::run_ngame("predict " + dir + " --input " + work_.file("q.txt") + " -k 1 -o " + work_.file("p.txt"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(testing::read_bytes(work_.file("p.txt")).starts_with("1 8\n6:"));
+  testing::write_bytes(work_.file("bad.txt"), "fine\nbad \xff\n");
+  r = testing::run_ngame("labels add " + dir + " --texts " + work_.file("bad.txt"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("bad.txt:2"), std::string::npos) << r.err;
+  // A running server owns the model's label log: an offline addition is refused, not interleaved.
+  ServerProcess server(dir);
+  ASSERT_GT(server.port, 0);
+  r = testing::run_ngame("labels add " + dir + " --texts " + work_.file("new.txt"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("in use by another process"), std::string::npos) << r.err;
+  EXPECT_EQ(load_model(dir).label_count(), 8u);
+}
+
+// Opens a connection and sends a request whose body is still incomplete.
+int send_partial_request(int port, const std::string& body, size_t sent) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const std::string head = "POST /v1/predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, sent);
+  EXPECT_EQ(write(fd, head.data(), head.size()), static_cast<ssize_t>(head.size()));
+  return fd;
+}
+
+TEST_F(ServeTest, SigtermDrainsTheRequestInFlightAndExitsZero) {
+  const std::string dir = model_copy();
+  ServerProcess server(dir);
+  ASSERT_GT(server.port, 0);
+  auto client = server.client();
+  post(client, "/v1/labels", json{{"labels", {{{"text", "orbit sauce"}}}}}.dump(), 200);
+  const std::string body = json{{"texts", {"engine brake"}}, {"k", 2}}.dump();
+  const int fd = send_partial_request(server.port, body, 5);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the server is reading this request now
+  kill(server.pid, SIGTERM);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const std::string rest = body.substr(5);
+  ASSERT_EQ(write(fd, rest.data(), rest.size()), static_cast<ssize_t>(rest.size()));
+  std::string response;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) {
+    response.append(buf, static_cast<size_t>(n));
+    if (response.find("\r\n\r\n") != std::string::npos && response.find("]]}") != std::string::npos) break;
+  }
+  close(fd);
+  EXPECT_TRUE(response.starts_with("HTTP/1.1 200")) << response;
+  EXPECT_NE(response.find("\"predictions\""), std::string::npos);
+  EXPECT_EQ(server.signal_and_wait(0), 0);  // already exiting: wait for it
+  // The stop compacted the added label into the model files.
+  EXPECT_TRUE(read_label_log(dir).empty());
+  EXPECT_EQ(load_model(dir).label_count(), 7u);
+}
+
+}  // namespace
+}  // namespace ngame
