@@ -20,6 +20,7 @@ void add_predict_commands(CLI::App& app) {
   {
     static std::string model_dir, input, output, format = "xc", ann = "auto";
     static HnswConfig hnsw;
+    static uint32_t memory_ef = ModelLoadOptions{}.memory_ef_search;
     static size_t k = 100;
     static bool latin1 = false;
     CLI::App* cmd = app.add_subcommand("predict", "top-k labels of each input text");
@@ -37,9 +38,11 @@ void add_predict_commands(CLI::App& app) {
         ->check(CLI::IsMember({"auto", "exact", "hnsw"}))
         ->capture_default_str();
     cmd->add_option("--hnsw-ef-search", hnsw.ef_search, "HNSW breadth while searching")->capture_default_str();
+    cmd->add_option("--memory-ef-search", memory_ef, "HNSW breadth of the memory scorer's graph (0: as --hnsw-ef-search)")
+        ->capture_default_str();
     add_common_options(cmd);
     cmd->callback(with_common_options([] {
-      Model model = load_model(model_dir, {.ann = parse_ann_choice(ann), .hnsw = hnsw});
+      Model model = load_model(model_dir, {.ann = parse_ann_choice(ann), .hnsw = hnsw, .memory_ef_search = memory_ef});
       // Labels added through `ngame serve` and not yet compacted are part of the model.
       if (const size_t added = replay_label_log(model, read_label_log(model_dir), model_dir + "/labels.wal")) {
         spdlog::info("{} labels added from the label log", added);

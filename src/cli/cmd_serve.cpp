@@ -64,7 +64,6 @@ void add_serve_commands(CLI::App& app) {
       ServerConfig c;
       c.load.hnsw.ef_search = 100;
       c.load.hnsw.m = 16;
-      c.load.memory_ef_search = 64;  // the memory scorer asks for 32 neighbours
       return c;
     }();
     CLI::App* cmd = app.add_subcommand("serve", "serve a model over HTTP: /v1/predict, /v1/labels, /v1/health, /v1/metrics");

@@ -22,6 +22,7 @@
 #include "model/model_store.h"
 #include "predict/label_ranker.h"
 #include "predict/model_predictor.h"
+#include "predict/rank_features.h"
 #include "train/classifier_trainer.h"
 #include "text/word_vectors.h"
 #include "train/encoder_trainer.h"
@@ -41,6 +42,7 @@ struct TrainOptions {
   PredictorConfig predictor;
   HnswConfig hnsw;
   double fusion_psp_weight = 1.0;
+  RankBoosterConfig reranker;
   // Cluster size 1 -> 128 over the first 14 epochs (the reference doubles at 10, 20, 25, 50, ... of 300 epochs).
   std::vector<uint32_t> curriculum = {2, 4, 6, 8, 10, 12, 14};
   uint32_t eval_every = 0;
@@ -273,11 +275,12 @@ void run_train(const TrainOptions& o, const CLI::App* cmd) {
     return;
   }
   model.build_missing_indices(o.hnsw);
+  model.set_memory_ef_search(kMemoryEfSearch);  // as `ngame predict` will search it
   // ---- fusion weights on the held-out rows ----
   auto t = std::chrono::steady_clock::now();
   ModelPredictor predictor(model, o.predictor);
   FusionWeights weights;
-  nlohmann::json report;
+  nlohmann::json report, reranker_json;
   if (val_rows > 0) {
     TextCorpus val_texts;
     SparseMatrix val_truth;
@@ -308,10 +311,32 @@ void run_train(const TrainOptions& o, const CLI::App* cmd) {
         kept.offsets.push_back(kept.labels.size());
       }
     }
-    weights = fit_fusion(predictor.fused(), kept, remove_filtered(val_truth, val_filter),
-                         inverse_propensity(data.train.labels, {o.prop_a, o.prop_b}), report, o.fusion_psp_weight);
+    const SparseMatrix truth = remove_filtered(val_truth, val_filter);
+    weights = fit_fusion(predictor.fused(), kept, truth, inverse_propensity(data.train.labels, {o.prop_a, o.prop_b}),
+                         report, o.fusion_psp_weight);
     spdlog::info("fusion weights {} (validation P@1 {:.2f}, PSP@5 {:.2f})", weights.to_json().dump(),
                  report["fused"]["P@1"].get<double>(), report["fused"]["PSP@5"].get<double>());
+    if (o.reranker.trees > 0) {
+      // ---- the learned re-ranker on the linear fusion's top candidates ----
+      std::vector<uint64_t> positions;
+      RankBoosterConfig rc = o.reranker;
+      rc.seed = seed;
+      RankRows rows = rank_features(kept, weights, rc.window, positions);
+      rows.relevant.resize(positions.size());
+      for (size_t q = 0; q < rows.queries(); ++q) {
+        auto truth_row = truth.row_indices(q);
+        for (uint64_t r = rows.groups[q]; r < rows.groups[q + 1]; ++r) {
+          rows.relevant[r] = std::binary_search(truth_row.begin(), truth_row.end(), kept.labels[positions[r]]);
+        }
+      }
+      RankBooster booster;
+      report["reranker"] = booster.fit(rows, rc);
+      spdlog::info("re-ranker: {} trees kept of {} (hold-out validation P@1 {:.2f} -> {:.2f})",
+                   report["reranker"]["kept_trees"].get<size_t>(), report["reranker"]["fitted_trees"].get<size_t>(),
+                   report["reranker"]["holdout_linear_P@1"].get<double>(),
+                   report["reranker"]["holdout_reranked_P@1"].get<double>());
+      if (!booster.empty()) reranker_json = booster.to_json();
+    }
   } else {
     spdlog::warn("no validation rows (--validation-fraction 0): default fusion weights");
   }
@@ -319,12 +344,17 @@ void run_train(const TrainOptions& o, const CLI::App* cmd) {
                   {"shortlist", o.predictor.shortlist},
                   {"validation", report},
                   {"validation_rows", val_rows}};
+  if (!reranker_json.is_null()) {
+    model.fusion["reranker"] = reranker_json;
+    model.fusion["reranker_window"] = o.reranker.window;
+  }
   timings["fusion_seconds"] = seconds_since(t);
   data_info["timings"] = timings;
   save_model(o.model_dir, model, settings, data_info);
   spdlog::info("model written to {}", o.model_dir);
   if (data.test) {
     predictor.set_weights(weights);
+    if (!reranker_json.is_null()) predictor.set_reranker(RankBooster::from_json(reranker_json, kRankFeatureCount), o.reranker.window);
     SparseMatrix pred = predictor.predict(data.test->texts, 20);
     MetricsReport r = compute_metrics(remove_filtered(pred, data.test->filter),
                                       remove_filtered(data.test->labels, data.test->filter),
@@ -368,6 +398,14 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--clf-negatives", o.classifiers.loss.negatives, "M4 hardest negatives per document")->capture_default_str();
   cmd->add_option("--fusion-psp-weight", o.fusion_psp_weight,
                   "fusion weights maximise validation P@1 + this * PSP@5 (lower favours the head)")
+      ->capture_default_str();
+  cmd->add_option("--reranker-trees", o.reranker.trees,
+                  "boosted trees of the learned re-ranker (0 = linear fusion only); hold-out validation picks fewer")
+      ->capture_default_str();
+  cmd->add_option("--reranker-depth", o.reranker.depth, "levels of each re-ranker tree")->capture_default_str();
+  cmd->add_option("--reranker-lr", o.reranker.learning_rate, "re-ranker shrinkage")->capture_default_str();
+  cmd->add_option("--reranker-window", o.reranker.window, "candidates the re-ranker reorders per text")
+      ->check(CLI::Range(2, 1000))
       ->capture_default_str();
   cmd->add_option("--shortlist", o.predictor.shortlist, "labels taken from each shortlist at prediction")->capture_default_str();
   cmd->add_option("--hnsw-m", o.hnsw.m, "HNSW links per node")->capture_default_str();

@@ -179,6 +179,10 @@ nlohmann::json write_parts(const std::string& dir, const Encoder& encoder, const
 
 }  // namespace
 
+void Model::set_memory_ef_search(uint32_t ef) {
+  if (auto* memory = dynamic_cast<HnswIndex*>(memory_index.get())) memory->set_ef_search(ef);
+}
+
 void Model::build_missing_indices(const HnswConfig& hnsw, AnnChoice ann, size_t exact_max) {
   const uint32_t d = encoder->dim();
   auto build = [&](const std::vector<float>& v) {
@@ -315,9 +319,7 @@ Model load_model(const std::string& dir, const ModelLoadOptions& options) {
     }
   }
   model.build_missing_indices(hnsw, options.ann, options.exact_max);
-  if (auto* memory = dynamic_cast<HnswIndex*>(model.memory_index.get()); memory && options.memory_ef_search > 0) {
-    memory->set_ef_search(options.memory_ef_search);
-  }
+  if (options.memory_ef_search > 0) model.set_memory_ef_search(options.memory_ef_search);
   return model;
 }
 

@@ -31,6 +31,8 @@ struct Model {
   nlohmann::json manifest;
   /// Number of labels.
   size_t label_count() const { return label_texts.size(); }
+  /// Sets the memory graph's search breadth (when it is a graph).
+  void set_memory_ef_search(uint32_t ef);
   /// Builds any index that is missing: exact or HNSW as ann says (auto: exact up to exact_max vectors).
   void build_missing_indices(const HnswConfig& hnsw, AnnChoice ann = AnnChoice::kAuto,
                              size_t exact_max = kExactSearchMaxVectors);
@@ -48,12 +50,16 @@ void save_model(const std::string& dir, const Model& model, const nlohmann::json
 /// generation, keeping its encoder and memory-graph files, settings, data record and set of saved graphs, and updates model.manifest:
 /// how added labels are compacted into a model.
 void save_model_keeping_encoder(const std::string& dir, Model& model);
+/// Search breadth of the memory scorer's graph: it asks for 32 neighbours, and ef 64 instead of 200 cut WordNet's
+/// batch prediction from 9.8 s to 7.3 s for 0.1-0.3 points of P@1 (README).
+inline constexpr uint32_t kMemoryEfSearch = 64;
+
 /// How load_model builds the indices it needs.
 struct ModelLoadOptions {
   AnnChoice ann = AnnChoice::kAuto;
   size_t exact_max = kExactSearchMaxVectors;  ///< auto: exact search up to this many vectors
   HnswConfig hnsw;                             ///< graph settings (ef_search applies to saved graphs too)
-  uint32_t memory_ef_search = 0;               ///< search breadth of the memory graph (0: hnsw.ef_search)
+  uint32_t memory_ef_search = kMemoryEfSearch; ///< search breadth of the memory graph (0: hnsw.ef_search)
 };
 /// Loads and verifies a model directory; any missing, truncated, corrupted or version-mismatched file is an
 /// InputError naming it.

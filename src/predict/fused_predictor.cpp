@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "eval/metrics.h"
 #include "predict/label_ranker.h"
+#include "predict/rank_features.h"
 
 namespace ngame {
 
@@ -104,6 +105,10 @@ SparseMatrix FusedPredictor::rank(const CandidateSet& cands, const FusionWeights
   SparseMatrix out;
   out.cols = label_count_;
   const size_t n = cands.size();
+  RankRows features;
+  std::vector<uint64_t> positions;
+  if (reranker_) features = rank_features(cands, weights, window_, positions);
+  const size_t keep = reranker_ ? std::max(k, window_) : k;
   std::vector<std::vector<std::pair<float, uint32_t>>> top(n);
 #pragma omp parallel for schedule(dynamic, 256)
   for (size_t i = 0; i < n; ++i) {
@@ -113,10 +118,23 @@ SparseMatrix FusedPredictor::rank(const CandidateSet& cands, const FusionWeights
       for (size_t s = 0; s < kScorerCount; ++s) f += weights.weight[s] * cands.scores[c][s];
       row.emplace_back(f, cands.labels[c]);
     }
-    const size_t take = std::min(k, row.size());
-    std::partial_sort(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(take), row.end(),
-                      [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+    const size_t take = std::min(keep, row.size());
+    auto better = [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); };
+    std::partial_sort(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(take), row.end(), better);
     row.resize(take);
+    if (reranker_) {
+      // The feature rows of query i are its linear top `window`, in the same order as row's head.
+      const uint64_t a = features.groups[i], b = features.groups[i + 1];
+      float lowest = 0;
+      for (uint64_t r = a; r < b; ++r) {
+        row[r - a].first = reranker_->score(features.values.data() + r * features.width);
+        lowest = r == a ? row[0].first : std::min(lowest, row[r - a].first);
+      }
+      std::stable_sort(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(b - a),
+                       [](const auto& x, const auto& y) { return x.first > y.first; });
+      for (size_t p = b - a; p < row.size(); ++p) row[p].first = lowest - 1.0f - 1e-3f * static_cast<float>(p - (b - a));
+      row.resize(std::min(k, row.size()));
+    }
   }
   std::vector<uint32_t> ids;
   std::vector<float> vals;
@@ -132,16 +150,16 @@ SparseMatrix FusedPredictor::rank(const CandidateSet& cands, const FusionWeights
   return out;
 }
 
+SparseMatrix FusedPredictor::predict(const TextCorpus& texts, const FusionWeights& weights, size_t k) const {
+  return rank(candidates(texts, weights, std::max(k, reranker_ ? window_ : 0)), weights, k);
+}
+
 void FusedPredictor::labels_appended(size_t label_count) {
   NGAME_CHECK(label_count >= label_count_ && label_embeddings_.size() == label_count * encoder_.dim(),
               "labels can only be appended");
   NGAME_CHECK(!classifiers_ || classifiers_->size() == label_embeddings_.size(), "one classifier per label");
   label_count_ = label_count;
   if (!label_prior_.empty()) label_prior_.resize(label_count, 0.0f);
-}
-
-SparseMatrix FusedPredictor::predict(const TextCorpus& texts, const FusionWeights& weights, size_t k) const {
-  return rank(candidates(texts, weights, k), weights, k);
 }
 
 std::vector<float> label_prior_from_counts(const std::vector<uint64_t>& counts) {

@@ -12,6 +12,7 @@
 #include "index/ann_index.h"
 #include "predict/lexical_scorer.h"
 #include "predict/memory_scorer.h"
+#include "predict/rank_booster.h"
 
 namespace ngame {
 
@@ -57,8 +58,15 @@ class FusedPredictor {
   /// Candidates and their scores for each text; scorers whose weight is 0 add no shortlist. Each shortlist holds
   /// max(config shortlist, min_shortlist) labels.
   CandidateSet candidates(const TextCorpus& texts, const FusionWeights& weights, size_t min_shortlist = 0) const;
-  /// Top-k labels by fused score (ties by lower label id), as a texts x labels score matrix.
+  /// Top-k labels by fused score (ties by lower label id), as a texts x labels score matrix. With a re-ranker set,
+  /// the top `window` of the linear fusion are reordered by the re-ranker's score (which becomes their score);
+  /// candidates below the window follow in linear order, with scores below the window's.
   SparseMatrix rank(const CandidateSet& candidates, const FusionWeights& weights, size_t k) const;
+  /// Uses a learned re-ranker on the top `window` candidates (null: none). The booster must outlive this.
+  void set_reranker(const RankBooster* reranker, size_t window) {
+    reranker_ = reranker && !reranker->empty() ? reranker : nullptr;
+    window_ = window;
+  }
   /// Takes note of labels appended to the label arrays (live addition): new labels get prior 0.
   void labels_appended(size_t label_count);
   /// Number of labels.
@@ -77,6 +85,8 @@ class FusedPredictor {
   PredictorConfig config_;
   size_t label_count_;
   std::vector<float> label_prior_;  // label_count entries, or empty
+  const RankBooster* reranker_ = nullptr;
+  size_t window_ = 0;
 };
 
 /// The popularity prior of each label from training label counts: log(1 + n) / log(1 + max n).

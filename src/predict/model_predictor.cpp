@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "encoder/bow_encoder.h"
+#include "predict/rank_features.h"
 
 namespace ngame {
 
@@ -24,6 +25,14 @@ ModelPredictor::ModelPredictor(const Model& model, PredictorConfig config) : mod
                                             model.memory_labels.rows > 0
                                                 ? label_prior_from_counts(model.memory_labels.column_counts())
                                                 : std::vector<float>{});
+  if (model.fusion.is_object() && model.fusion.contains("reranker")) {
+    try {
+      reranker_ = RankBooster::from_json(model.fusion["reranker"], kRankFeatureCount);
+    } catch (const std::exception& e) {
+      throw InputError("fusion.json", 0, std::string("bad re-ranker: ") + e.what());
+    }
+    fused_->set_reranker(&reranker_, model.fusion.value("reranker_window", size_t{20}));
+  }
   if (model.fusion.is_object() && model.fusion.contains("weights")) {
     weights_ = FusionWeights::from_json(model.fusion["weights"]);
   } else {

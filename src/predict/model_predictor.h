@@ -22,12 +22,18 @@ class ModelPredictor {
   void labels_appended(const Model& model);
   /// Replaces the weights (e.g. after fitting them).
   void set_weights(const FusionWeights& weights) { weights_ = weights; }
+  /// Replaces the re-ranker (an empty one switches it off).
+  void set_reranker(RankBooster reranker, size_t window) {
+    reranker_ = std::move(reranker);
+    fused_->set_reranker(&reranker_, window);
+  }
 
  private:
   std::unique_ptr<MemoryScorer> memory_;
   std::unique_ptr<LexicalScorer> lexical_;
   std::unique_ptr<FusedPredictor> fused_;
   FusionWeights weights_;
+  RankBooster reranker_;
   const Model& model_;
 };
 

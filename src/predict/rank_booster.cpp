@@ -1,0 +1,283 @@
+#include "predict/rank_booster.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+#include "core/error.h"
+
+namespace ngame {
+
+float RankBooster::score(const float* row) const {
+  float s = 0;
+  for (int32_t root : roots_) {
+    int32_t n = root;
+    while (nodes_[static_cast<size_t>(n)].feature >= 0) {
+      const Node& node = nodes_[static_cast<size_t>(n)];
+      n = row[node.feature] <= node.threshold ? node.left : node.right;
+    }
+    s += nodes_[static_cast<size_t>(n)].value;
+  }
+  return s;
+}
+
+namespace {
+
+uint64_t mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// LambdaMART gradients of one query: pairs (relevant i, irrelevant j) weighted by the NDCG change of swapping them.
+void query_lambdas(const RankRows& rows, size_t q, const std::vector<float>& score, std::vector<float>& g,
+                   std::vector<float>& h) {
+  const uint64_t a = rows.groups[q], b = rows.groups[q + 1];
+  const size_t n = b - a;
+  size_t relevant = 0;
+  for (uint64_t r = a; r < b; ++r) relevant += rows.relevant[r];
+  if (relevant == 0 || relevant == n) return;
+  std::vector<uint32_t> order(n);
+  std::iota(order.begin(), order.end(), 0u);
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) { return score[a + x] > score[a + y]; });
+  std::vector<float> discount(n);
+  for (size_t p = 0; p < n; ++p) discount[order[p]] = static_cast<float>(1.0 / std::log2(2.0 + static_cast<double>(p)));
+  double ideal = 0;
+  for (size_t p = 0; p < relevant; ++p) ideal += 1.0 / std::log2(2.0 + static_cast<double>(p));
+  for (size_t i = 0; i < n; ++i) {
+    if (!rows.relevant[a + i]) continue;
+    for (size_t j = 0; j < n; ++j) {
+      if (rows.relevant[a + j]) continue;
+      const float delta = static_cast<float>(std::fabs(discount[i] - discount[j]) / ideal);
+      const float rho = 1.0f / (1.0f + std::exp(score[a + i] - score[a + j]));
+      g[a + i] -= rho * delta;
+      g[a + j] += rho * delta;
+      const float w = std::max(rho * (1.0f - rho) * delta, 1e-9f);
+      h[a + i] += w;
+      h[a + j] += w;
+    }
+  }
+}
+
+}  // namespace
+
+nlohmann::json RankBooster::fit(const RankRows& rows, const RankBoosterConfig& config) {
+  NGAME_CHECK(rows.width > 0 && rows.relevant.size() == rows.rows(), "rank rows need features and relevance");
+  width_ = rows.width;
+  nodes_.clear();
+  roots_.clear();
+  const size_t n = rows.rows(), f_count = rows.width, queries = rows.queries();
+  // Hold-out queries choose the number of trees.
+  std::vector<uint8_t> held(queries);
+  for (size_t q = 0; q < queries; ++q) {
+    held[q] = static_cast<double>(mix(q ^ (config.seed * 0x51ed27ULL)) % 1000000) < config.holdout * 1e6;
+  }
+  std::vector<uint8_t> row_held(n);
+  for (size_t q = 0; q < queries; ++q) {
+    for (uint64_t r = rows.groups[q]; r < rows.groups[q + 1]; ++r) row_held[r] = held[q];
+  }
+  // Quantile bin edges per feature from the fitting rows.
+  std::vector<std::vector<float>> edges(f_count);
+  std::vector<uint8_t> bins(n * f_count);
+  const uint32_t max_bins = std::clamp<uint32_t>(config.bins, 2, 255);
+#pragma omp parallel for schedule(dynamic, 1)
+  for (size_t f = 0; f < f_count; ++f) {
+    std::vector<float> v;
+    for (size_t r = 0; r < n; ++r) {
+      if (!row_held[r]) v.push_back(rows.values[r * f_count + f]);
+    }
+    std::sort(v.begin(), v.end());
+    std::vector<float>& e = edges[f];
+    for (uint32_t b = 1; b < max_bins && !v.empty(); ++b) {
+      const float x = v[std::min(v.size() - 1, v.size() * b / max_bins)];
+      if (e.empty() || x > e.back()) e.push_back(x);
+    }
+    for (size_t r = 0; r < n; ++r) {
+      const float x = rows.values[r * f_count + f];
+      bins[r * f_count + f] = static_cast<uint8_t>(std::lower_bound(e.begin(), e.end(), x) - e.begin());
+    }
+  }
+  std::vector<float> score(n, 0.0f), g(n), h(n);
+  auto held_p1 = [&] {
+    size_t hits = 0, total = 0;
+    for (size_t q = 0; q < queries; ++q) {
+      if (!held[q] || rows.groups[q] == rows.groups[q + 1]) continue;
+      ++total;
+      uint64_t best = rows.groups[q];
+      for (uint64_t r = rows.groups[q] + 1; r < rows.groups[q + 1]; ++r) {
+        if (score[r] > score[best]) best = r;
+      }
+      hits += rows.relevant[best];
+    }
+    return total ? static_cast<double>(hits) / static_cast<double>(total) : 0.0;
+  };
+  const double linear_p1 = held_p1();
+  double best_p1 = linear_p1;
+  size_t best_trees = 0;
+  std::vector<int32_t> row_node(n);
+  const size_t bins_per_feature = max_bins + 1;
+  for (uint32_t t = 0; t < config.trees; ++t) {
+    std::fill(g.begin(), g.end(), 0.0f);
+    std::fill(h.begin(), h.end(), 0.0f);
+#pragma omp parallel for schedule(dynamic, 64)
+    for (size_t q = 0; q < queries; ++q) {
+      if (!held[q]) query_lambdas(rows, q, score, g, h);
+    }
+    // Grow one tree level by level over the fitting rows.
+    const auto root = static_cast<int32_t>(nodes_.size());
+    nodes_.push_back({});
+    std::vector<int32_t> level = {root};
+    for (size_t r = 0; r < n; ++r) row_node[r] = row_held[r] ? -1 : root;
+    for (uint32_t depth = 0; depth <= config.depth && !level.empty(); ++depth) {
+      const size_t m = level.size();
+      std::vector<int32_t> slot(nodes_.size(), -1);
+      for (size_t i = 0; i < m; ++i) slot[static_cast<size_t>(level[i])] = static_cast<int32_t>(i);
+      // Histograms: node x feature x bin of (gradient, hessian, rows).
+      std::vector<double> hg(m * f_count * bins_per_feature, 0.0), hh(hg.size(), 0.0);
+      std::vector<uint32_t> hc(hg.size(), 0);
+      std::vector<double> node_g(m, 0.0), node_h(m, 0.0);
+      std::vector<uint32_t> node_c(m, 0);
+      for (size_t r = 0; r < n; ++r) {
+        if (row_node[r] < 0) continue;
+        const auto s = static_cast<size_t>(slot[static_cast<size_t>(row_node[r])]);
+        node_g[s] += g[r];
+        node_h[s] += h[r];
+        ++node_c[s];
+      }
+      const bool last = depth == config.depth;
+      std::vector<int32_t> split_feature(m, -1), split_bin(m, -1);
+      if (!last) {
+#pragma omp parallel for schedule(dynamic, 1)
+        for (size_t f = 0; f < f_count; ++f) {
+          for (size_t r = 0; r < n; ++r) {
+            if (row_node[r] < 0) continue;
+            const auto s = static_cast<size_t>(slot[static_cast<size_t>(row_node[r])]);
+            const size_t at = (s * f_count + f) * bins_per_feature + bins[r * f_count + f];
+            hg[at] += g[r];
+            hh[at] += h[r];
+            ++hc[at];
+          }
+        }
+        for (size_t s = 0; s < m; ++s) {
+          const double parent = node_g[s] * node_g[s] / (node_h[s] + config.l2);
+          double best_gain = 1e-9;
+          for (size_t f = 0; f < f_count; ++f) {
+            double gl = 0, hl = 0;
+            uint32_t cl = 0;
+            for (size_t b = 0; b + 1 < edges[f].size() + 1; ++b) {
+              const size_t at = (s * f_count + f) * bins_per_feature + b;
+              gl += hg[at];
+              hl += hh[at];
+              cl += hc[at];
+              const uint32_t cr = node_c[s] - cl;
+              if (cl < config.min_leaf_rows) continue;
+              if (cr < config.min_leaf_rows) break;
+              const double gr = node_g[s] - gl, hr = node_h[s] - hl;
+              const double gain = gl * gl / (hl + config.l2) + gr * gr / (hr + config.l2) - parent;
+              if (gain > best_gain) {
+                best_gain = gain;
+                split_feature[s] = static_cast<int32_t>(f);
+                split_bin[s] = static_cast<int32_t>(b);
+              }
+            }
+          }
+        }
+      }
+      std::vector<int32_t> next;
+      for (size_t s = 0; s < m; ++s) {
+        const auto id = static_cast<size_t>(level[s]);
+        if (split_feature[s] < 0) {
+          nodes_[id].value = static_cast<float>(-node_g[s] / (node_h[s] + config.l2)) * config.learning_rate;
+          continue;
+        }
+        nodes_[id].feature = split_feature[s];
+        nodes_[id].threshold = edges[static_cast<size_t>(split_feature[s])][static_cast<size_t>(split_bin[s])];
+        nodes_[id].left = static_cast<int32_t>(nodes_.size());
+        nodes_.push_back({});
+        nodes_[id].right = static_cast<int32_t>(nodes_.size());
+        nodes_.push_back({});
+        next.push_back(nodes_[id].left);
+        next.push_back(nodes_[id].right);
+      }
+      for (size_t r = 0; r < n; ++r) {
+        if (row_node[r] < 0) continue;
+        const Node& node = nodes_[static_cast<size_t>(row_node[r])];
+        if (node.feature < 0) {
+          row_node[r] = -1;  // reached its leaf
+        } else {
+          const auto s = static_cast<size_t>(slot[static_cast<size_t>(row_node[r])]);
+          row_node[r] = bins[r * f_count + static_cast<size_t>(node.feature)] <= split_bin[s] ? node.left : node.right;
+        }
+      }
+      level = std::move(next);
+    }
+    roots_.push_back(root);
+    // Update every row's score with the new tree (raw feature values, as prediction will see them).
+    std::vector<int32_t> one_root = {root};
+#pragma omp parallel for schedule(static)
+    for (size_t r = 0; r < n; ++r) {
+      int32_t node = root;
+      while (nodes_[static_cast<size_t>(node)].feature >= 0) {
+        const Node& nd = nodes_[static_cast<size_t>(node)];
+        node = rows.values[r * f_count + static_cast<size_t>(nd.feature)] <= nd.threshold ? nd.left : nd.right;
+      }
+      score[r] += nodes_[static_cast<size_t>(node)].value;
+    }
+    const double p1 = held_p1();
+    if (p1 > best_p1 + 1e-12) {
+      best_p1 = p1;
+      best_trees = roots_.size();
+    }
+  }
+  // Keep the trees up to the best hold-out P@1 (none when no tree helped; all when there is no hold-out).
+  const size_t fitted = roots_.size();
+  size_t held_queries = 0;
+  for (uint8_t x : held) held_queries += x;
+  if (held_queries == 0) best_trees = fitted;
+  if (best_trees < roots_.size()) {
+    const int32_t cut = best_trees == 0 ? 0 : roots_[best_trees];
+    roots_.resize(best_trees);
+    nodes_.resize(static_cast<size_t>(best_trees == 0 ? 0 : cut));
+  }
+  return {{"fitted_trees", fitted},
+          {"kept_trees", roots_.size()},
+          {"holdout_queries", held_queries},
+          {"holdout_linear_P@1", 100 * linear_p1},
+          {"holdout_reranked_P@1", 100 * best_p1}};
+}
+
+nlohmann::json RankBooster::to_json() const {
+  nlohmann::json nodes = nlohmann::json::array();
+  for (const Node& n : nodes_) nodes.push_back({n.feature, n.threshold, n.left, n.right, n.value});
+  return {{"features", width_}, {"roots", roots_}, {"nodes", nodes}};
+}
+
+RankBooster RankBooster::from_json(const nlohmann::json& j, size_t width) {
+  RankBooster b;
+  if (!j.is_object() || j.value("features", size_t{0}) != width) {
+    throw std::runtime_error("re-ranker expects " + std::to_string(width) + " features");
+  }
+  b.width_ = width;
+  for (const auto& n : j.at("nodes")) {
+    b.nodes_.push_back({n.at(0).get<int32_t>(), n.at(1).get<float>(), n.at(2).get<int32_t>(), n.at(3).get<int32_t>(),
+                        n.at(4).get<float>()});
+  }
+  b.roots_ = j.at("roots").get<std::vector<int32_t>>();
+  const auto count = static_cast<int32_t>(b.nodes_.size());
+  for (int32_t i = 0; i < count; ++i) {
+    const Node& n = b.nodes_[static_cast<size_t>(i)];
+    // Children come after their parent: no cycles, every walk ends at a leaf.
+    if (n.feature >= static_cast<int32_t>(width) ||
+        (n.feature >= 0 && (n.left <= i || n.left >= count || n.right <= i || n.right >= count))) {
+      throw std::runtime_error("re-ranker tree is malformed");
+    }
+  }
+  for (int32_t r : b.roots_) {
+    if (r < 0 || r >= count) throw std::runtime_error("re-ranker tree root out of range");
+  }
+  return b;
+}
+
+}  // namespace ngame

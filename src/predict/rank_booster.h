@@ -1,0 +1,67 @@
+#pragma once
+// A learned re-ranker for the fused shortlist: gradient-boosted regression trees (LambdaMART: pairwise lambdas
+// weighted by the NDCG change of swapping two candidates) over per-candidate features: the five scorer terms, each
+// term's gap to the best candidate of the same query, each candidate's rank by each term, and the linear fusion's
+// score, gap and rank. The reference fuses with one depth-7 tree on [classifier, embedding, inverse propensity];
+// boosting many shallow trees over these query-relative features is our calibrated alternative (README).
+#include <array>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+namespace ngame {
+
+/// Training settings of the booster.
+struct RankBoosterConfig {
+  uint32_t trees = 300;         ///< boosting rounds (at most; early stopping picks fewer)
+  uint32_t depth = 5;           ///< levels per tree
+  float learning_rate = 0.1f;   ///< shrinkage
+  float l2 = 1.0f;              ///< leaf regularisation
+  uint32_t min_leaf_rows = 20;  ///< rows a leaf needs
+  uint32_t bins = 32;           ///< histogram bins per feature
+  uint32_t window = 20;         ///< candidates re-ranked per query (the linear fusion's top)
+  double holdout = 0.25;        ///< queries kept out of fitting to choose the number of trees (0: keep all)
+  uint64_t seed = 1;
+};
+
+/// Feature rows of the candidates of many queries: `groups` offsets (one group per query) into rows of `width`
+/// values, with the relevance of each row (training only).
+struct RankRows {
+  size_t width = 0;
+  std::vector<uint64_t> groups{0};
+  std::vector<float> values;
+  std::vector<uint8_t> relevant;
+  size_t rows() const { return width ? values.size() / width : 0; }
+  size_t queries() const { return groups.size() - 1; }
+};
+
+/// An ensemble of regression trees scoring feature rows.
+class RankBooster {
+ public:
+  /// True when the booster holds at least one tree.
+  bool empty() const { return nodes_.empty(); }
+  /// Score of one row (higher ranks first).
+  float score(const float* row) const;
+  /// Fits on rows (relevance set). Hold-out queries (a hash of the query and seed) are not fitted; the number of
+  /// trees kept is the one with the best hold-out P@1, zero when no tree beats the rows' own (linear) order.
+  /// Returns a report: trees fitted and kept, hold-out P@1 before and after.
+  nlohmann::json fit(const RankRows& rows, const RankBoosterConfig& config);
+  nlohmann::json to_json() const;
+  /// Reads to_json()'s output; throws std::runtime_error on malformed input.
+  static RankBooster from_json(const nlohmann::json& j, size_t width);
+  /// Number of trees.
+  size_t trees() const { return roots_.size(); }
+
+ private:
+  struct Node {
+    int32_t feature = -1;  // -1: leaf
+    float threshold = 0;   // go left when value <= threshold
+    int32_t left = -1, right = -1;
+    float value = 0;       // leaf output
+  };
+  std::vector<Node> nodes_;
+  std::vector<int32_t> roots_;
+  size_t width_ = 0;
+};
+
+}  // namespace ngame
