@@ -6,6 +6,7 @@
 #include "cli/cli_common.h"
 #include "data/dataset.h"
 #include "data/dataset_stats.h"
+#include "data/synthetic_dataset.h"
 #include "data/wordnet_dataset.h"
 #include "data/xc_json_convert.h"
 
@@ -58,6 +59,34 @@ void add_data_commands(CLI::App& app) {
       WordnetDatasetSummary s = build_wordnet_dataset(config);
       spdlog::info("wrote {}: {} train rows, {} test rows, {} labels", config.output_dir, s.train_rows,
                    s.test_rows, s.labels);
+    }));
+  }
+  {
+    static SyntheticDatasetConfig config;
+    CLI::App* cmd = data->add_subcommand(
+        "synth", "generate a dataset of any size: texts from latent topics, Zipf label frequencies, a long tail");
+    cmd->add_option("-o,--output", config.output_dir, "output folder")->required();
+    cmd->add_option("--docs", config.docs, "training documents")->capture_default_str();
+    cmd->add_option("--test-docs", config.test_docs, "test documents (0: docs / 4)")->capture_default_str();
+    cmd->add_option("--labels", config.labels, "labels")->capture_default_str();
+    cmd->add_option("--labels-per-doc", config.labels_per_doc, "mean labels a document")->capture_default_str();
+    cmd->add_option("--words-per-doc", config.words_per_doc, "mean words a document")->capture_default_str();
+    cmd->add_option("--topics", config.topics, "latent topics (0: labels / 50, at least 20)")->capture_default_str();
+    cmd->add_option("--vocabulary", config.vocabulary, "distinct words (0: from the label and topic counts)")
+        ->capture_default_str();
+    cmd->add_option("--zipf", config.zipf, "exponent of the label popularity (rank^-zipf)")->capture_default_str();
+    cmd->add_option("--unseen-labels", config.unseen_labels, "share of labels no training document carries")
+        ->capture_default_str();
+    cmd->add_option("--noise", config.noise, "share of a document's words drawn from the whole vocabulary")
+        ->capture_default_str();
+    add_common_options(cmd);
+    cmd->callback(with_common_options([] {
+      config.seed = common_options().seed;
+      SyntheticDatasetSummary s = build_synthetic_dataset(config);
+      spdlog::info("wrote {}: {} train rows ({} label pairs), {} test rows ({} pairs), {} labels, {} without a "
+                   "training row",
+                   config.output_dir, s.train_rows, s.train_pairs, s.test_rows, s.test_pairs, s.labels,
+                   s.labels_without_train_rows);
     }));
   }
 }

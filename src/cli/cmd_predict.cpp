@@ -22,7 +22,7 @@ void add_predict_commands(CLI::App& app) {
     static HnswConfig hnsw;
     static uint32_t memory_ef = ModelLoadOptions{}.memory_ef_search;
     static size_t k = 100;
-    static bool latin1 = false;
+    static bool latin1 = false, no_reranker = false;
     CLI::App* cmd = app.add_subcommand("predict", "top-k labels of each input text");
     cmd->add_option("model", model_dir, "model directory")->required();
     cmd->add_option("--input", input, "texts, one a line")->required();
@@ -32,6 +32,7 @@ void add_predict_commands(CLI::App& app) {
         ->check(CLI::IsMember({"xc", "jsonl"}))
         ->capture_default_str();
     cmd->add_flag("--latin1", latin1, "texts are Latin-1");
+    cmd->add_flag("--no-reranker", no_reranker, "rank by the linear fusion alone, even when the model has a re-ranker");
     cmd->add_option("--ann", ann,
                     "shortlist indices: auto (saved graphs, else exact up to 50K vectors), exact, or hnsw (graphs "
                     "built when not saved)")
@@ -50,6 +51,7 @@ void add_predict_commands(CLI::App& app) {
       TextCorpus texts = read_text_file(input, {.latin1 = latin1});
       const auto t = std::chrono::steady_clock::now();
       ModelPredictor predictor(model);
+      if (no_reranker) predictor.set_reranker(RankBooster(), 0);
       SparseMatrix pred = predictor.predict(texts, std::min(k, model.label_count()));
       const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
       spdlog::info("predicted {} texts in {:.2f} s ({:.0f} texts/s)", texts.size(), s, texts.size() / std::max(s, 1e-9));

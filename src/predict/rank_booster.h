@@ -20,6 +20,7 @@ struct RankBoosterConfig {
   uint32_t min_leaf_rows = 20;  ///< rows a leaf needs
   uint32_t bins = 32;           ///< histogram bins per feature
   uint32_t window = 20;         ///< candidates re-ranked per query (the linear fusion's top)
+  double min_gain = 0.005;      ///< hold-out P@1 gain (fraction) below which no tree is kept
   double holdout = 0.25;        ///< queries kept out of fitting to choose the number of trees (0: keep all)
   uint64_t seed = 1;
 };
@@ -43,7 +44,8 @@ class RankBooster {
   /// Score of one row (higher ranks first).
   float score(const float* row) const;
   /// Fits on rows (relevance set). Hold-out queries (a hash of the query and seed) are not fitted; the number of
-  /// trees kept is the one with the best hold-out P@1, zero when no tree beats the rows' own (linear) order.
+  /// trees kept is the one with the best hold-out P@1, zero when that beats the rows' own (linear) order by less than
+  /// min_gain.
   /// Returns a report: trees fitted and kept, hold-out P@1 before and after.
   nlohmann::json fit(const RankRows& rows, const RankBoosterConfig& config);
   nlohmann::json to_json() const;
