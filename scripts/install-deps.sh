@@ -8,7 +8,7 @@ packages=(
   libopenblas-dev libopenblas-openmp-dev libeigen3-dev libhnswlib-dev
   libcli11-dev nlohmann-json3-dev libcpp-httplib-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
-  wordnet-base fasttext
+  wordnet-base fasttext wrk
 )
 
 missing=()

@@ -23,6 +23,8 @@ void add_predict_commands(CLI::App& app) {
     static uint32_t memory_ef = ModelLoadOptions{}.memory_ef_search;
     static size_t k = 100;
     static bool latin1 = false, no_reranker = false;
+    static std::string only;
+    static uint32_t shortlist = 0;
     CLI::App* cmd = app.add_subcommand("predict", "top-k labels of each input text");
     cmd->add_option("model", model_dir, "model directory")->required();
     cmd->add_option("--input", input, "texts, one a line")->required();
@@ -33,12 +35,17 @@ void add_predict_commands(CLI::App& app) {
         ->capture_default_str();
     cmd->add_flag("--latin1", latin1, "texts are Latin-1");
     cmd->add_flag("--no-reranker", no_reranker, "rank by the linear fusion alone, even when the model has a re-ranker");
+    cmd->add_option("--shortlist", shortlist, "labels taken from each shortlist (0: as the fusion was fitted)")
+        ->capture_default_str();
+    cmd->add_option("--only", only, "rank by one scorer alone (ablation): embedding, classifier, memory or lexical")
+        ->check(CLI::IsMember({"embedding", "classifier", "memory", "lexical"}));
     cmd->add_option("--ann", ann,
                     "shortlist indices: auto (saved graphs, else exact up to 50K vectors), exact, or hnsw (graphs "
                     "built when not saved)")
         ->check(CLI::IsMember({"auto", "exact", "hnsw"}))
         ->capture_default_str();
     cmd->add_option("--hnsw-ef-search", hnsw.ef_search, "HNSW breadth while searching")->capture_default_str();
+    cmd->add_option("--hnsw-m", hnsw.m, "HNSW links per node of graphs built at load (--ann hnsw)")->capture_default_str();
     cmd->add_option("--memory-ef-search", memory_ef, "HNSW breadth of the memory scorer's graph (0: as --hnsw-ef-search)")
         ->capture_default_str();
     add_common_options(cmd);
@@ -50,8 +57,15 @@ void add_predict_commands(CLI::App& app) {
       }
       TextCorpus texts = read_text_file(input, {.latin1 = latin1});
       const auto t = std::chrono::steady_clock::now();
-      ModelPredictor predictor(model);
-      if (no_reranker) predictor.set_reranker(RankBooster(), 0);
+      PredictorConfig predictor_config;
+      if (shortlist > 0) predictor_config.shortlist = shortlist;
+      ModelPredictor predictor(model, predictor_config);
+      if (no_reranker || !only.empty()) predictor.set_reranker(RankBooster(), 0);
+      if (!only.empty()) {
+        FusionWeights w;
+        for (size_t s = 0; s < kScorerCount; ++s) w.weight[s] = only == scorer_name(s) ? 1.0f : 0.0f;
+        predictor.set_weights(w);
+      }
       SparseMatrix pred = predictor.predict(texts, std::min(k, model.label_count()));
       const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
       spdlog::info("predicted {} texts in {:.2f} s ({:.0f} texts/s)", texts.size(), s, texts.size() / std::max(s, 1e-9));

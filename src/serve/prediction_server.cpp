@@ -96,7 +96,9 @@ PredictionServer::PredictionServer(std::string model_dir, ServerConfig config) :
     spdlog::warn("{}: cut {} bytes of an unfinished record (never acknowledged)", s.log->path(), s.log->truncated_bytes());
   }
   const size_t replayed = replay_label_log(s.model, *s.log);
-  s.predictor = std::make_unique<ModelPredictor>(s.model);
+  PredictorConfig predictor_config;
+  if (s.config.shortlist > 0) predictor_config.shortlist = s.config.shortlist;
+  s.predictor = std::make_unique<ModelPredictor>(s.model, predictor_config);
   // Room for new labels up front: growing the arrays and graphs later would hold predictions off while memory moves.
   reserve_label_room(s.model, std::max<size_t>(4096, s.model.label_count() / 4));
   const int threads = s.config.threads > 0 ? s.config.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));

@@ -20,6 +20,7 @@ struct ServerConfig {
   size_t max_labels = 10000;              ///< labels per add request
   size_t max_body_bytes = 8u << 20;       ///< request body limit (413 above)
   size_t compact_after = 10000;           ///< compact the label log into the model files after this many labels
+  uint32_t shortlist = 0;                 ///< labels taken from each shortlist (0: as the fusion was fitted)
   ModelLoadOptions load;                  ///< index choice (auto: HNSW above kExactSearchMaxVectorsSingleQuery)
 };
 
