@@ -1,0 +1,45 @@
+#pragma once
+// The training pipeline behind `ngame train`: M1 (encoder on NGAME batches), M4 (classifiers), the shortlist
+// indices, the fusion (linear blend and re-ranker) on held-out validation rows, then the model directory and, when
+// the dataset has a test split, its fused test metrics and predictions.
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "encoder/bow_encoder.h"
+#include "index/ann_index.h"
+#include "predict/fused_predictor.h"
+#include "predict/rank_booster.h"
+#include "train/classifier_trainer.h"
+#include "train/encoder_trainer.h"
+
+namespace ngame {
+
+/// Every setting of a training run (the command line's options; defaults are ngame's).
+struct ModelTrainingOptions {
+  std::string data_dir, model_dir, stage = "all", batching = "ngame", init_vectors;
+  double validation_fraction = 0.05;
+  ClassifierTrainConfig classifiers;
+  std::vector<uint32_t> classifier_curriculum = {2, 3, 4, 5, 6, 7};
+  PredictorConfig predictor;
+  HnswConfig hnsw;
+  double fusion_psp_weight = 1.0;
+  RankBoosterConfig reranker;
+  // Cluster size 1 -> 128 over the first 14 epochs (the reference doubles at 10, 20, 25, 50, ... of 300 epochs).
+  std::vector<uint32_t> curriculum = {2, 4, 6, 8, 10, 12, 14};
+  uint32_t eval_every = 0;  ///< log M1's test metrics every N epochs (0: off)
+  bool latin1 = false;      ///< texts are Latin-1
+  double prop_a = 0.55, prop_b = 1.5;  ///< propensity constants of PSP
+  FeaturizerConfig featurizer;
+  BowEncoderConfig encoder;
+  EncoderTrainConfig train;
+  uint64_t seed = 1;  ///< training is deterministic for a seed on one thread
+};
+
+/// Runs options.stage ("all", "encoder", "classifiers" or "fusion") on options.data_dir and writes
+/// options.model_dir; `settings` is recorded in the manifest as given. Errors in the data or an existing model are
+/// InputError, bad settings UsageError.
+void train_model(const ModelTrainingOptions& options, const nlohmann::json& settings);
+
+}  // namespace ngame
