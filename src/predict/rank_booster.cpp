@@ -114,7 +114,7 @@ nlohmann::json RankBooster::fit(const RankRows& rows, const RankBoosterConfig& c
     return total ? static_cast<double>(hits) / static_cast<double>(total) : 0.0;
   };
   const double linear_p1 = held_p1();
-  double best_p1 = linear_p1;
+  double best_p1 = linear_p1, last_p1 = linear_p1;
   size_t best_trees = 0;
   std::vector<int32_t> row_node(n);
   const size_t bins_per_feature = max_bins + 1;
@@ -226,6 +226,7 @@ nlohmann::json RankBooster::fit(const RankRows& rows, const RankBoosterConfig& c
       score[r] += nodes_[static_cast<size_t>(node)].value;
     }
     const double p1 = held_p1();
+    last_p1 = p1;
     if (p1 > best_p1 + 1e-12) {
       best_p1 = p1;
       best_trees = roots_.size();
@@ -250,7 +251,8 @@ nlohmann::json RankBooster::fit(const RankRows& rows, const RankBoosterConfig& c
           {"kept_trees", roots_.size()},
           {"holdout_queries", held_queries},
           {"holdout_linear_P@1", 100 * linear_p1},
-          {"holdout_reranked_P@1", 100 * best_p1}};
+          {"holdout_reranked_P@1", 100 * best_p1},
+          {"holdout_all_trees_P@1", 100 * last_p1}};
 }
 
 nlohmann::json RankBooster::to_json() const {

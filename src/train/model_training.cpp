@@ -316,6 +316,27 @@ void train_model(const ModelTrainingOptions& o, const nlohmann::json& recorded_s
                    report["reranker"]["holdout_linear_P@1"].get<double>(),
                    report["reranker"]["holdout_reranked_P@1"].get<double>());
       if (!booster.empty()) reranker_json = booster.to_json();
+      // The reference's fusion for comparison: one depth-7 tree on [classifier, embedding, propensity] (the prior
+      // term is a monotone function of the label's training count, as inverse propensity is), judged on the same
+      // hold-out queries. Recorded, not used.
+      RankRows reference;
+      reference.width = 3;
+      reference.groups = rows.groups;
+      reference.relevant = rows.relevant;
+      for (size_t r = 0; r < rows.rows(); ++r) {
+        const float* f = rows.values.data() + r * rows.width;
+        reference.values.insert(reference.values.end(), {f[kClassifierScorer], f[kEmbeddingScorer], f[kPriorScorer]});
+      }
+      RankBoosterConfig one_tree = rc;
+      one_tree.trees = 1;
+      one_tree.depth = 7;
+      one_tree.learning_rate = 1.0f;
+      RankBooster tree;
+      const nlohmann::json tree_report = tree.fit(reference, one_tree);
+      report["reference_tree"] = {{"holdout_P@1", tree_report["holdout_all_trees_P@1"]},
+                                  {"holdout_linear_P@1", tree_report["holdout_linear_P@1"]}};
+      spdlog::info("the reference's depth-7 tree on [classifier, embedding, prior] would give hold-out P@1 {:.2f}",
+                   tree_report["holdout_all_trees_P@1"].get<double>());
     }
   } else {
     spdlog::warn("no validation rows (--validation-fraction 0): default fusion weights");
