@@ -1,11 +1,15 @@
 #include "index/ann_index.h"
 
 #include <hnswlib/hnswlib.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
+#include <optional>
 
 #include "core/error.h"
+#include "core/progress_bar.h"
 #include "core/topk_search.h"
 
 namespace ngame {
@@ -58,8 +62,22 @@ void HnswIndex::add(const float* vectors, size_t n) {
     g.addPoint(vectors, 0);
     start = 1;
   }
+  // Large builds take minutes (1M vectors): a progress bar on a terminal, and a log line either way.
+  const bool long_build = n >= 100000;
+  const auto t = std::chrono::steady_clock::now();
+  if (long_build) spdlog::info("building an HNSW graph of {} vectors (M {}, efConstruction {})", n, config_.m, config_.ef_construction);
+  std::optional<ProgressBar> progress;
+  if (n >= 10000) progress.emplace("HNSW graph", n);
 #pragma omp parallel for schedule(dynamic, 64)
-  for (size_t i = start; i < n; ++i) g.addPoint(vectors + i * dim_, base + i);
+  for (size_t i = start; i < n; ++i) {
+    g.addPoint(vectors + i * dim_, base + i);
+    if (progress) progress->add();
+  }
+  if (progress) progress->finish();
+  if (long_build) {
+    spdlog::info("HNSW graph of {} vectors built in {:.1f} s", n,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count());
+  }
 }
 
 Neighbors HnswIndex::search(const float* queries, size_t nq, size_t k) const {
