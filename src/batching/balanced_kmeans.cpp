@@ -9,17 +9,11 @@
 
 #include "core/dense_math.h"
 #include "core/error.h"
+#include "core/splitmix.h"
 
 namespace ngame {
 
 namespace {
-
-uint64_t mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 // Splits members into two halves; left gets ceil(n/2).
 // parallel: use all threads inside this split (for the few large splits at the top of the tree).
@@ -115,7 +109,7 @@ std::vector<std::vector<uint32_t>> balanced_kmeans(const float* points, uint32_t
     const bool few = clusters.size() < static_cast<size_t>(omp_get_max_threads());
 #pragma omp parallel for schedule(dynamic, 1) if (!few)
     for (size_t c = 0; c < clusters.size(); ++c) {
-      split_in_two(points, d, clusters[c], mix(seed ^ mix(paths[c])), config, few, next[2 * c], next[2 * c + 1]);
+      split_in_two(points, d, clusters[c], splitmix64(seed ^ splitmix64(paths[c])), config, few, next[2 * c], next[2 * c + 1]);
       next_paths[2 * c] = paths[c] * 2;
       next_paths[2 * c + 1] = paths[c] * 2 + 1;
     }

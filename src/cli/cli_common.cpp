@@ -45,6 +45,24 @@ CLI::App* deepest_selected(CLI::App* app) {
 
 }  // namespace
 
+void add_search_options(CLI::App* cmd, std::string& ann, ModelLoadOptions& load, uint32_t& shortlist,
+                        const std::string& auto_rule) {
+  cmd->add_option("--ann", ann,
+                  "shortlist indices: auto (saved graphs, else exact " + auto_rule +
+                      "), exact, or hnsw (graphs built when not saved)")
+      ->check(CLI::IsMember({"auto", "exact", "hnsw"}))
+      ->capture_default_str();
+  cmd->add_option("--hnsw-ef-search", load.hnsw.ef_search, "HNSW breadth while searching")->capture_default_str();
+  cmd->add_option("--hnsw-m", load.hnsw.m, "HNSW links per node of graphs built at load")->capture_default_str();
+  cmd->add_option("--hnsw-ef-construction", load.hnsw.ef_construction, "HNSW breadth while building graphs at load")
+      ->capture_default_str();
+  cmd->add_option("--memory-ef-search", load.memory_ef_search,
+                  "HNSW breadth of the memory scorer's graph (0: as --hnsw-ef-search)")
+      ->capture_default_str();
+  cmd->add_option("--shortlist", shortlist, "labels taken from each shortlist (0: as the fusion was fitted)")
+      ->capture_default_str();
+}
+
 int run_cli(int argc, char** argv) {
   CLI::App app("ngame: extreme classification with label text (NGAME), in C++", "ngame");
   app.require_subcommand(1);

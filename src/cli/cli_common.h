@@ -3,6 +3,9 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <functional>
+#include <string>
+
+#include "model/model_store.h"
 
 namespace ngame {
 
@@ -20,6 +23,11 @@ CommonOptions& common_options();
 void add_common_options(CLI::App* command);
 /// Wraps a subcommand body: applies the common options (threads, logging) and then runs it.
 std::function<void()> with_common_options(std::function<void()> body);
+/// Adds how a loaded model searches its shortlists: --ann (into `ann`; parse it with parse_ann_choice),
+/// --hnsw-ef-search, --hnsw-m, --hnsw-ef-construction, --memory-ef-search (into `load`) and --shortlist.
+/// `auto_rule` says when --ann auto picks exact search.
+void add_search_options(CLI::App* command, std::string& ann, ModelLoadOptions& load, uint32_t& shortlist,
+                        const std::string& auto_rule);
 /// Parses argv, runs the chosen subcommand and maps errors to exit codes (0 ok, 2 bad input/usage, 1 runtime).
 int run_cli(int argc, char** argv);
 

@@ -19,8 +19,7 @@ namespace ngame {
 void add_predict_commands(CLI::App& app) {
   {
     static std::string model_dir, input, output, format = "xc", ann = "auto";
-    static HnswConfig hnsw;
-    static uint32_t memory_ef = ModelLoadOptions{}.memory_ef_search;
+    static ModelLoadOptions load;
     static size_t k = 100;
     static bool latin1 = false, no_reranker = false;
     static std::string only;
@@ -35,22 +34,14 @@ void add_predict_commands(CLI::App& app) {
         ->capture_default_str();
     cmd->add_flag("--latin1", latin1, "texts are Latin-1");
     cmd->add_flag("--no-reranker", no_reranker, "rank by the linear fusion alone, even when the model has a re-ranker");
-    cmd->add_option("--shortlist", shortlist, "labels taken from each shortlist (0: as the fusion was fitted)")
-        ->capture_default_str();
     cmd->add_option("--only", only, "rank by one scorer alone (ablation): embedding, classifier, memory or lexical")
         ->check(CLI::IsMember({"embedding", "classifier", "memory", "lexical"}));
-    cmd->add_option("--ann", ann,
-                    "shortlist indices: auto (saved graphs, else exact up to 50K vectors), exact, or hnsw (graphs "
-                    "built when not saved)")
-        ->check(CLI::IsMember({"auto", "exact", "hnsw"}))
-        ->capture_default_str();
-    cmd->add_option("--hnsw-ef-search", hnsw.ef_search, "HNSW breadth while searching")->capture_default_str();
-    cmd->add_option("--hnsw-m", hnsw.m, "HNSW links per node of graphs built at load (--ann hnsw)")->capture_default_str();
-    cmd->add_option("--memory-ef-search", memory_ef, "HNSW breadth of the memory scorer's graph (0: as --hnsw-ef-search)")
-        ->capture_default_str();
+    add_search_options(cmd, ann, load, shortlist, "up to 50K vectors");
     add_common_options(cmd);
     cmd->callback(with_common_options([] {
-      Model model = load_model(model_dir, {.ann = parse_ann_choice(ann), .hnsw = hnsw, .memory_ef_search = memory_ef});
+      load.ann = parse_ann_choice(ann);
+      load.hnsw.validate();
+      Model model = load_model(model_dir, load);
       // Labels added through `ngame serve` and not yet compacted are part of the model.
       if (const size_t added = replay_label_log(model, read_label_log(model_dir), model_dir + "/labels.wal")) {
         spdlog::info("{} labels added from the label log", added);

@@ -18,18 +18,6 @@ namespace ngame {
 
 namespace {
 
-void add_index_options(CLI::App* cmd, std::string& ann, HnswConfig& hnsw) {
-  cmd->add_option("--ann", ann,
-                  "shortlist indices: auto (saved graphs, else exact up to a size), exact, or hnsw (graphs built when "
-                  "not saved)")
-      ->check(CLI::IsMember({"auto", "exact", "hnsw"}))
-      ->capture_default_str();
-  cmd->add_option("--hnsw-ef-search", hnsw.ef_search, "HNSW breadth while searching")->capture_default_str();
-  cmd->add_option("--hnsw-m", hnsw.m, "HNSW links per node of graphs built at start")->capture_default_str();
-  cmd->add_option("--hnsw-ef-construction", hnsw.ef_construction, "HNSW breadth while building graphs at start")
-      ->capture_default_str();
-}
-
 // Runs the server until SIGTERM or SIGINT, then lets it drain.
 void serve_until_signalled(PredictionServer& server) {
   std::atomic<bool> done{false};
@@ -85,12 +73,7 @@ void add_serve_commands(CLI::App& app) {
     cmd->add_option("--compact-after", config.compact_after, "fold the label log into the model files after this many labels")
         ->check(CLI::Range(1, 1 << 30))
         ->capture_default_str();
-    add_index_options(cmd, ann, config.load.hnsw);
-    cmd->add_option("--shortlist", config.shortlist, "labels taken from each shortlist (0: as the fusion was fitted)")
-        ->capture_default_str();
-    cmd->add_option("--memory-ef-search", config.load.memory_ef_search,
-                    "HNSW breadth of the memory scorer's graph (0: as --hnsw-ef-search)")
-        ->capture_default_str();
+    add_search_options(cmd, ann, config.load, config.shortlist, "up to 5,000 vectors, for one query at a time");
     add_common_options(cmd);
     cmd->callback(with_common_options([] {
       // Signals go to the watcher thread only: block them before any thread starts.

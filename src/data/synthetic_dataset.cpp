@@ -9,6 +9,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/splitmix.h"
 
 namespace ngame {
 
@@ -31,10 +32,9 @@ namespace {
 struct Rng {
   uint64_t state;
   uint64_t next() {
-    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    const uint64_t z = splitmix64(state);
+    state += kSplitmixIncrement;
+    return z;
   }
   uint64_t below(uint64_t n) { return next() % n; }
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }

@@ -55,9 +55,9 @@ CandidateSet FusedPredictor::candidates(const TextCorpus& texts, const FusionWei
   if (use_clf) by_classifier = classifier_index_->search(q.data(), n, s);
   std::vector<std::vector<std::pair<uint32_t, float>>> votes, lexical;
   if (use_mem) votes = memory_->score(q.data(), n);
-  if (use_lex) lexical = lexical_->shortlist(texts, s);
-  FeatureRows tfidf;
+  FeatureRows tfidf;  // featurised once: the lexical shortlist and every candidate's lexical score
   if (lexical_) tfidf = lexical_->vectors(texts);
+  if (use_lex) lexical = lexical_->shortlist(tfidf, s);
 
   std::vector<std::vector<uint32_t>> rows(n);
   std::vector<std::vector<std::array<float, kScorerCount>>> row_scores(n);

@@ -61,16 +61,15 @@ float LexicalScorer::score(const FeatureRows& queries, size_t q, uint32_t label)
   return s;
 }
 
-std::vector<std::vector<std::pair<uint32_t, float>>> LexicalScorer::shortlist(const TextCorpus& texts, size_t k) const {
-  const FeatureRows q = vectors(texts);
-  std::vector<std::vector<std::pair<uint32_t, float>>> out(texts.size());
+std::vector<std::vector<std::pair<uint32_t, float>>> LexicalScorer::shortlist(const FeatureRows& q, size_t k) const {
+  std::vector<std::vector<std::pair<uint32_t, float>>> out(q.size());
 #pragma omp parallel
   {
     std::vector<float> acc(size(), 0.0f);
     std::vector<uint32_t> touched;
     std::vector<std::pair<uint32_t, float>> row;  // scratch: common words touch most labels
 #pragma omp for schedule(dynamic, 64)
-    for (size_t i = 0; i < texts.size(); ++i) {
+    for (size_t i = 0; i < q.size(); ++i) {
       touched.clear();
       for (uint64_t p = q.offsets[i]; p < q.offsets[i + 1]; ++p) {
         for (auto [label, w] : postings_[q.ids[p]]) {

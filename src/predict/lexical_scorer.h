@@ -11,10 +11,10 @@ namespace ngame {
 class LexicalScorer {
  public:
   LexicalScorer(const Featurizer& featurizer, const TextCorpus& label_texts);
-  /// For each text, its top-k labels by TF-IDF cosine (label, score), best first.
-  std::vector<std::vector<std::pair<uint32_t, float>>> shortlist(const TextCorpus& texts, size_t k) const;
-  /// TF-IDF rows of texts (L2-normalised), for exact scores of any candidate.
+  /// TF-IDF rows of texts (L2-normalised): the queries of shortlist() and score().
   FeatureRows vectors(const TextCorpus& texts) const;
+  /// For each query row (from vectors()), its top-k labels by TF-IDF cosine (label, score), best first.
+  std::vector<std::vector<std::pair<uint32_t, float>>> shortlist(const FeatureRows& queries, size_t k) const;
   /// Cosine between row q of queries and label l.
   float score(const FeatureRows& queries, size_t q, uint32_t label) const;
   /// Adds labels (for live label addition).

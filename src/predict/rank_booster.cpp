@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "core/error.h"
+#include "core/splitmix.h"
 
 namespace ngame {
 
@@ -23,13 +24,6 @@ float RankBooster::score(const float* row) const {
 }
 
 namespace {
-
-uint64_t mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 // LambdaMART gradients of one query: pairs (relevant i, irrelevant j) weighted by the NDCG change of swapping them.
 void query_lambdas(const RankRows& rows, size_t q, const std::vector<float>& score, std::vector<float>& g,
@@ -72,7 +66,7 @@ nlohmann::json RankBooster::fit(const RankRows& rows, const RankBoosterConfig& c
   // Hold-out queries choose the number of trees.
   std::vector<uint8_t> held(queries);
   for (size_t q = 0; q < queries; ++q) {
-    held[q] = static_cast<double>(mix(q ^ (config.seed * 0x51ed27ULL)) % 1000000) < config.holdout * 1e6;
+    held[q] = static_cast<double>(splitmix64(q ^ (config.seed * 0x51ed27ULL)) % 1000000) < config.holdout * 1e6;
   }
   std::vector<uint8_t> row_held(n);
   for (size_t q = 0; q < queries; ++q) {

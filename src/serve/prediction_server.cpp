@@ -58,6 +58,17 @@ std::string request_text(const json& value, const std::string& where) {
   return text;
 }
 
+// The non-empty array `field` of a request body, of at most `limit` entries (413 above); `what` describes its
+// entries in the error for a wrong type.
+const json& request_array(const json& body, const std::string& field, const std::string& what, size_t limit) {
+  if (!body.contains(field)) throw ClientError(400, "missing field \"" + field + "\"");
+  const json& array = body[field];
+  if (!array.is_array()) throw ClientError(400, "\"" + field + "\" must be an array of " + what);
+  if (array.empty()) throw ClientError(400, "\"" + field + "\" is empty");
+  if (array.size() > limit) throw ClientError(413, "at most " + std::to_string(limit) + " " + field + " a request");
+  return array;
+}
+
 thread_local Clock::time_point request_start;
 thread_local bool single_threaded_loops = false;
 
@@ -201,13 +212,7 @@ void PredictionServer::State::routes() {
 
 void PredictionServer::State::handle_predict(const httplib::Request& req, httplib::Response& res) {
   const json body = parse_body(req);
-  if (!body.contains("texts")) throw ClientError(400, "missing field \"texts\"");
-  const json& texts_json = body["texts"];
-  if (!texts_json.is_array()) throw ClientError(400, "\"texts\" must be an array of strings");
-  if (texts_json.empty()) throw ClientError(400, "\"texts\" is empty");
-  if (texts_json.size() > config.max_texts) {
-    throw ClientError(413, "at most " + std::to_string(config.max_texts) + " texts a request");
-  }
+  const json& texts_json = request_array(body, "texts", "strings", config.max_texts);
   int64_t k = 10;
   if (body.contains("k")) {
     const json& kj = body["k"];
@@ -245,13 +250,7 @@ void PredictionServer::State::handle_predict(const httplib::Request& req, httpli
 
 void PredictionServer::State::handle_add_labels(const httplib::Request& req, httplib::Response& res) {
   const json body = parse_body(req);
-  if (!body.contains("labels")) throw ClientError(400, "missing field \"labels\"");
-  const json& labels_json = body["labels"];
-  if (!labels_json.is_array()) throw ClientError(400, "\"labels\" must be an array of {\"text\": ...} objects");
-  if (labels_json.empty()) throw ClientError(400, "\"labels\" is empty");
-  if (labels_json.size() > config.max_labels) {
-    throw ClientError(413, "at most " + std::to_string(config.max_labels) + " labels a request");
-  }
+  const json& labels_json = request_array(body, "labels", "{\"text\": ...} objects", config.max_labels);
   TextCorpus texts;
   for (size_t i = 0; i < labels_json.size(); ++i) {
     const std::string where = "labels[" + std::to_string(i) + "]";

@@ -14,6 +14,7 @@
 #include "core/dense_math.h"
 #include "core/error.h"
 #include "core/runtime.h"
+#include "core/splitmix.h"
 #include "data/dataset.h"
 #include "encoder/bow_encoder.h"
 #include "eval/metrics.h"
@@ -53,11 +54,7 @@ struct Evaluator {
 // Rows held out of every training stage to fit the fusion weights: a fixed hash of the row, so resumed stages agree.
 bool is_validation_row(uint64_t row, double fraction) {
   if (fraction <= 0) return false;
-  uint64_t x = row + 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return static_cast<double>(x % 1000000) < fraction * 1e6;
+  return static_cast<double>(splitmix64(row) % 1000000) < fraction * 1e6;
 }
 
 // The training label matrix with the validation rows emptied (rows without labels never enter a batch).
