@@ -61,6 +61,18 @@ void add_search_options(CLI::App* cmd, std::string& ann, ModelLoadOptions& load,
       ->capture_default_str();
   cmd->add_option("--shortlist", shortlist, "labels taken from each shortlist (0: as the fusion was fitted)")
       ->capture_default_str();
+  cmd->add_option_function<std::string>(
+         "--classifier-graph",
+         [&load](const std::string& v) {
+           if (v == "model") {
+             load.classifier_graph.reset();
+           } else {
+             load.classifier_graph = v == "on";
+           }
+         },
+         "shortlist from a graph over the classifiers too: on, off, or model (as the model was trained)")
+      ->check(CLI::IsMember({"model", "on", "off"}))
+      ->default_str("model");
 }
 
 int run_cli(int argc, char** argv) {

@@ -41,6 +41,8 @@ void add_predict_commands(CLI::App& app) {
     cmd->callback(with_common_options([] {
       load.ann = parse_ann_choice(ann);
       load.hnsw.validate();
+      // M4 alone ranks its own graph's shortlist (with the model's shortlists it would rank theirs).
+      if (only == "classifier" && !load.classifier_graph) load.classifier_graph = true;
       Model model = load_model(model_dir, load);
       // Labels added through `ngame serve` and not yet compacted are part of the model.
       if (const size_t added = replay_label_log(model, read_label_log(model_dir), model_dir + "/labels.wal")) {

@@ -48,6 +48,9 @@ void add_train_command(CLI::App& app) {
       ->check(CLI::Range(2, 1000))
       ->capture_default_str();
   cmd->add_option("--shortlist", o.predictor.shortlist, "labels taken from each shortlist at prediction")->capture_default_str();
+  cmd->add_flag("--classifier-graph", o.classifier_graph,
+                "also shortlist from a graph over the classifiers (the reference's second HNSW index; off: the "
+                "classifiers score the other shortlists' candidates)");
   cmd->add_option("--hnsw-m", o.hnsw.m, "HNSW links per node")->capture_default_str();
   cmd->add_option("--hnsw-ef-construction", o.hnsw.ef_construction, "HNSW breadth while building")->capture_default_str();
   cmd->add_option("--hnsw-ef-search", o.hnsw.ef_search, "HNSW breadth while searching")->capture_default_str();

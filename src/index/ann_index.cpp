@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/progress_bar.h"
 #include "core/topk_search.h"
+#include "index/inner_product_kernel.h"
 
 namespace ngame {
 
@@ -35,9 +36,25 @@ void HnswConfig::validate() const {
   NGAME_CHECK(ef_construction >= 1 && ef_search >= 1, "HNSW ef values must be >= 1");
 }
 
+namespace {
+// hnswlib's inner-product space with our kernel (inner_product_kernel.cpp); same data layout, so saved graphs load
+// either way. hnswlib's headers define globals, so they stay in this one translation unit.
+class FastInnerProductSpace : public hnswlib::SpaceInterface<float> {
+ public:
+  explicit FastInnerProductSpace(size_t dim) : dim_(dim), distance_(fastest_inner_product_distance()) {}
+  size_t get_data_size() override { return dim_ * sizeof(float); }
+  hnswlib::DISTFUNC<float> get_dist_func() override { return distance_; }
+  void* get_dist_func_param() override { return &dim_; }
+
+ private:
+  size_t dim_;
+  hnswlib::DISTFUNC<float> distance_;
+};
+}  // namespace
+
 struct HnswIndex::Impl {
   explicit Impl(uint32_t dim) : space(dim) {}
-  hnswlib::InnerProductSpace space;
+  FastInnerProductSpace space;
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph;
 };
 

@@ -183,7 +183,11 @@ void Model::set_memory_ef_search(uint32_t ef) {
   if (auto* memory = dynamic_cast<HnswIndex*>(memory_index.get())) memory->set_ef_search(ef);
 }
 
-void Model::build_missing_indices(const HnswConfig& hnsw, AnnChoice ann, size_t exact_max) {
+bool Model::trained_with_classifier_graph() const {
+  return !fusion.is_object() || fusion.value("classifier_graph", true);
+}
+
+void Model::build_missing_indices(const HnswConfig& hnsw, AnnChoice ann, size_t exact_max, bool classifier_graph) {
   const uint32_t d = encoder->dim();
   auto build = [&](const std::vector<float>& v) {
     std::unique_ptr<AnnIndex> index;
@@ -196,7 +200,8 @@ void Model::build_missing_indices(const HnswConfig& hnsw, AnnChoice ann, size_t 
     return index;
   };
   if (!label_index) label_index = build(label_embeddings);
-  if (!classifier_index && !classifiers.empty()) classifier_index = build(classifiers);
+  if (!classifier_graph) classifier_index.reset();
+  if (classifier_graph && !classifier_index && !classifiers.empty()) classifier_index = build(classifiers);
   if (!memory_index && !memory_embeddings.empty()) memory_index = build(memory_embeddings);
 }
 
@@ -306,19 +311,22 @@ Model load_model(const std::string& dir, const ModelLoadOptions& options) {
     model.memory_labels.values.assign(ml.indices.size(), 1.0f);
     model.memory_embeddings = read_matrix(c.at("MEMD"), path("memory.ngm"), d, ml.rows);
   }
-  const HnswConfig& hnsw = options.hnsw;
-  if (options.ann != AnnChoice::kExact) {
-    if (files.contains("labels.hnsw")) model.label_index = HnswIndex::load(path("labels.hnsw"), d, hnsw);
-    if (files.contains("classifiers.hnsw")) model.classifier_index = HnswIndex::load(path("classifiers.hnsw"), d, hnsw);
-    if (files.contains("memory.hnsw")) model.memory_index = HnswIndex::load(path("memory.hnsw"), d, hnsw);
-  }
   if (files.contains("fusion.json")) {
     model.fusion = nlohmann::json::parse(read_file(path("fusion.json")), nullptr, false);
     if (model.fusion.is_discarded() || !model.fusion.is_object()) {
       throw InputError(path("fusion.json"), 0, "not a JSON object");
     }
   }
-  model.build_missing_indices(hnsw, options.ann, options.exact_max);
+  const bool classifier_graph = options.classifier_graph.value_or(model.trained_with_classifier_graph());
+  const HnswConfig& hnsw = options.hnsw;
+  if (options.ann != AnnChoice::kExact) {
+    if (files.contains("labels.hnsw")) model.label_index = HnswIndex::load(path("labels.hnsw"), d, hnsw);
+    if (classifier_graph && files.contains("classifiers.hnsw")) {
+      model.classifier_index = HnswIndex::load(path("classifiers.hnsw"), d, hnsw);
+    }
+    if (files.contains("memory.hnsw")) model.memory_index = HnswIndex::load(path("memory.hnsw"), d, hnsw);
+  }
+  model.build_missing_indices(hnsw, options.ann, options.exact_max, classifier_graph);
   if (options.memory_ef_search > 0) model.set_memory_ef_search(options.memory_ef_search);
   return model;
 }

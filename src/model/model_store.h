@@ -4,6 +4,7 @@
 // and the optional later stages. A save writes its parts under new generation-suffixed names, then the manifest
 // atomically, then deletes the old parts: a crash at any moment leaves the previous model or the new one.
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -33,9 +34,12 @@ struct Model {
   size_t label_count() const { return label_texts.size(); }
   /// Sets the memory graph's search breadth (when it is a graph).
   void set_memory_ef_search(uint32_t ef);
-  /// Builds any index that is missing: exact or HNSW as ann says (auto: exact up to exact_max vectors).
+  /// Builds any index that is missing: exact or HNSW as ann says (auto: exact up to exact_max vectors); the
+  /// classifiers get their own index only with classifier_graph.
   void build_missing_indices(const HnswConfig& hnsw, AnnChoice ann = AnnChoice::kAuto,
-                             size_t exact_max = kExactSearchMaxVectors);
+                             size_t exact_max = kExactSearchMaxVectors, bool classifier_graph = true);
+  /// Whether the model was trained to shortlist from its classifiers' own graph (fusion.json; older models: yes).
+  bool trained_with_classifier_graph() const;
 };
 
 /// Writes encoder.ngm, labels.ngm and then manifest.json into dir (created if missing). settings and data are
@@ -60,6 +64,7 @@ struct ModelLoadOptions {
   size_t exact_max = kExactSearchMaxVectors;  ///< auto: exact search up to this many vectors
   HnswConfig hnsw;                             ///< graph settings (ef_search applies to saved graphs too)
   uint32_t memory_ef_search = kMemoryEfSearch; ///< search breadth of the memory graph (0: hnsw.ef_search)
+  std::optional<bool> classifier_graph;        ///< shortlist from the classifiers' graph too (unset: as trained)
 };
 /// Loads and verifies a model directory; any missing, truncated, corrupted or version-mismatched file is an
 /// InputError naming it.

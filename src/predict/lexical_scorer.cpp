@@ -61,8 +61,14 @@ float LexicalScorer::score(const FeatureRows& queries, size_t q, uint32_t label)
   return s;
 }
 
+// Words such as "of" or "a" sit in thousands of label texts and carry little TF-IDF weight: walking their postings
+// was the lexical shortlist's main cost (9% of a served request's CPU on WordNet) while adding candidates that a
+// rarer word of the same text, or another scorer, finds anyway. Leaving them out moved WordNet's test P@1 by 0.01.
+size_t LexicalScorer::posting_cap() const { return std::max(kMinPostingCap, size() / 50); }
+
 std::vector<std::vector<std::pair<uint32_t, float>>> LexicalScorer::shortlist(const FeatureRows& q, size_t k) const {
   std::vector<std::vector<std::pair<uint32_t, float>>> out(q.size());
+  const size_t cap = posting_cap();
 #pragma omp parallel
   {
     std::vector<float> acc(size(), 0.0f);
@@ -72,6 +78,7 @@ std::vector<std::vector<std::pair<uint32_t, float>>> LexicalScorer::shortlist(co
     for (size_t i = 0; i < q.size(); ++i) {
       touched.clear();
       for (uint64_t p = q.offsets[i]; p < q.offsets[i + 1]; ++p) {
+        if (postings_[q.ids[p]].size() > cap) continue;
         for (auto [label, w] : postings_[q.ids[p]]) {
           if (acc[label] == 0.0f) touched.push_back(label);
           acc[label] += q.weights[p] * w;

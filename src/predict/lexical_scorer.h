@@ -7,18 +7,24 @@
 
 namespace ngame {
 
+/// posting_cap() never goes below this many labels.
+inline constexpr size_t kMinPostingCap = 500;
+
 /// Label texts as L2-normalised TF-IDF rows, with an inverted index.
 class LexicalScorer {
  public:
   LexicalScorer(const Featurizer& featurizer, const TextCorpus& label_texts);
   /// TF-IDF rows of texts (L2-normalised): the queries of shortlist() and score().
   FeatureRows vectors(const TextCorpus& texts) const;
-  /// For each query row (from vectors()), its top-k labels by TF-IDF cosine (label, score), best first.
+  /// For each query row (from vectors()), its top-k labels by TF-IDF cosine (label, score), best first. Words found
+  /// in more than posting_cap() label texts are left out of this search (they still count in score()).
   std::vector<std::vector<std::pair<uint32_t, float>>> shortlist(const FeatureRows& queries, size_t k) const;
   /// Cosine between row q of queries and label l.
   float score(const FeatureRows& queries, size_t q, uint32_t label) const;
   /// Adds labels (for live label addition).
   void add_labels(const TextCorpus& label_texts);
+  /// Longest posting list shortlist() opens: max(kMinPostingCap, 2% of the labels).
+  size_t posting_cap() const;
   /// Number of labels.
   size_t size() const { return labels_.size(); }
 

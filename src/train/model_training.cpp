@@ -239,19 +239,19 @@ void train_model(const ModelTrainingOptions& o, const nlohmann::json& recorded_s
     }
     model.classifier_index.reset();
     model.memory_index.reset();
-    model.build_missing_indices(o.hnsw);
+    model.build_missing_indices(o.hnsw, AnnChoice::kAuto, kExactSearchMaxVectors, o.classifier_graph);
     timings["index_seconds"] = seconds_since(t);
     spdlog::info("M4 in {:.1f} s, indices in {:.1f} s", timings["classifier_seconds"].get<double>(),
                  timings["index_seconds"].get<double>());
   }
   if (o.stage == "encoder") {
-    model.build_missing_indices(o.hnsw);
+    model.build_missing_indices(o.hnsw, AnnChoice::kAuto, kExactSearchMaxVectors, o.classifier_graph);
     data_info["timings"] = timings;
     save_model(o.model_dir, model, settings, data_info);
     spdlog::info("model written to {}", o.model_dir);
     return;
   }
-  model.build_missing_indices(o.hnsw);
+  model.build_missing_indices(o.hnsw, AnnChoice::kAuto, kExactSearchMaxVectors, o.classifier_graph);
   model.set_memory_ef_search(kMemoryEfSearch);  // as `ngame predict` will search it
   // ---- fusion weights on the held-out rows ----
   auto t = std::chrono::steady_clock::now();
@@ -340,6 +340,7 @@ void train_model(const ModelTrainingOptions& o, const nlohmann::json& recorded_s
   }
   model.fusion = {{"weights", weights.to_json()},
                   {"shortlist", o.predictor.shortlist},
+                  {"classifier_graph", o.classifier_graph},
                   {"validation", report},
                   {"validation_rows", val_rows}};
   if (!reranker_json.is_null()) {

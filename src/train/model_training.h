@@ -24,6 +24,7 @@ struct ModelTrainingOptions {
   std::vector<uint32_t> classifier_curriculum = {2, 3, 4, 5, 6, 7};
   PredictorConfig predictor;
   HnswConfig hnsw;
+  bool classifier_graph = false;  ///< shortlist from a graph over the classifiers too (the reference's HNSW-W)
   double fusion_psp_weight = 1.0;
   RankBoosterConfig reranker;
   // Cluster size 1 -> 128 over the first 14 epochs (the reference doubles at 10, 20, 25, 50, ... of 300 epochs).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <random>
 
+#include "model/model_store.h"
 #include "test_util.h"
 
 namespace ngame {
@@ -110,6 +111,48 @@ TEST(CliTrain, TestLabelsDoNotLeakIntoTheModel) {
   }
   EXPECT_TRUE(testing::read_bytes(out.file("a.txt")) == testing::read_bytes(out.file("b.txt")));
   EXPECT_TRUE(testing::read_bytes(out.file("a/classifiers.ngm")) == testing::read_bytes(out.file("b/classifiers.ngm")));
+}
+
+TEST(CliTrain, ClassifierGraphIsAChoiceRecordedInTheModel) {
+  TempDir data, out;
+  write_topic_dataset(data);
+  // Default: the classifiers score the other shortlists' candidates and get no graph of their own.
+  auto r = run_ngame("train " + data.str() + " -o " + out.file("plain") + kSmallModel + " --quiet");
+  ASSERT_EQ(r.status, 0) << r.err;
+  {
+    Model model = load_model(out.file("plain"));
+    EXPECT_FALSE(model.trained_with_classifier_graph());
+    EXPECT_FALSE(model.classifiers.empty());
+    EXPECT_EQ(model.classifier_index, nullptr);
+    ModelLoadOptions with_graph;
+    with_graph.classifier_graph = true;
+    Model forced = load_model(out.file("plain"), with_graph);
+    ASSERT_NE(forced.classifier_index, nullptr);
+    EXPECT_EQ(forced.classifier_index->size(), forced.label_count());
+  }
+  for (const char* choice : {"on", "off", "model"}) {
+    r = run_ngame("predict " + out.file("plain") + " --input " + data.file("tst_X.txt") + " -k 3 -o " +
+                  out.file("p.txt") + " --quiet --classifier-graph " + choice);
+    EXPECT_EQ(r.status, 0) << choice << r.err;
+  }
+  r = run_ngame("predict " + out.file("plain") + " --input " + data.file("tst_X.txt") + " -k 3 -o " +
+                out.file("p.txt") + " --quiet --classifier-graph sometimes");
+  EXPECT_EQ(r.status, 2);
+  // M4 alone ranks its own graph's shortlist, built at load for a model trained without one.
+  r = run_ngame("predict " + out.file("plain") + " --input " + data.file("tst_X.txt") + " -k 3 -o " +
+                out.file("m4.txt") + " --quiet --only classifier");
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = run_ngame("eval --pred " + out.file("m4.txt") + " --truth " + data.file("tst_X_Y.txt") + " --train " +
+                data.file("trn_X_Y.txt") + " --json --quiet");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_GT(nlohmann::json::parse(r.out)["P@1"].get<double>(), 50.0);
+  // --classifier-graph at training: the reference's second index, recorded and used on load.
+  r = run_ngame("train " + data.str() + " -o " + out.file("graph") + kSmallModel + " --classifier-graph --quiet");
+  ASSERT_EQ(r.status, 0) << r.err;
+  Model model = load_model(out.file("graph"));
+  EXPECT_TRUE(model.trained_with_classifier_graph());
+  ASSERT_NE(model.classifier_index, nullptr);
+  EXPECT_EQ(model.classifier_index->size(), model.label_count());
 }
 
 TEST(CliTrain, GeneratedDatasetTrainsAboveAFloor) {

@@ -1,8 +1,11 @@
 #include "index/ann_index.h"
 
+#include <cmath>
+
 #include <random>
 
 #include "core/dense_math.h"
+#include "index/inner_product_kernel.h"
 #include "test_util.h"
 
 namespace ngame {
@@ -72,6 +75,24 @@ TEST(AnnIndex, HnswSaveLoadGivesTheSameAnswers) {
   hnsw.save(dir.file("g.bin"));
   auto loaded = HnswIndex::load(dir.file("g.bin"), d, HnswConfig{});
   EXPECT_EQ(hnsw.search(queries.data(), 50, 10).ids, loaded->search(queries.data(), 50, 10).ids);
+}
+
+TEST(InnerProductKernel, FastestMatchesPortableAtEveryLength) {
+  std::mt19937 rng(7);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  const InnerProductDistanceFn fast = fastest_inner_product_distance();
+  // Lengths around the AVX2 kernel's 32- and 8-float steps, and a served dimension.
+  for (size_t d : {1u, 7u, 8u, 9u, 31u, 32u, 33u, 100u, 256u, 257u}) {
+    std::vector<float> a(d), b(d);
+    for (size_t j = 0; j < d; ++j) {
+      a[j] = dist(rng);
+      b[j] = dist(rng);
+    }
+    double exact = 0;
+    for (size_t j = 0; j < d; ++j) exact += double(a[j]) * b[j];
+    EXPECT_NEAR(inner_product_distance_portable(a.data(), b.data(), &d), 1.0 - exact, 1e-4 * (1 + std::sqrt(d))) << d;
+    EXPECT_NEAR(fast(a.data(), b.data(), &d), 1.0 - exact, 1e-4 * (1 + std::sqrt(d))) << d;
+  }
 }
 
 }  // namespace

@@ -1,0 +1,63 @@
+#include "predict/lexical_scorer.h"
+
+#include <string>
+
+#include "test_util.h"
+
+namespace ngame {
+namespace {
+
+// 1,200 labels: label i is "common tagN" with its own tag, and label 0 also holds "zebra". "common" is in every
+// label text, far above the posting cap (max(500, 2% of 1,200) = 500 labels).
+struct Fixture {
+  TextCorpus labels;
+  Featurizer featurizer{FeaturizerConfig{.min_count = 1, .bigram_buckets = 0}};
+  Fixture() {
+    std::vector<std::string> texts;
+    for (int i = 0; i < 1200; ++i) texts.push_back("common tag" + std::to_string(i) + (i == 0 ? " zebra" : ""));
+    labels = testing::make_corpus(texts);
+    featurizer.fit({&labels});
+  }
+};
+
+TEST(LexicalScorer, ShortlistFindsTheLabelSharingARareWord) {
+  Fixture f;
+  LexicalScorer scorer(f.featurizer, f.labels);
+  ASSERT_EQ(scorer.size(), 1200u);
+  EXPECT_EQ(scorer.posting_cap(), kMinPostingCap);
+  const FeatureRows q = scorer.vectors(testing::make_corpus({"tag17 common", "zebra"}));
+  const auto top = scorer.shortlist(q, 5);
+  ASSERT_EQ(top.size(), 2u);
+  ASSERT_FALSE(top[0].empty());
+  EXPECT_EQ(top[0][0].first, 17u);
+  ASSERT_FALSE(top[1].empty());
+  EXPECT_EQ(top[1][0].first, 0u);
+  // The shortlist's score leaves out the capped word; score() counts it.
+  EXPECT_GT(scorer.score(q, 0, 17), top[0][0].second);
+}
+
+TEST(LexicalScorer, WordsAboveThePostingCapOpenNoPostingsButStillScore) {
+  Fixture f;
+  LexicalScorer scorer(f.featurizer, f.labels);
+  const FeatureRows q = scorer.vectors(testing::make_corpus({"common"}));
+  // Every label shares "common": walking its 1,200 postings is what the cap avoids.
+  EXPECT_TRUE(scorer.shortlist(q, 10)[0].empty());
+  EXPECT_GT(scorer.score(q, 0, 5), 0.0f);
+  EXPECT_GT(scorer.score(q, 0, 1100), 0.0f);
+}
+
+TEST(LexicalScorer, AddedLabelsAreShortlisted) {
+  Fixture f;
+  LexicalScorer scorer(f.featurizer, f.labels);
+  scorer.add_labels(testing::make_corpus({"zebra common"}));
+  ASSERT_EQ(scorer.size(), 1201u);
+  const FeatureRows q = scorer.vectors(testing::make_corpus({"zebra common"}));
+  const auto top = scorer.shortlist(q, 2);
+  ASSERT_EQ(top[0].size(), 2u);
+  EXPECT_EQ(top[0][0].first, 1200u);  // same words as the query: cosine 1
+  EXPECT_EQ(top[0][1].first, 0u);
+  EXPECT_NEAR(scorer.score(q, 0, 1200), 1.0f, 1e-5f);
+}
+
+}  // namespace
+}  // namespace ngame
