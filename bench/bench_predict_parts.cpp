@@ -1,6 +1,7 @@
 // Where one text's prediction spends its time: embedding, each shortlist search and the whole fused prediction,
 // one text at a time on one thread, with the serving index settings. Usage:
-// bench_predict_parts MODEL TEXTS.txt [--texts 500] [--ef 100] [--m 16] [--memory-ef 64]
+// bench_predict_parts MODEL TEXTS.txt [--texts 500] [--ef 64] [--m 16] [--memory-ef 64] [--shortlist 50]
+// (the serving defaults). The whole prediction of a text is timed first, then each part on its own.
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -15,13 +16,14 @@ int main(int argc, char** argv) {
   using namespace ngame;
   using Clock = std::chrono::steady_clock;
   if (argc < 3) {
-    std::fprintf(stderr, "usage: bench_predict_parts MODEL TEXTS.txt [--texts 500] [--ef 100] [--m 16] [--memory-ef 64]\n");
+    std::fprintf(stderr, "usage: bench_predict_parts MODEL TEXTS.txt [--texts 500] [--ef 64] [--m 16] [--memory-ef 64] [--shortlist 50]\n");
     return 2;
   }
   size_t count = 500;
   ModelLoadOptions options;
   options.ann = AnnChoice::kHnsw;
-  options.hnsw.ef_search = 100;
+  options.hnsw.ef_search = 64;
+  uint32_t shortlist = 50;
   options.hnsw.m = 16;
   for (int i = 3; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
@@ -30,10 +32,13 @@ int main(int argc, char** argv) {
     if (a == "--ef") options.hnsw.ef_search = v;
     if (a == "--m") options.hnsw.m = v;
     if (a == "--memory-ef") options.memory_ef_search = v;
+    if (a == "--shortlist") shortlist = v;
   }
   set_thread_count(1);
   Model model = load_model(argv[1], options);
-  ModelPredictor predictor(model);
+  PredictorConfig config;
+  config.shortlist = shortlist;
+  ModelPredictor predictor(model, config);
   const TextCorpus texts = read_text_file(argv[2]);
   const auto* bow = dynamic_cast<const BowEncoder*>(model.encoder.get());
   std::unique_ptr<LexicalScorer> lexical;
@@ -47,14 +52,17 @@ int main(int argc, char** argv) {
     TextCorpus one;
     one.push_back(texts[i]);
     auto t = Clock::now();
+    predictor.predict(one, 10);
+    whole += seconds(t);
+    t = Clock::now();
     const std::vector<float> q = embed_texts(*model.encoder, one);
     embed += seconds(t);
     t = Clock::now();
-    model.label_index->search(q.data(), 1, 100);
+    model.label_index->search(q.data(), 1, shortlist);
     labels += seconds(t);
     if (model.classifier_index) {
       t = Clock::now();
-      model.classifier_index->search(q.data(), 1, 100);
+      model.classifier_index->search(q.data(), 1, shortlist);
       classifiers += seconds(t);
     }
     if (memory) {
@@ -64,12 +72,9 @@ int main(int argc, char** argv) {
     }
     if (lexical) {
       t = Clock::now();
-      lexical->shortlist(lexical->vectors(one), 100);
+      lexical->shortlist(lexical->vectors(one), shortlist);
       lex += seconds(t);
     }
-    t = Clock::now();
-    predictor.predict(one, 10);
-    whole += seconds(t);
   }
   const double ms = 1e3 / static_cast<double>(n);
   std::printf("{\"bench\":\"predict_parts\",\"texts\":%zu,\"ef\":%u,\"m\":%u,\"embed_ms\":%.3f,\"label_graph_ms\":%.3f,"
