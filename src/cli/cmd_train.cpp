@@ -26,6 +26,9 @@ void add_train_command(CLI::App& app) {
                   "training rows held out of every stage to fit the fusion weights")
       ->check(CLI::Range(0.0, 0.5))
       ->capture_default_str();
+  cmd->add_option("--validation-max-rows", o.validation_max_rows,
+                  "cap on the validation rows: above it the fraction shrinks (large datasets)")
+      ->capture_default_str();
   cmd->add_option("--clf-epochs", o.classifiers.epochs, "M4 epochs")->capture_default_str();
   cmd->add_option("--clf-lr", o.classifiers.lr, "M4 sparse Adam learning rate")->capture_default_str();
   cmd->add_option("--clf-batch-size", o.classifiers.batching.batch_size, "M4 documents per batch")->capture_default_str();
@@ -51,8 +54,15 @@ void add_train_command(CLI::App& app) {
   cmd->add_flag("--classifier-graph", o.classifier_graph,
                 "also shortlist from a graph over the classifiers (the reference's second HNSW index; off: the "
                 "classifiers score the other shortlists' candidates)");
-  cmd->add_option("--hnsw-m", o.hnsw.m, "HNSW links per node")->capture_default_str();
-  cmd->add_option("--hnsw-ef-construction", o.hnsw.ef_construction, "HNSW breadth while building")->capture_default_str();
+  // Set by hand, M and efConstruction apply at every size; left alone, graphs above 200K vectors build cheaper.
+  cmd->add_option_function<uint32_t>(
+         "--hnsw-m", [](uint32_t v) { o.hnsw.m = v, o.hnsw.scale_with_size = false; },
+         "HNSW links per node (default 32; 16 for graphs above 200K vectors unless set)")
+      ->default_str(std::to_string(o.hnsw.m));
+  cmd->add_option_function<uint32_t>(
+         "--hnsw-ef-construction", [](uint32_t v) { o.hnsw.ef_construction = v, o.hnsw.scale_with_size = false; },
+         "HNSW breadth while building (default 200; 100 above 200K vectors unless set)")
+      ->default_str(std::to_string(o.hnsw.ef_construction));
   cmd->add_option("--hnsw-ef-search", o.hnsw.ef_search, "HNSW breadth while searching")->capture_default_str();
   // Featurizer.
   cmd->add_option("--min-count", o.featurizer.min_count, "drop words seen in fewer texts")->capture_default_str();

@@ -52,9 +52,15 @@ struct HnswConfig {
   uint32_t ef_construction = 200;  ///< breadth while inserting
   uint32_t ef_search = 200;        ///< breadth while searching (at least k)
   uint64_t seed = 100;             ///< level generator seed
+  bool scale_with_size = true;     ///< large graphs build cheaper (see for_size); off when M or efC are set by hand
   /// Throws UsageError on invalid values.
   void validate() const;
+  /// The settings for a graph of n vectors: above kLargeGraphVectors, M at most 16 and efConstruction at most 100.
+  HnswConfig for_size(size_t n) const;
 };
+
+/// Graphs of more vectors than this are built with cheaper settings (HnswConfig::for_size).
+inline constexpr size_t kLargeGraphVectors = 200000;
 
 /// Approximate search on an hnswlib graph (inner-product space). Inserts and searches run in parallel.
 class HnswIndex final : public AnnIndex {

@@ -194,7 +194,7 @@ void Model::build_missing_indices(const HnswConfig& hnsw, AnnChoice ann, size_t 
     if (ann == AnnChoice::kExact || (ann == AnnChoice::kAuto && v.size() / d <= exact_max)) {
       index = std::make_unique<ExactIndex>(d);
     } else {
-      index = std::make_unique<HnswIndex>(d, hnsw);
+      index = std::make_unique<HnswIndex>(d, hnsw.for_size(v.size() / d));
     }
     index->add(v.data(), v.size() / d);
     return index;

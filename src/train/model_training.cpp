@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include <filesystem>
@@ -89,7 +90,12 @@ void train_model(const ModelTrainingOptions& o, const nlohmann::json& recorded_s
                data.test ? ", " + std::to_string(data.test->labels.rows) + " test rows" : std::string());
   const uint64_t seed = o.seed;
   const bool full = o.stage != "encoder";
-  const double val_fraction = full ? o.validation_fraction : 0.0;
+  // The fusion needs a few thousand validation queries, not 5% of millions: above validation_max_rows the fraction
+  // shrinks, which keeps the fusion's cost flat and the rows in training (2M rows: 20K held out, not 100K).
+  const double val_fraction =
+      full ? std::min(o.validation_fraction, static_cast<double>(o.validation_max_rows) /
+                                                 std::max<double>(1.0, static_cast<double>(data.train.labels.rows)))
+           : 0.0;
   std::vector<uint8_t> is_val(data.train.labels.rows, 0);
   uint64_t val_rows = 0;
   for (uint64_t r = 0; r < data.train.labels.rows; ++r) {

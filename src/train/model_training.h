@@ -20,6 +20,7 @@ namespace ngame {
 struct ModelTrainingOptions {
   std::string data_dir, model_dir, stage = "all", batching = "ngame", init_vectors;
   double validation_fraction = 0.05;
+  uint64_t validation_max_rows = 20000;  ///< at most this many validation rows (the fraction shrinks above 400K rows)
   ClassifierTrainConfig classifiers;
   std::vector<uint32_t> classifier_curriculum = {2, 3, 4, 5, 6, 7};
   PredictorConfig predictor;

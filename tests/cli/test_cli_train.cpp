@@ -160,8 +160,13 @@ TEST(CliTrain, GeneratedDatasetTrainsAboveAFloor) {
   auto r = run_ngame("data synth -o " + out.file("syn") + " --docs 4000 --labels 800 --seed 3 --quiet");
   ASSERT_EQ(r.status, 0) << r.err;
   r = run_ngame("train " + out.file("syn") + " -o " + out.file("m") +
-                " --epochs 8 --dim 32 --hidden 32 --batch-size 256 --curriculum 3,5 --clf-epochs 3 --quiet --threads 2");
+                " --epochs 8 --dim 32 --hidden 32 --batch-size 256 --curriculum 3,5 --clf-epochs 3 --quiet --threads 2"
+                " --validation-max-rows 60");
   ASSERT_EQ(r.status, 0) << r.err;
+  // 5% of 4,000 rows would be 200: the cap shrinks the fraction to 60 / 4,000 (a hash of the row: about 60).
+  const auto fusion = nlohmann::json::parse(testing::read_bytes(out.file("m/fusion.json")));
+  EXPECT_GT(fusion["validation_rows"].get<int>(), 30);
+  EXPECT_LT(fusion["validation_rows"].get<int>(), 90);
   r = run_ngame("eval --pred " + out.file("m/test_predictions.txt") + " --truth " + out.file("syn/tst_X_Y.txt") +
                 " --train " + out.file("syn/trn_X_Y.txt") + " --json --quiet");
   ASSERT_EQ(r.status, 0) << r.err;

@@ -77,6 +77,21 @@ TEST(AnnIndex, HnswSaveLoadGivesTheSameAnswers) {
   EXPECT_EQ(hnsw.search(queries.data(), 50, 10).ids, loaded->search(queries.data(), 50, 10).ids);
 }
 
+TEST(AnnIndex, LargeGraphsBuildCheaperUnlessSetByHand) {
+  HnswConfig c;  // defaults: M 32, efConstruction 200
+  EXPECT_EQ(c.for_size(kLargeGraphVectors).m, 32u);
+  EXPECT_EQ(c.for_size(kLargeGraphVectors).ef_construction, 200u);
+  EXPECT_EQ(c.for_size(kLargeGraphVectors + 1).m, 16u);
+  EXPECT_EQ(c.for_size(kLargeGraphVectors + 1).ef_construction, 100u);
+  EXPECT_EQ(c.for_size(kLargeGraphVectors + 1).ef_search, c.ef_search);  // searching is not made cheaper
+  c.m = 8;
+  EXPECT_EQ(c.for_size(5 * kLargeGraphVectors).m, 8u);  // never raised
+  c.m = 48;
+  c.scale_with_size = false;
+  EXPECT_EQ(c.for_size(5 * kLargeGraphVectors).m, 48u);
+  EXPECT_EQ(c.for_size(5 * kLargeGraphVectors).ef_construction, 200u);
+}
+
 TEST(InnerProductKernel, FastestMatchesPortableAtEveryLength) {
   std::mt19937 rng(7);
   std::normal_distribution<float> dist(0.0f, 1.0f);
