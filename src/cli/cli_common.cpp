@@ -53,10 +53,7 @@ void add_search_options(CLI::App* cmd, std::string& ann, ModelLoadOptions& load,
       ->check(CLI::IsMember({"auto", "exact", "hnsw"}))
       ->capture_default_str();
   cmd->add_option("--hnsw-ef-search", load.hnsw.ef_search, "HNSW breadth while searching")->capture_default_str();
-  cmd->add_option_function<uint32_t>(
-         "--hnsw-m", [&load](uint32_t v) { load.hnsw.m = v, load.hnsw.scale_with_size = false; },
-         "HNSW links per node of graphs built at load (16 above 200K vectors unless set)")
-      ->default_str(std::to_string(load.hnsw.m));
+  cmd->add_option("--hnsw-m", load.hnsw.m, "HNSW links per node of graphs built at load")->capture_default_str();
   cmd->add_option_function<uint32_t>(
          "--hnsw-ef-construction",
          [&load](uint32_t v) { load.hnsw.ef_construction = v, load.hnsw.scale_with_size = false; },

@@ -52,14 +52,12 @@ class FastInnerProductSpace : public hnswlib::SpaceInterface<float> {
 };
 }  // namespace
 
-// Build time grows with M x efConstruction per inserted vector: at 1M label embeddings the defaults (32, 200) took
-// over 19 minutes on 2 cores. Measured recall and times for the cheaper settings are in README (Scale).
+// Build time grows with efConstruction per inserted vector. On a trained 200K / 100K model (README, Scale), halving
+// it (200 -> 100) halved the build time of both graphs and kept label recall@10 at 0.956 (from 0.975, ef 200);
+// halving M as well made builds 3.4x faster but cut recall to 0.82-0.92, so M stays.
 HnswConfig HnswConfig::for_size(size_t n) const {
   HnswConfig c = *this;
-  if (scale_with_size && n > kLargeGraphVectors) {
-    c.m = std::min<uint32_t>(c.m, 16);
-    c.ef_construction = std::min<uint32_t>(c.ef_construction, 100);
-  }
+  if (scale_with_size && n > kLargeGraphVectors) c.ef_construction = std::min<uint32_t>(c.ef_construction, 100);
   return c;
 }
 

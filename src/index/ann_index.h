@@ -52,10 +52,10 @@ struct HnswConfig {
   uint32_t ef_construction = 200;  ///< breadth while inserting
   uint32_t ef_search = 200;        ///< breadth while searching (at least k)
   uint64_t seed = 100;             ///< level generator seed
-  bool scale_with_size = true;     ///< large graphs build cheaper (see for_size); off when M or efC are set by hand
+  bool scale_with_size = true;     ///< large graphs build cheaper (see for_size); off when efC is set by hand
   /// Throws UsageError on invalid values.
   void validate() const;
-  /// The settings for a graph of n vectors: above kLargeGraphVectors, M at most 16 and efConstruction at most 100.
+  /// The settings for a graph of n vectors: above kLargeGraphVectors, efConstruction at most 100.
   HnswConfig for_size(size_t n) const;
 };
 

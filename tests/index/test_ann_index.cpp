@@ -79,17 +79,15 @@ TEST(AnnIndex, HnswSaveLoadGivesTheSameAnswers) {
 
 TEST(AnnIndex, LargeGraphsBuildCheaperUnlessSetByHand) {
   HnswConfig c;  // defaults: M 32, efConstruction 200
-  EXPECT_EQ(c.for_size(kLargeGraphVectors).m, 32u);
   EXPECT_EQ(c.for_size(kLargeGraphVectors).ef_construction, 200u);
-  EXPECT_EQ(c.for_size(kLargeGraphVectors + 1).m, 16u);
   EXPECT_EQ(c.for_size(kLargeGraphVectors + 1).ef_construction, 100u);
+  EXPECT_EQ(c.for_size(kLargeGraphVectors + 1).m, 32u);                   // links are what recall needs
   EXPECT_EQ(c.for_size(kLargeGraphVectors + 1).ef_search, c.ef_search);  // searching is not made cheaper
-  c.m = 8;
-  EXPECT_EQ(c.for_size(5 * kLargeGraphVectors).m, 8u);  // never raised
-  c.m = 48;
+  c.ef_construction = 64;
+  EXPECT_EQ(c.for_size(5 * kLargeGraphVectors).ef_construction, 64u);  // never raised
+  c.ef_construction = 300;
   c.scale_with_size = false;
-  EXPECT_EQ(c.for_size(5 * kLargeGraphVectors).m, 48u);
-  EXPECT_EQ(c.for_size(5 * kLargeGraphVectors).ef_construction, 200u);
+  EXPECT_EQ(c.for_size(5 * kLargeGraphVectors).ef_construction, 300u);
 }
 
 TEST(InnerProductKernel, FastestMatchesPortableAtEveryLength) {
