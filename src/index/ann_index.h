@@ -50,7 +50,7 @@ class ExactIndex final : public AnnIndex {
 struct HnswConfig {
   uint32_t m = 32;                 ///< links per node
   uint32_t ef_construction = 200;  ///< breadth while inserting
-  uint32_t ef_search = 200;        ///< breadth while searching (at least k)
+  uint32_t ef_search = 100;        ///< breadth while searching (at least k; shortlists are 100 long)
   uint64_t seed = 100;             ///< level generator seed
   bool scale_with_size = true;     ///< large graphs build cheaper (see for_size); off when efC is set by hand
   /// Throws UsageError on invalid values.
