@@ -237,8 +237,17 @@ void train_model(const ModelTrainingOptions& o, const nlohmann::json& recorded_s
     model.memory_embeddings.clear();
     model.memory_labels = SparseMatrix();
     model.memory_labels.cols = data.label_count();
+    // Above memory_max_docs documents the memory keeps a fixed sample (a hash of the row, independent of the
+    // validation hash): its graph is the most expensive index to build at millions of documents.
+    uint64_t eligible = 0;
+    for (uint64_t r = 0; r < data.train.labels.rows; ++r) eligible += !is_val[r] && data.train.labels.row_size(r) > 0;
+    const double keep = o.memory_max_docs == 0 || eligible <= o.memory_max_docs
+                            ? 1.0
+                            : static_cast<double>(o.memory_max_docs) / static_cast<double>(eligible);
+    if (keep < 1.0) spdlog::info("memory: a sample of about {} of {} training documents", o.memory_max_docs, eligible);
     for (uint64_t r = 0; r < data.train.labels.rows; ++r) {
       if (is_val[r] || data.train.labels.row_size(r) == 0) continue;
+      if (keep < 1.0 && static_cast<double>(splitmix64(r ^ 0x6d656d6f7279ULL) % 1000000) >= keep * 1e6) continue;
       model.memory_embeddings.insert(model.memory_embeddings.end(), doc_emb.begin() + static_cast<std::ptrdiff_t>(r * d),
                                      doc_emb.begin() + static_cast<std::ptrdiff_t>((r + 1) * d));
       model.memory_labels.append_row(data.train.labels.row_indices(r), data.train.labels.row_values(r));

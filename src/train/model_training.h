@@ -25,6 +25,7 @@ struct ModelTrainingOptions {
   std::vector<uint32_t> classifier_curriculum = {2, 3, 4, 5, 6, 7};
   PredictorConfig predictor;
   HnswConfig hnsw;
+  uint64_t memory_max_docs = 500000;  ///< memory scorer: at most this many training documents (a fixed sample)
   bool classifier_graph = false;  ///< shortlist from a graph over the classifiers too (the reference's HNSW-W)
   double fusion_psp_weight = 1.0;
   RankBoosterConfig reranker;

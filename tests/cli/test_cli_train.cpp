@@ -161,12 +161,17 @@ TEST(CliTrain, GeneratedDatasetTrainsAboveAFloor) {
   ASSERT_EQ(r.status, 0) << r.err;
   r = run_ngame("train " + out.file("syn") + " -o " + out.file("m") +
                 " --epochs 8 --dim 32 --hidden 32 --batch-size 256 --curriculum 3,5 --clf-epochs 3 --quiet --threads 2"
-                " --validation-max-rows 60");
+                " --validation-max-rows 60 --memory-max-docs 1000");
   ASSERT_EQ(r.status, 0) << r.err;
   // 5% of 4,000 rows would be 200: the cap shrinks the fraction to 60 / 4,000 (a hash of the row: about 60).
   const auto fusion = nlohmann::json::parse(testing::read_bytes(out.file("m/fusion.json")));
   EXPECT_GT(fusion["validation_rows"].get<int>(), 30);
   EXPECT_LT(fusion["validation_rows"].get<int>(), 90);
+  // About 3,940 documents are eligible for the memory; a fixed sample of about 1,000 is kept.
+  const Model model = load_model(out.file("m"));
+  EXPECT_GT(model.memory_labels.rows, 800u);
+  EXPECT_LT(model.memory_labels.rows, 1200u);
+  EXPECT_EQ(model.memory_embeddings.size(), model.memory_labels.rows * model.encoder->dim());
   r = run_ngame("eval --pred " + out.file("m/test_predictions.txt") + " --truth " + out.file("syn/tst_X_Y.txt") +
                 " --train " + out.file("syn/trn_X_Y.txt") + " --json --quiet");
   ASSERT_EQ(r.status, 0) << r.err;
