@@ -199,6 +199,8 @@ void train_model(const ModelTrainingOptions& o, const nlohmann::json& recorded_s
     }
     model.encoder = std::move(existing.encoder);
     model.label_embeddings = std::move(existing.label_embeddings);
+    // The label index stays valid (same encoder, same labels): loading built or read it, so it is kept, not rebuilt.
+    model.label_index = std::move(existing.label_index);
     labels = model.encoder->prepare(data.label_texts);
     if (o.stage == "fusion") {
       model.classifiers = std::move(existing.classifiers);
