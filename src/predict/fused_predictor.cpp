@@ -151,7 +151,20 @@ SparseMatrix FusedPredictor::rank(const CandidateSet& cands, const FusionWeights
 }
 
 SparseMatrix FusedPredictor::predict(const TextCorpus& texts, const FusionWeights& weights, size_t k) const {
-  return rank(candidates(texts, weights, std::max(k, reranker_ ? window_ : 0)), weights, k);
+  const size_t min_shortlist = std::max(k, reranker_ ? window_ : 0);
+  if (texts.size() <= kPredictChunkTexts) return rank(candidates(texts, weights, min_shortlist), weights, k);
+  // Every text is ranked on its own, so chunks give the same rows; the candidate sets of 500K texts at a time took
+  // about 3 GB at 1M labels.
+  SparseMatrix out;
+  out.cols = label_count_;
+  for (size_t begin = 0; begin < texts.size(); begin += kPredictChunkTexts) {
+    const size_t end = std::min(texts.size(), begin + kPredictChunkTexts);
+    TextCorpus chunk;
+    for (size_t i = begin; i < end; ++i) chunk.push_back(texts[i]);
+    const SparseMatrix part = rank(candidates(chunk, weights, min_shortlist), weights, k);
+    for (uint64_t r = 0; r < part.rows; ++r) out.append_row(part.row_indices(r), part.row_values(r));
+  }
+  return out;
 }
 
 void FusedPredictor::labels_appended(size_t label_count) {

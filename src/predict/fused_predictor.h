@@ -48,6 +48,9 @@ struct PredictorConfig {
   uint32_t shortlist = 100;  ///< labels taken from each label-side shortlist
 };
 
+/// predict() works through its texts this many at a time (candidate sets are the bulk of its memory).
+inline constexpr size_t kPredictChunkTexts = 16384;
+
 /// Everything a prediction needs; pointers may be null / empty for missing stages.
 class FusedPredictor {
  public:

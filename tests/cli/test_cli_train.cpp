@@ -4,6 +4,7 @@
 #include <random>
 
 #include "model/model_store.h"
+#include "predict/fused_predictor.h"
 #include "test_util.h"
 
 namespace ngame {
@@ -153,6 +154,39 @@ TEST(CliTrain, ClassifierGraphIsAChoiceRecordedInTheModel) {
   EXPECT_TRUE(model.trained_with_classifier_graph());
   ASSERT_NE(model.classifier_index, nullptr);
   EXPECT_EQ(model.classifier_index->size(), model.label_count());
+}
+
+TEST(CliTrain, LargeInputsArePredictedInChunksWithTheSameRows) {
+  TempDir data, out;
+  write_topic_dataset(data);
+  auto r = run_ngame("train " + data.str() + " -o " + out.file("m") + kSmallModel + " --quiet");
+  ASSERT_EQ(r.status, 0) << r.err;
+  // More texts than one chunk (kPredictChunkTexts): the rows of the second chunk must equal a prediction of those
+  // texts alone.
+  const std::string test = testing::read_bytes(data.file("tst_X.txt"));
+  std::vector<std::string> lines;
+  for (size_t a = 0, b; (b = test.find('\n', a)) != std::string::npos; a = b + 1) lines.push_back(test.substr(a, b - a));
+  ASSERT_FALSE(lines.empty());
+  const size_t total = kPredictChunkTexts + 100;
+  std::string all, tail;
+  for (size_t i = 0; i < total; ++i) {
+    const std::string line = lines[(i * 7) % lines.size()] + "\n";
+    all += line;
+    if (i >= kPredictChunkTexts) tail += line;
+  }
+  testing::write_bytes(out.file("all.txt"), all);
+  testing::write_bytes(out.file("tail.txt"), tail);
+  for (const char* name : {"all", "tail"}) {
+    r = run_ngame("predict " + out.file("m") + " --input " + out.file(std::string(name) + ".txt") + " -k 3 -o " +
+                  out.file(std::string(name) + ".pred") + " --quiet");
+    ASSERT_EQ(r.status, 0) << r.err;
+  }
+  const std::string whole = testing::read_bytes(out.file("all.pred")), part = testing::read_bytes(out.file("tail.pred"));
+  // Skip the headers ("rows labels"), then the first kPredictChunkTexts rows of the whole file.
+  size_t at = whole.find('\n') + 1;
+  for (size_t i = 0; i < kPredictChunkTexts; ++i) at = whole.find('\n', at) + 1;
+  EXPECT_EQ(whole.substr(at), part.substr(part.find('\n') + 1));
+  EXPECT_EQ(whole.substr(0, whole.find('\n')), std::to_string(total) + " 6");
 }
 
 TEST(CliTrain, GeneratedDatasetTrainsAboveAFloor) {
