@@ -22,7 +22,7 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-void report(const char* name, const char* kind, uint32_t breadth, size_t vectors, size_t nq, const Neighbors& approx,
+void report(const char* name, uint32_t ef, size_t vectors, size_t nq, const Neighbors& approx,
             double approx_s, const Neighbors& truth, double exact_s) {
   size_t hits = 0, score_hits = 0;
   for (size_t i = 0; i < nq; ++i) {
@@ -32,10 +32,10 @@ void report(const char* name, const char* kind, uint32_t breadth, size_t vectors
       for (size_t b = 0; b < 10; ++b) hits += approx.ids[i * 10 + a] == truth.ids[i * 10 + b] && truth.ids[i * 10 + b] != UINT32_MAX;
     }
   }
-  std::printf("{\"bench\":\"index_recall\",\"index\":\"%s\",\"kind\":\"%s\",\"breadth\":%u,\"vectors\":%zu,"
+  std::printf("{\"bench\":\"index_recall\",\"index\":\"%s\",\"ef\":%u,\"vectors\":%zu,"
               "\"queries\":%zu,\"recall_at_10\":%.4f,\"score_recall_at_10\":%.4f,\"approx_queries_per_s\":%.0f,"
               "\"exact_queries_per_s\":%.0f}\n",
-              name, kind, breadth, vectors, nq, static_cast<double>(hits) / (10.0 * nq),
+              name, ef, vectors, nq, static_cast<double>(hits) / (10.0 * nq),
               static_cast<double>(score_hits) / (10.0 * nq), nq / approx_s, nq / exact_s);
   std::fflush(stdout);
 }
@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
     }
     t = std::chrono::steady_clock::now();
     const Neighbors approx = index->search(q.data(), nq, 10);
-    report(name, "hnsw", ef, n, nq, approx, seconds_since(t), truth, exact_s);
+    report(name, ef, n, nq, approx, seconds_since(t), truth, exact_s);
   }
   return 0;
 }

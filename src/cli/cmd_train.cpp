@@ -57,8 +57,8 @@ void add_train_command(CLI::App& app) {
   cmd->add_flag("--classifier-graph", o.classifier_graph,
                 "also shortlist from a graph over the classifiers (the reference's second HNSW index; off: the "
                 "classifiers score the other shortlists' candidates)");
-  // Set by hand, efConstruction applies at every size; left alone, graphs above 200K vectors build with 100.
   cmd->add_option("--hnsw-m", o.hnsw.m, "HNSW links per node")->capture_default_str();
+  // Set by hand, efConstruction applies at every size; left alone, graphs above 200K vectors build with 100.
   cmd->add_option_function<uint32_t>(
          "--hnsw-ef-construction", [](uint32_t v) { o.hnsw.ef_construction = v, o.hnsw.scale_with_size = false; },
          "HNSW breadth while building (default 200; 100 above 200K vectors unless set)")

@@ -45,18 +45,10 @@ __attribute__((target("avx2,fma"))) static float inner_product_distance_avx2(con
 }
 #endif
 
-bool inner_product_uses_avx2() {
-#ifdef NGAME_HAVE_AVX2_KERNEL
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-  return false;
-#endif
-}
-
 InnerProductDistanceFn fastest_inner_product_distance() {
 #ifdef NGAME_HAVE_AVX2_KERNEL
-  if (inner_product_uses_avx2()) return inner_product_distance_avx2;
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return inner_product_distance_avx2;
 #endif
   return inner_product_distance_portable;
 }

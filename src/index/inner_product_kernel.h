@@ -11,7 +11,5 @@ using InnerProductDistanceFn = float (*)(const void* a, const void* b, const voi
 float inner_product_distance_portable(const void* a, const void* b, const void* dim_ptr);
 /// The fastest kernel this CPU runs: AVX2+FMA where present, else the portable one.
 InnerProductDistanceFn fastest_inner_product_distance();
-/// Whether fastest_inner_product_distance() picks the AVX2+FMA kernel on this CPU.
-bool inner_product_uses_avx2();
 
 }  // namespace ngame
