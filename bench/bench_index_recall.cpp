@@ -1,9 +1,13 @@
 // Recall@10 of a model's shortlist graphs against exact search, on a sample of query texts, and their batched
-// search speed. Usage: bench_index_recall MODEL TEXTS.txt [--queries 1000] [--ef 200] [--build M,EFC]
+// search speed. Usage: bench_index_recall MODEL TEXTS.txt [--queries 1000] [--ef 200] [--build M,EFC] [--shortlist 100]
 // Without --build: the model's HNSW graphs (built at load when not saved) searched at ef. With it: a new graph with
 // those settings is built over each vector set (timed) and searched at ef. recall_at_10 compares ids;
 // score_recall_at_10 counts an answer as right when its score reaches the exact 10th score (ties between
-// near-identical vectors are not misses).
+// near-identical vectors are not misses); shortlist_recall_at_10 is the share of the exact top 10 found among the
+// graph's top S (--shortlist S, default 100, the predictor's shortlist: its candidates are then scored exactly);
+// tenth_score_gap is the mean of (exact 10th score - approximate 10th score). For a full model (without --build),
+// candidate_recall_at_10 is the share of the exact top 10 label embeddings found among the fused predictor's
+// candidates (label graph, memory and lexical shortlists together), the set that prediction scores exactly.
 #include <chrono>
 #include <cstdio>
 #include <sstream>
@@ -13,6 +17,7 @@
 #include "data/text_corpus.h"
 #include "model/model_store.h"
 #include "predict/label_ranker.h"
+#include "predict/model_predictor.h"
 
 namespace {
 
@@ -23,10 +28,20 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 }
 
 void report(const char* name, uint32_t ef, size_t vectors, size_t nq, const Neighbors& approx,
-            double approx_s, const Neighbors& truth, double exact_s) {
-  size_t hits = 0, score_hits = 0;
+            double approx_s, const Neighbors& truth, double exact_s, const Neighbors& shortlist, size_t s) {
+  size_t hits = 0, score_hits = 0, shortlist_hits = 0;
+  double gap = 0;
   for (size_t i = 0; i < nq; ++i) {
     const float tenth = truth.scores[i * 10 + 9];
+    if (approx.ids[i * 10 + 9] != UINT32_MAX) gap += tenth - approx.scores[i * 10 + 9];
+    for (size_t b = 0; b < 10; ++b) {
+      for (size_t a = 0; a < s; ++a) {
+        if (shortlist.ids[i * s + a] == truth.ids[i * 10 + b] && truth.ids[i * 10 + b] != UINT32_MAX) {
+          ++shortlist_hits;
+          break;
+        }
+      }
+    }
     for (size_t a = 0; a < 10; ++a) {
       score_hits += approx.ids[i * 10 + a] != UINT32_MAX && approx.scores[i * 10 + a] >= tenth - 1e-5f;
       for (size_t b = 0; b < 10; ++b) hits += approx.ids[i * 10 + a] == truth.ids[i * 10 + b] && truth.ids[i * 10 + b] != UINT32_MAX;
@@ -34,9 +49,10 @@ void report(const char* name, uint32_t ef, size_t vectors, size_t nq, const Neig
   }
   std::printf("{\"bench\":\"index_recall\",\"index\":\"%s\",\"ef\":%u,\"vectors\":%zu,"
               "\"queries\":%zu,\"recall_at_10\":%.4f,\"score_recall_at_10\":%.4f,\"approx_queries_per_s\":%.0f,"
-              "\"exact_queries_per_s\":%.0f}\n",
+              "\"exact_queries_per_s\":%.0f,\"shortlist\":%zu,\"shortlist_recall_at_10\":%.4f,\"tenth_score_gap\":%.5f}\n",
               name, ef, vectors, nq, static_cast<double>(hits) / (10.0 * nq),
-              static_cast<double>(score_hits) / (10.0 * nq), nq / approx_s, nq / exact_s);
+              static_cast<double>(score_hits) / (10.0 * nq), nq / approx_s, nq / exact_s, s,
+              static_cast<double>(shortlist_hits) / (10.0 * nq), gap / static_cast<double>(nq));
   std::fflush(stdout);
 }
 
@@ -44,15 +60,16 @@ void report(const char* name, uint32_t ef, size_t vectors, size_t nq, const Neig
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: bench_index_recall MODEL TEXTS.txt [--queries 1000] [--ef 200] [--build M,EFC]\n");
+    std::fprintf(stderr, "usage: bench_index_recall MODEL TEXTS.txt [--queries 1000] [--ef 200] [--build M,EFC] [--shortlist 100]\n");
     return 2;
   }
-  size_t queries = 1000;
+  size_t queries = 1000, shortlist = 100;
   uint32_t ef = 200;
   std::vector<uint32_t> build;  // M, efConstruction of graphs built here
   for (int i = 3; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--queries") queries = std::stoul(argv[i + 1]);
+    if (a == "--shortlist") shortlist = std::max<size_t>(10, std::stoul(argv[i + 1]));
     if (a == "--ef") ef = static_cast<uint32_t>(std::stoul(argv[i + 1]));
     if (a == "--build") {
       std::stringstream list(argv[i + 1]);
@@ -80,6 +97,7 @@ int main(int argc, char** argv) {
       {"labels", {model.label_index.get(), &model.label_embeddings}},
       {"classifiers", {model.classifier_index.get(), &model.classifiers}},
       {"memory", {model.memory_index.get(), &model.memory_embeddings}}};
+  Neighbors label_truth;
   for (auto [name, part] : parts) {
     auto [index, vectors] = part;
     if (vectors->empty() || (build.empty() && !index)) continue;
@@ -89,6 +107,7 @@ int main(int argc, char** argv) {
     auto t = std::chrono::steady_clock::now();
     const Neighbors truth = exact.search(q.data(), nq, 10);
     const double exact_s = seconds_since(t);
+    if (vectors == &model.label_embeddings) label_truth = truth;
     std::unique_ptr<HnswIndex> built;
     if (!build.empty()) {
       HnswConfig c;
@@ -105,7 +124,23 @@ int main(int argc, char** argv) {
     }
     t = std::chrono::steady_clock::now();
     const Neighbors approx = index->search(q.data(), nq, 10);
-    report(name, ef, n, nq, approx, seconds_since(t), truth, exact_s);
+    const double approx_s = seconds_since(t);
+    const Neighbors wide = index->search(q.data(), nq, shortlist);
+    report(name, ef, n, nq, approx, approx_s, truth, exact_s, wide, shortlist);
+  }
+  if (build.empty() && model.fusion.is_object() && !label_truth.ids.empty()) {
+    ModelPredictor predictor(model);
+    const CandidateSet cands = predictor.fused().candidates(sample, predictor.weights(), 10);
+    size_t hits = 0;
+    for (size_t i = 0; i < nq; ++i) {
+      const auto begin = cands.labels.begin() + static_cast<std::ptrdiff_t>(cands.offsets[i]);
+      const auto end = cands.labels.begin() + static_cast<std::ptrdiff_t>(cands.offsets[i + 1]);  // sorted
+      for (size_t b = 0; b < 10; ++b) hits += label_truth.ids[i * 10 + b] != UINT32_MAX && std::binary_search(begin, end, label_truth.ids[i * 10 + b]);
+    }
+    std::printf("{\"bench\":\"candidate_recall\",\"ef\":%u,\"queries\":%zu,\"mean_candidates\":%.1f,"
+                "\"candidate_recall_at_10\":%.4f}\n",
+                ef, nq, static_cast<double>(cands.labels.size()) / static_cast<double>(nq),
+                static_cast<double>(hits) / (10.0 * nq));
   }
   return 0;
 }
