@@ -8,6 +8,8 @@
 // tenth_score_gap is the mean of (exact 10th score - approximate 10th score). For a full model (without --build),
 // candidate_recall_at_10 is the share of the exact top 10 label embeddings found among the fused predictor's
 // candidates (label graph, memory and lexical shortlists together), the set that prediction scores exactly.
+// labels_seeded_S_expand_E_reach_R: the label graph walked from S lexical seeds (GraphSeedConfig) as well as from its entry point, as prediction does
+// (lexical_graph_seeds; its time includes finding the seeds; --seeds 0: not measured).
 // exact_scores gives the mean exact score at ranks 1, 10 and 100 (how far ahead of the rest the top 10 stands).
 #include <chrono>
 #include <cstdio>
@@ -17,6 +19,8 @@
 #include "core/runtime.h"
 #include "data/text_corpus.h"
 #include "model/model_store.h"
+#include "encoder/bow_encoder.h"
+#include "predict/graph_seeds.h"
 #include "predict/label_ranker.h"
 #include "predict/model_predictor.h"
 
@@ -63,15 +67,19 @@ void report(const char* name, uint32_t ef, size_t vectors, size_t nq, const Neig
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: bench_index_recall MODEL TEXTS.txt [--queries 1000] [--ef 200] [--build M,EFC] [--shortlist 100]\n");
+    std::fprintf(stderr, "usage: bench_index_recall MODEL TEXTS.txt [--queries 1000] [--ef 200] [--build M,EFC] [--shortlist 100] [--seeds 16] [--expand 4] [--reach 4096]\n");
     return 2;
   }
   size_t queries = 1000, shortlist = 100;
+  GraphSeedConfig seeding{.count = PredictorConfig{}.graph_seeds};
   uint32_t ef = 200;
   std::vector<uint32_t> build;  // M, efConstruction of graphs built here
   for (int i = 3; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--queries") queries = std::stoul(argv[i + 1]);
+    if (a == "--seeds") seeding.count = std::stoul(argv[i + 1]);
+    if (a == "--expand") seeding.expand_from = std::stoul(argv[i + 1]);
+    if (a == "--reach") seeding.max_reach = std::stoul(argv[i + 1]);
     if (a == "--shortlist") shortlist = std::max<size_t>(10, std::stoul(argv[i + 1]));
     if (a == "--ef") ef = static_cast<uint32_t>(std::stoul(argv[i + 1]));
     if (a == "--build") {
@@ -146,6 +154,21 @@ int main(int argc, char** argv) {
     const double approx_s = seconds_since(t);
     const Neighbors wide = index->search(q.data(), nq, shortlist);
     report(name, ef, n, nq, approx, approx_s, truth, exact_s, wide, shortlist);
+    // The label graph walked from lexical seeds as well (what prediction does), the seeds' time included.
+    const auto* bow = dynamic_cast<const BowEncoder*>(model.encoder.get());
+    if (vectors == &model.label_embeddings && bow && seeding.count > 0) {
+      const LexicalScorer lexical(bow->featurizer(), model.label_texts);
+      t = std::chrono::steady_clock::now();
+      const FeatureRows tfidf = lexical.vectors(sample);
+      const auto seeds = lexical_graph_seeds(lexical, tfidf, q.data(), *vectors, d, seeding);
+      const Neighbors seeded = index->search_from(q.data(), nq, 10, seeds);
+      const double seeded_s = seconds_since(t);
+      const Neighbors seeded_wide = index->search_from(q.data(), nq, shortlist, seeds);
+      char seeded_name[96];
+      std::snprintf(seeded_name, sizeof seeded_name, "labels_seeded_%zu_expand_%zu_reach_%zu", seeding.count,
+                    seeding.expand_from, seeding.max_reach);
+      report(seeded_name, ef, n, nq, seeded, seeded_s, truth, exact_s, seeded_wide, shortlist);
+    }
   }
   if (build.empty() && model.fusion.is_object() && !label_truth.ids.empty()) {
     ModelPredictor predictor(model);

@@ -45,8 +45,16 @@ CLI::App* deepest_selected(CLI::App* app) {
 
 }  // namespace
 
+void add_graph_seeds_option(CLI::App* cmd, uint32_t& graph_seeds) {
+  cmd->add_option("--graph-seeds", graph_seeds,
+                  "the label graph's walk also starts from this many labels sharing words with the text (0: from "
+                  "its entry point only)")
+      ->check(CLI::Range(0, 4096))
+      ->capture_default_str();
+}
+
 void add_search_options(CLI::App* cmd, std::string& ann, ModelLoadOptions& load, uint32_t& shortlist,
-                        const std::string& auto_rule) {
+                        uint32_t& graph_seeds, const std::string& auto_rule) {
   cmd->add_option("--ann", ann,
                   "shortlist indices: auto (saved graphs, else exact " + auto_rule +
                       "), exact, or hnsw (graphs built when not saved)")
@@ -64,6 +72,7 @@ void add_search_options(CLI::App* cmd, std::string& ann, ModelLoadOptions& load,
       ->capture_default_str();
   cmd->add_option("--shortlist", shortlist, "labels taken from each shortlist (0: as the fusion was fitted)")
       ->capture_default_str();
+  add_graph_seeds_option(cmd, graph_seeds);
   cmd->add_option_function<std::string>(
          "--classifier-graph",
          [&load](const std::string& v) {

@@ -23,7 +23,7 @@ void add_predict_commands(CLI::App& app) {
     static size_t k = 100;
     static bool latin1 = false, no_reranker = false;
     static std::string only;
-    static uint32_t shortlist = 0;
+    static uint32_t shortlist = 0, graph_seeds = PredictorConfig{}.graph_seeds;
     CLI::App* cmd = app.add_subcommand("predict", "top-k labels of each input text");
     cmd->add_option("model", model_dir, "model directory")->required();
     cmd->add_option("--input", input, "texts, one a line")->required();
@@ -36,7 +36,7 @@ void add_predict_commands(CLI::App& app) {
     cmd->add_flag("--no-reranker", no_reranker, "rank by the linear fusion alone, even when the model has a re-ranker");
     cmd->add_option("--only", only, "rank by one scorer alone (ablation): embedding, classifier, memory or lexical")
         ->check(CLI::IsMember({"embedding", "classifier", "memory", "lexical"}));
-    add_search_options(cmd, ann, load, shortlist, "up to 50K vectors");
+    add_search_options(cmd, ann, load, shortlist, graph_seeds, "up to 50K vectors");
     add_common_options(cmd);
     cmd->callback(with_common_options([] {
       load.ann = parse_ann_choice(ann);
@@ -52,6 +52,7 @@ void add_predict_commands(CLI::App& app) {
       const auto t = std::chrono::steady_clock::now();
       PredictorConfig predictor_config;
       if (shortlist > 0) predictor_config.shortlist = shortlist;
+      predictor_config.graph_seeds = graph_seeds;
       ModelPredictor predictor(model, predictor_config);
       if (no_reranker || !only.empty()) predictor.set_reranker(RankBooster(), 0);
       if (!only.empty()) {

@@ -73,7 +73,7 @@ void add_serve_commands(CLI::App& app) {
     cmd->add_option("--compact-after", config.compact_after, "fold the label log into the model files after this many labels")
         ->check(CLI::Range(1, 1 << 30))
         ->capture_default_str();
-    add_search_options(cmd, ann, config.load, config.shortlist, "up to 5,000 vectors, for one query at a time");
+    add_search_options(cmd, ann, config.load, config.shortlist, config.graph_seeds, "up to 5,000 vectors, for one query at a time");
     add_common_options(cmd);
     cmd->callback(with_common_options([] {
       // Signals go to the watcher thread only: block them before any thread starts.

@@ -51,6 +51,7 @@ void add_train_command(CLI::App& app) {
       ->check(CLI::Range(2, 1000))
       ->capture_default_str();
   cmd->add_option("--shortlist", o.predictor.shortlist, "labels taken from each shortlist at prediction")->capture_default_str();
+  add_graph_seeds_option(cmd, o.predictor.graph_seeds);
   cmd->add_option("--memory-max-docs", o.memory_max_docs,
                   "training documents kept by the memory scorer; above it a fixed sample (0: all)")
       ->capture_default_str();

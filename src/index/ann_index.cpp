@@ -7,6 +7,7 @@
 #include <chrono>
 #include <limits>
 #include <optional>
+#include <queue>
 
 #include "core/error.h"
 #include "core/progress_bar.h"
@@ -62,10 +63,87 @@ HnswConfig HnswConfig::for_size(size_t n) const {
 }
 
 struct HnswIndex::Impl {
+  using Graph = hnswlib::HierarchicalNSW<float>;
+  using Scored = std::pair<float, hnswlib::tableint>;  // distance (1 - inner product), internal id
+  using FurthestFirst = std::priority_queue<Scored, std::vector<Scored>, Graph::CompareByFirst>;
   explicit Impl(uint32_t dim) : space(dim) {}
   FastInnerProductSpace space;
-  std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph;
+  std::unique_ptr<Graph> graph;
+  /// hnswlib's search (greedy descent through the upper layers, then a best-first walk of breadth ef on the base
+  /// layer), except that the base-layer walk starts from the seeds (external ids; unknown ones are skipped) as well
+  /// as from the descent's end. hnswlib's own walk takes one starting point only, hence this copy of its loop
+  /// (without seeds hnswlib's own search is used: about 10% faster on the 1M label graph).
+  FurthestFirst walk_from(const float* query, size_t ef, const std::vector<uint32_t>& seeds) const;
 };
+
+HnswIndex::Impl::FurthestFirst HnswIndex::Impl::walk_from(const float* query, size_t ef,
+                                                          const std::vector<uint32_t>& seeds) const {
+  const Graph& g = *graph;
+  auto distance = [&](hnswlib::tableint id) { return g.fstdistfunc_(query, g.getDataByInternalId(id), g.dist_func_param_); };
+  hnswlib::tableint entry = g.enterpoint_node_;
+  float entry_distance = distance(entry);
+  for (int level = g.maxlevel_; level > 0; --level) {
+    for (bool moved = true; moved;) {
+      moved = false;
+      hnswlib::linklistsizeint* links = g.get_linklist(entry, level);
+      const unsigned count = g.getListCount(links);
+      for (unsigned j = 1; j <= count; ++j) {
+        const float dj = distance(links[j]);
+        if (dj < entry_distance) {
+          entry_distance = dj;
+          entry = links[j];
+          moved = true;
+        }
+      }
+    }
+  }
+  hnswlib::VisitedList* visited = g.visited_list_pool_->getFreeVisitedList();
+  hnswlib::vl_type* mark = visited->mass;
+  const hnswlib::vl_type tag = visited->curV;
+  FurthestFirst best;                                                      // the ef best so far
+  std::priority_queue<Scored, std::vector<Scored>, Graph::CompareByFirst> frontier;  // negated distances: nearest first
+  auto start = [&](hnswlib::tableint id, float d) {
+    if (mark[id] == tag) return;
+    mark[id] = tag;
+    best.emplace(d, id);
+    if (best.size() > ef) best.pop();
+    frontier.emplace(-d, id);
+  };
+  start(entry, entry_distance);
+  for (uint32_t s : seeds) {
+    const auto it = g.label_lookup_.find(s);
+    if (it != g.label_lookup_.end()) start(it->second, distance(it->second));
+  }
+  while (!frontier.empty()) {
+    const auto [negated, node] = frontier.top();
+    if (-negated > best.top().first && best.size() == ef) break;
+    frontier.pop();
+    hnswlib::linklistsizeint* links = g.get_linklist0(node);
+    const unsigned count = g.getListCount(links);
+    if (count > 0) {  // as hnswlib does: the first neighbour's mark and vector, then each next one's in the loop
+      _mm_prefetch(reinterpret_cast<const char*>(mark + links[1]), _MM_HINT_T0);
+      _mm_prefetch(g.getDataByInternalId(links[1]), _MM_HINT_T0);
+    }
+    for (unsigned j = 1; j <= count; ++j) {
+      const hnswlib::tableint next = links[j];
+      if (j < count) {
+        _mm_prefetch(reinterpret_cast<const char*>(mark + links[j + 1]), _MM_HINT_T0);
+        _mm_prefetch(g.getDataByInternalId(links[j + 1]), _MM_HINT_T0);
+      }
+      if (mark[next] == tag) continue;
+      mark[next] = tag;
+      const float d = distance(next);
+      if (best.size() < ef || d < best.top().first) {
+        frontier.emplace(-d, next);
+        _mm_prefetch(reinterpret_cast<const char*>(g.get_linklist0(frontier.top().second)), _MM_HINT_T0);
+        best.emplace(d, next);
+        if (best.size() > ef) best.pop();
+      }
+    }
+  }
+  g.visited_list_pool_->releaseVisitedList(visited);
+  return best;
+}
 
 HnswIndex::HnswIndex(uint32_t dim, HnswConfig config) : dim_(dim), config_(config), impl_(std::make_unique<Impl>(dim)) {
   config_.validate();
@@ -120,6 +198,32 @@ Neighbors HnswIndex::search(const float* queries, size_t nq, size_t k) const {
     while (!heap.empty()) {
       --r;
       out.ids[q * k + r] = static_cast<uint32_t>(heap.top().second);
+      out.scores[q * k + r] = 1.0f - heap.top().first;
+      heap.pop();
+    }
+  }
+  return out;
+}
+
+Neighbors HnswIndex::search_from(const float* queries, size_t nq, size_t k,
+                                 const std::vector<std::vector<uint32_t>>& seeds) const {
+  if (seeds.empty()) return search(queries, nq, k);
+  NGAME_CHECK(seeds.size() == nq, "search_from: one seed list per query, or none");
+  Neighbors out;
+  out.k = k;
+  out.ids.assign(nq * k, UINT32_MAX);
+  out.scores.assign(nq * k, -std::numeric_limits<float>::infinity());
+  if (size() == 0 || k == 0) return out;
+  const auto& g = *impl_->graph;
+  const size_t ef = std::max<size_t>(config_.ef_search, k);
+#pragma omp parallel for schedule(dynamic, 16)
+  for (size_t q = 0; q < nq; ++q) {
+    auto heap = impl_->walk_from(queries + q * dim_, ef, seeds[q]);
+    while (heap.size() > k) heap.pop();
+    size_t r = heap.size();
+    while (!heap.empty()) {
+      --r;
+      out.ids[q * k + r] = static_cast<uint32_t>(g.getExternalLabel(heap.top().second));
       out.scores[q * k + r] = 1.0f - heap.top().first;
       heap.pop();
     }

@@ -29,6 +29,14 @@ class AnnIndex {
   virtual Neighbors search(const float* queries, size_t nq, size_t k) const = 0;
   /// Makes room for n vectors in all, so that adding up to that many moves no memory.
   virtual void reserve(size_t n) = 0;
+  /// search(), with extra starting points for each query's walk (seeds[q]: ids of this index, e.g. labels sharing
+  /// words with text q), so that a graph also explores regions its entry point leads away from. Empty seeds, or
+  /// an exact index: the same as search().
+  virtual Neighbors search_from(const float* queries, size_t nq, size_t k,
+                                const std::vector<std::vector<uint32_t>>& seeds) const {
+    (void)seeds;
+    return search(queries, nq, k);
+  }
 };
 
 /// Exact search on BLAS: every query against every vector.
@@ -71,6 +79,8 @@ class HnswIndex final : public AnnIndex {
   uint32_t dim() const override { return dim_; }
   void add(const float* vectors, size_t n) override;
   Neighbors search(const float* queries, size_t nq, size_t k) const override;
+  Neighbors search_from(const float* queries, size_t nq, size_t k,
+                        const std::vector<std::vector<uint32_t>>& seeds) const override;
   void reserve(size_t n) override;
   /// Changes the search breadth (not while searches run).
   void set_ef_search(uint32_t ef);

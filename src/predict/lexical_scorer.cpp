@@ -98,4 +98,37 @@ std::vector<std::vector<std::pair<uint32_t, float>>> LexicalScorer::shortlist(co
   return out;
 }
 
+std::vector<uint32_t> LexicalScorer::labels_of_features(std::vector<uint32_t> features, size_t max_labels) const {
+  const size_t cap = posting_cap();
+  std::erase_if(features, [&](uint32_t f) { return postings_[f].size() > cap; });
+  std::sort(features.begin(), features.end(),
+            [&](uint32_t a, uint32_t b) { return std::pair(postings_[a].size(), a) < std::pair(postings_[b].size(), b); });
+  std::vector<uint32_t> out;
+  for (uint32_t f : features) {
+    if (out.size() + postings_[f].size() > max_labels) break;
+    for (auto [label, w] : postings_[f]) out.push_back(label);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::vector<uint32_t> LexicalScorer::reach(const FeatureRows& q, size_t row, size_t max_labels) const {
+  return labels_of_features({q.ids.begin() + static_cast<std::ptrdiff_t>(q.offsets[row]),
+                             q.ids.begin() + static_cast<std::ptrdiff_t>(q.offsets[row + 1])},
+                            max_labels);
+}
+
+std::vector<uint32_t> LexicalScorer::reach_of_labels(const std::vector<uint32_t>& labels, size_t max_labels) const {
+  std::vector<uint32_t> features;
+  for (uint32_t l : labels) {
+    if (l >= size()) continue;
+    features.insert(features.end(), labels_.ids.begin() + static_cast<std::ptrdiff_t>(labels_.offsets[l]),
+                    labels_.ids.begin() + static_cast<std::ptrdiff_t>(labels_.offsets[l + 1]));
+  }
+  std::sort(features.begin(), features.end());
+  features.erase(std::unique(features.begin(), features.end()), features.end());
+  return labels_of_features(std::move(features), max_labels);
+}
+
 }  // namespace ngame

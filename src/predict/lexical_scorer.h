@@ -19,6 +19,11 @@ class LexicalScorer {
   /// For each query row (from vectors()), its top-k labels by TF-IDF cosine (label, score), best first. Words found
   /// in more than posting_cap() label texts are left out of this search (they still count in score()).
   std::vector<std::vector<std::pair<uint32_t, float>>> shortlist(const FeatureRows& queries, size_t k) const;
+  /// The labels sharing a word or bigram with query row q (features in more than posting_cap() label texts left
+  /// out), rarer features first, at most max_labels of them, sorted by id.
+  std::vector<uint32_t> reach(const FeatureRows& queries, size_t q, size_t max_labels) const;
+  /// The same for the texts of the given labels together (the labels themselves included).
+  std::vector<uint32_t> reach_of_labels(const std::vector<uint32_t>& labels, size_t max_labels) const;
   /// Cosine between row q of queries and label l.
   float score(const FeatureRows& queries, size_t q, uint32_t label) const;
   /// Adds labels (for live label addition).
@@ -29,6 +34,9 @@ class LexicalScorer {
   size_t size() const { return labels_.size(); }
 
  private:
+  /// Labels in the postings of the features, rarer features first, at most max_labels, sorted and unique.
+  std::vector<uint32_t> labels_of_features(std::vector<uint32_t> features, size_t max_labels) const;
+
   const Featurizer& featurizer_;
   FeatureRows labels_;                                       // L2-normalised, ids sorted
   std::vector<std::vector<std::pair<uint32_t, float>>> postings_;  // feature -> (label, weight)

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "model/model_store.h"
+#include "predict/fused_predictor.h"
 
 namespace ngame {
 
@@ -21,6 +22,7 @@ struct ServerConfig {
   size_t max_body_bytes = 8u << 20;       ///< request body limit (413 above)
   size_t compact_after = 10000;           ///< compact the label log into the model files after this many labels
   uint32_t shortlist = 0;                 ///< labels taken from each shortlist (0: as the fusion was fitted)
+  uint32_t graph_seeds = PredictorConfig{}.graph_seeds;  ///< starting points of the label graph's walk
   ModelLoadOptions load;                  ///< index choice (auto: HNSW above kExactSearchMaxVectorsSingleQuery)
 };
 

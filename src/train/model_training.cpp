@@ -357,6 +357,7 @@ void train_model(const ModelTrainingOptions& o, const nlohmann::json& recorded_s
   }
   model.fusion = {{"weights", weights.to_json()},
                   {"shortlist", o.predictor.shortlist},
+                  {"graph_seeds", o.predictor.graph_seeds},
                   {"classifier_graph", o.classifier_graph},
                   {"validation", report},
                   {"validation_rows", val_rows}};

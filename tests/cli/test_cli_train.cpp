@@ -211,6 +211,20 @@ TEST(CliTrain, GeneratedDatasetTrainsAboveAFloor) {
   ASSERT_EQ(r.status, 0) << r.err;
   const double p1 = nlohmann::json::parse(r.out)["P@1"].get<double>();
   EXPECT_GT(p1, 50.0) << r.out;  // chance is far below 1%; the full-size defaults reach 84 at 20K / 10K
+  // The label graph walked with and without lexical seeds (--ann hnsw: 800 labels would get exact search).
+  EXPECT_EQ(fusion["graph_seeds"].get<int>(), 16);
+  for (const std::string seeds : {"16", "0"}) {
+    r = run_ngame("predict " + out.file("m") + " --input " + out.file("syn/tst_X.txt") + " -k 5 -o " +
+                  out.file("p" + seeds) + " --ann hnsw --graph-seeds " + seeds + " --quiet --threads 2");
+    ASSERT_EQ(r.status, 0) << r.err;
+    r = run_ngame("eval --pred " + out.file("p" + seeds) + " --truth " + out.file("syn/tst_X_Y.txt") + " --train " +
+                  out.file("syn/trn_X_Y.txt") + " --json --quiet");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_GT(nlohmann::json::parse(r.out)["P@1"].get<double>(), 50.0) << seeds << r.out;
+  }
+  r = run_ngame("predict " + out.file("m") + " --input " + out.file("syn/tst_X.txt") + " -k 5 -o " +
+                out.file("bad") + " --graph-seeds many --quiet");
+  EXPECT_EQ(r.status, 2) << r.err;
 }
 
 TEST(CliTrain, BrokenModelsExitTwo) {

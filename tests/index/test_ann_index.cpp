@@ -58,6 +58,39 @@ TEST(AnnIndex, HnswRecallAt10AgainstExact) {
   EXPECT_GE(broader, at_default);
 }
 
+TEST(AnnIndex, SeededWalkReachesWhatItsSeedsPointAt) {
+  const uint32_t d = 32;
+  const size_t n = 5000, nq = 200;
+  const std::vector<float> data = clustered(n, d, 3), queries = clustered(nq, d, 4);
+  ExactIndex exact(d);
+  exact.add(data.data(), n);
+  HnswConfig c;
+  c.ef_search = 1;  // a purely greedy walk: it stops at the first local optimum
+  HnswIndex hnsw(d, c);
+  hnsw.add(data.data(), n);
+  const Neighbors truth = exact.search(queries.data(), nq, 1);
+  // Seeded with each query's true nearest vector (and ids that do not exist, which are skipped), even the greedy
+  // walk returns it: a seed is never lost.
+  std::vector<std::vector<uint32_t>> seeds(nq);
+  for (size_t q = 0; q < nq; ++q) seeds[q] = {UINT32_MAX, truth.ids[q], static_cast<uint32_t>(n + 7)};
+  const Neighbors seeded = hnsw.search_from(queries.data(), nq, 1, seeds);
+  const Neighbors greedy = hnsw.search(queries.data(), nq, 1);
+  EXPECT_EQ(seeded.ids, truth.ids);
+  EXPECT_LT(recall_at(greedy, truth, nq, 1), 1.0);  // without the seeds the greedy walk misses some
+  // No seeds: the same walk as search(); an exact index ignores seeds.
+  const Neighbors unseeded = hnsw.search_from(queries.data(), nq, 1, {});
+  EXPECT_EQ(unseeded.ids, greedy.ids);
+  std::vector<std::vector<uint32_t>> wrong(nq, std::vector<uint32_t>{0});
+  EXPECT_EQ(exact.search_from(queries.data(), nq, 1, wrong).ids, truth.ids);
+  // At the default breadth, seeds from a different region do not cost recall@10.
+  hnsw.set_ef_search(100);
+  const Neighbors truth10 = exact.search(queries.data(), nq, 10);
+  EXPECT_GE(recall_at(hnsw.search_from(queries.data(), nq, 10, wrong), truth10, nq, 10),
+            recall_at(hnsw.search(queries.data(), nq, 10), truth10, nq, 10) - 0.01);
+  // One list per query, or none.
+  EXPECT_THROW(hnsw.search_from(queries.data(), nq, 10, std::vector<std::vector<uint32_t>>(nq - 1)), std::exception);
+}
+
 TEST(AnnIndex, ExactIsExactAndPads) {
   const uint32_t d = 4;
   std::vector<float> v = {1, 0, 0, 0, 0, 1, 0, 0, 0.6f, 0.8f, 0, 0};

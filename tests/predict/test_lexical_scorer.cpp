@@ -46,6 +46,22 @@ TEST(LexicalScorer, WordsAboveThePostingCapOpenNoPostingsButStillScore) {
   EXPECT_GT(scorer.score(q, 0, 1100), 0.0f);
 }
 
+TEST(LexicalScorer, ReachHoldsEveryLabelSharingAnUncappedFeature) {
+  Fixture f;
+  LexicalScorer scorer(f.featurizer, f.labels);
+  const FeatureRows q = scorer.vectors(testing::make_corpus({"zebra tag17 common", "common", "tag5 tag900"}));
+  EXPECT_EQ(scorer.reach(q, 0, 100), (std::vector<uint32_t>{0, 17}));  // "common" is above the cap
+  EXPECT_TRUE(scorer.reach(q, 1, 100).empty());
+  EXPECT_EQ(scorer.reach(q, 2, 100), (std::vector<uint32_t>{5, 900}));
+  EXPECT_EQ(scorer.reach(q, 2, 1).size(), 1u);  // at most max_labels
+  // The labels sharing a word with label 0's text ("common tag0 zebra"): itself only, "common" being capped.
+  EXPECT_EQ(scorer.reach_of_labels({0}, 100), (std::vector<uint32_t>{0}));
+  scorer.add_labels(testing::make_corpus({"zebra common", "tag3"}));
+  EXPECT_EQ(scorer.reach_of_labels({0}, 100), (std::vector<uint32_t>{0, 1200}));
+  // Several labels' words together; unknown ids are skipped.
+  EXPECT_EQ(scorer.reach_of_labels({1200, 99999, 1201}, 100), (std::vector<uint32_t>{0, 3, 1200, 1201}));
+}
+
 TEST(LexicalScorer, AddedLabelsAreShortlisted) {
   Fixture f;
   LexicalScorer scorer(f.featurizer, f.labels);
