@@ -8,8 +8,9 @@
 // tenth_score_gap is the mean of (exact 10th score - approximate 10th score). For a full model (without --build),
 // candidate_recall_at_10 is the share of the exact top 10 label embeddings found among the fused predictor's
 // candidates (label graph, memory and lexical shortlists together), the set that prediction scores exactly.
-// labels_seeded_S_expand_E_reach_R: the label graph walked from S lexical seeds (GraphSeedConfig) as well as from its entry point, as prediction does
-// (lexical_graph_seeds; its time includes finding the seeds; --seeds 0: not measured).
+// labels_seeded_S_expand_E_reach_R: the label graph walked from S lexical seeds (GraphSeedConfig) as well as from its
+// entry point, as prediction does (lexical_graph_seeds; its time includes finding the seeds; --seeds 0: not measured);
+// memory_seeded: the memory graph walked from the documents of those label seeds as well (MemoryScorer::document_seeds).
 // exact_scores gives the mean exact score at ranks 1, 10 and 100 (how far ahead of the rest the top 10 stands).
 #include <chrono>
 #include <cstdio>
@@ -22,6 +23,7 @@
 #include "encoder/bow_encoder.h"
 #include "predict/graph_seeds.h"
 #include "predict/label_ranker.h"
+#include "predict/memory_scorer.h"
 #include "predict/model_predictor.h"
 
 namespace {
@@ -109,6 +111,7 @@ int main(int argc, char** argv) {
       {"classifiers", {model.classifier_index.get(), &model.classifiers}},
       {"memory", {model.memory_index.get(), &model.memory_embeddings}}};
   Neighbors label_truth;
+  std::vector<std::vector<uint32_t>> label_seeds;
   for (auto [name, part] : parts) {
     auto [index, vectors] = part;
     if (vectors->empty() || (build.empty() && !index)) continue;
@@ -168,6 +171,16 @@ int main(int argc, char** argv) {
       std::snprintf(seeded_name, sizeof seeded_name, "labels_seeded_%zu_expand_%zu_reach_%zu", seeding.count,
                     seeding.expand_from, seeding.max_reach);
       report(seeded_name, ef, n, nq, seeded, seeded_s, truth, exact_s, seeded_wide, shortlist);
+      label_seeds = seeds;
+    }
+    // The memory graph walked from documents of the best label seeds as well.
+    if (vectors == &model.memory_embeddings && !label_seeds.empty()) {
+      const MemoryScorer memory(model.memory_labels, *index);
+      const auto seeds = memory.document_seeds(label_seeds);
+      t = std::chrono::steady_clock::now();
+      const Neighbors seeded = index->search_from(q.data(), nq, 10, seeds);
+      const double seeded_s = seconds_since(t);
+      report("memory_seeded", ef, n, nq, seeded, seeded_s, truth, exact_s, index->search_from(q.data(), nq, shortlist, seeds), shortlist);
     }
   }
   if (build.empty() && model.fusion.is_object() && !label_truth.ids.empty()) {

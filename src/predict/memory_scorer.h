@@ -20,11 +20,22 @@ class MemoryScorer {
  public:
   /// doc_labels: one row per vector of index (the index's ids are the rows).
   MemoryScorer(const SparseMatrix& doc_labels, const AnnIndex& index, MemoryScorerConfig config = {});
-  /// For each query (unit rows), label -> score pairs sorted by label (the votes sum to 1 per query).
-  std::vector<std::vector<std::pair<uint32_t, float>>> score(const float* queries, size_t nq) const;
+  /// For each query (unit rows), label -> score pairs sorted by label (the votes sum to 1 per query). With
+  /// document seeds (one list per query, e.g. from document_seeds()), the graph's walk also starts from them.
+  std::vector<std::vector<std::pair<uint32_t, float>>> score(const float* queries, size_t nq,
+                                                             const std::vector<std::vector<uint32_t>>& seeds = {}) const;
+  /// For each list of labels (best first), training documents that carry its first `labels` labels, at most
+  /// kSeedDocumentsPerLabel of each: starting points for the memory graph's walk.
+  std::vector<std::vector<uint32_t>> document_seeds(const std::vector<std::vector<uint32_t>>& label_lists,
+                                                    size_t labels = 16) const;
+
+  /// Documents of one label that document_seeds() offers at most.
+  static constexpr size_t kSeedDocumentsPerLabel = 8;
 
  private:
   const SparseMatrix& labels_;
+  std::vector<uint64_t> seed_offsets_;  // label -> its first documents in seed_documents_
+  std::vector<uint32_t> seed_documents_;
   const AnnIndex& index_;
   MemoryScorerConfig config_;
 };
