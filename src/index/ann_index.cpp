@@ -184,23 +184,36 @@ void HnswIndex::add(const float* vectors, size_t n) {
   }
 }
 
-Neighbors HnswIndex::search(const float* queries, size_t nq, size_t k) const {
+namespace {
+// Neighbors of nq queries with nothing found yet.
+Neighbors unfilled_neighbors(size_t nq, size_t k) {
   Neighbors out;
   out.k = k;
   out.ids.assign(nq * k, UINT32_MAX);
   out.scores.assign(nq * k, -std::numeric_limits<float>::infinity());
+  return out;
+}
+
+// Writes query q's row of out, best first, from a furthest-first heap of (1 - inner product, id), keeping the k
+// nearest; external_id maps the heap's ids to the index's.
+template <class Heap, class ExternalId>
+void fill_row(Heap heap, size_t q, Neighbors& out, ExternalId external_id) {
+  while (heap.size() > out.k) heap.pop();
+  for (size_t r = heap.size(); !heap.empty(); heap.pop()) {
+    --r;
+    out.ids[q * out.k + r] = static_cast<uint32_t>(external_id(heap.top().second));
+    out.scores[q * out.k + r] = 1.0f - heap.top().first;
+  }
+}
+}  // namespace
+
+Neighbors HnswIndex::search(const float* queries, size_t nq, size_t k) const {
+  Neighbors out = unfilled_neighbors(nq, k);
   if (size() == 0 || k == 0) return out;
   const auto& g = *impl_->graph;
 #pragma omp parallel for schedule(dynamic, 16)
   for (size_t q = 0; q < nq; ++q) {
-    auto heap = g.searchKnn(queries + q * dim_, k);  // furthest first; distance = 1 - inner product
-    size_t r = heap.size();
-    while (!heap.empty()) {
-      --r;
-      out.ids[q * k + r] = static_cast<uint32_t>(heap.top().second);
-      out.scores[q * k + r] = 1.0f - heap.top().first;
-      heap.pop();
-    }
+    fill_row(g.searchKnn(queries + q * dim_, k), q, out, [](hnswlib::labeltype label) { return label; });
   }
   return out;
 }
@@ -209,24 +222,14 @@ Neighbors HnswIndex::search_from(const float* queries, size_t nq, size_t k,
                                  const std::vector<std::vector<uint32_t>>& seeds) const {
   if (seeds.empty()) return search(queries, nq, k);
   NGAME_CHECK(seeds.size() == nq, "search_from: one seed list per query, or none");
-  Neighbors out;
-  out.k = k;
-  out.ids.assign(nq * k, UINT32_MAX);
-  out.scores.assign(nq * k, -std::numeric_limits<float>::infinity());
+  Neighbors out = unfilled_neighbors(nq, k);
   if (size() == 0 || k == 0) return out;
   const auto& g = *impl_->graph;
   const size_t ef = std::max<size_t>(config_.ef_search, k);
 #pragma omp parallel for schedule(dynamic, 16)
   for (size_t q = 0; q < nq; ++q) {
-    auto heap = impl_->walk_from(queries + q * dim_, ef, seeds[q]);
-    while (heap.size() > k) heap.pop();
-    size_t r = heap.size();
-    while (!heap.empty()) {
-      --r;
-      out.ids[q * k + r] = static_cast<uint32_t>(g.getExternalLabel(heap.top().second));
-      out.scores[q * k + r] = 1.0f - heap.top().first;
-      heap.pop();
-    }
+    fill_row(impl_->walk_from(queries + q * dim_, ef, seeds[q]), q, out,
+             [&g](hnswlib::tableint id) { return g.getExternalLabel(id); });
   }
   return out;
 }
