@@ -2,10 +2,12 @@
 // labels.hnsw or memory.hnsw, which hold the vectors), N growing, and counts the distance computations of the
 // insertions. The time per distance computation shows the memory system's share, the computations per insertion
 // the algorithm's. Usage: bench_hnsw_build GRAPH.hnsw DIM [--sizes 100000,300000,1000000] [--m 32] [--efc 100]
+// [--huge 1] (--huge: the graph's memory advised to use transparent huge pages, MADV_HUGEPAGE).
 // (hnswlib's header can be compiled into one object of a program only, so this reads the graph file itself and
 // links no ngame index code but the distance kernel.)
 #include <hnswlib/hnswlib.h>
 #include <omp.h>
+#include <sys/mman.h>
 
 #include <atomic>
 #include <chrono>
@@ -44,17 +46,19 @@ class CountingSpace : public hnswlib::SpaceInterface<float> {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: bench_hnsw_build GRAPH.hnsw DIM [--sizes N1,N2,...] [--m 32] [--efc 100]\n");
+    std::fprintf(stderr, "usage: bench_hnsw_build GRAPH.hnsw DIM [--sizes N1,N2,...] [--m 32] [--efc 100] [--huge 0|1]\n");
     return 2;
   }
   std::string sizes = "100000,300000,1000000";
   const size_t d = std::stoul(argv[2]);
   size_t m = 32, efc = 100;
+  bool huge = false;
   for (int i = 3; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--sizes") sizes = argv[i + 1];
     if (a == "--m") m = std::stoul(argv[i + 1]);
     if (a == "--efc") efc = std::stoul(argv[i + 1]);
+    if (a == "--huge") huge = std::stoul(argv[i + 1]) != 0;
   }
   fast_distance = fastest_inner_product_distance();
   std::vector<float> vectors;
@@ -73,6 +77,12 @@ int main(int argc, char** argv) {
     const size_t n = std::min<size_t>(std::stoul(item), available);
     CountingSpace space(d);
     hnswlib::HierarchicalNSW<float> graph(&space, n, m, efc, 100);
+    if (huge) {
+      const size_t page = 4096, bytes = n * graph.size_data_per_element_;
+      auto begin = reinterpret_cast<uintptr_t>(graph.data_level0_memory_);
+      const uintptr_t aligned = (begin + page - 1) / page * page;
+      madvise(reinterpret_cast<void*>(aligned), bytes - (aligned - begin), MADV_HUGEPAGE);
+    }
     std::atomic<uint64_t> calls{0};
     const auto t = std::chrono::steady_clock::now();
     graph.addPoint(vectors.data(), 0);
