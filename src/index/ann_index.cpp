@@ -3,8 +3,12 @@
 #include <hnswlib/hnswlib.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <queue>
@@ -51,6 +55,28 @@ class FastInnerProductSpace : public hnswlib::SpaceInterface<float> {
   size_t dim_;
   hnswlib::DISTFUNC<float> distance_;
 };
+}  // namespace
+
+namespace {
+// A graph's vectors are read at random addresses; once a graph holds hundreds of MB, nearly every read also misses
+// the TLB with 4 KB pages. Where the kernel gives transparent huge pages only on request (THP "madvise", as on the
+// machine of the README's figures), ask for them: a 300K-vector build took 204.8 s instead of 219.8 s.
+void advise_huge_pages(void* memory, size_t bytes) {
+#ifdef MADV_HUGEPAGE
+  constexpr uintptr_t kPage = 4096, kHugePage = 2u << 20;
+  if (bytes < 2 * kHugePage) return;
+  const auto begin = reinterpret_cast<uintptr_t>(memory);
+  const uintptr_t aligned = (begin + kPage - 1) / kPage * kPage;
+  madvise(reinterpret_cast<void*>(aligned), bytes - (aligned - begin), MADV_HUGEPAGE);  // advice: failure is harmless
+#else
+  (void)memory, (void)bytes;
+#endif
+}
+
+// hnswlib's base layer (vectors and links) after a resize, with the huge-page advice.
+void advise_base_layer(hnswlib::HierarchicalNSW<float>& g) {
+  advise_huge_pages(g.data_level0_memory_, g.max_elements_ * g.size_data_per_element_);
+}
 }  // namespace
 
 // Build time grows with efConstruction per inserted vector. On a trained 200K / 100K model (README, Scale), halving
@@ -159,7 +185,10 @@ size_t HnswIndex::size() const { return impl_->graph->cur_element_count; }
 void HnswIndex::add(const float* vectors, size_t n) {
   auto& g = *impl_->graph;
   const size_t base = size();
-  if (base + n > g.max_elements_) g.resizeIndex(std::max(base + n, 2 * g.max_elements_));
+  if (base + n > g.max_elements_) {
+    g.resizeIndex(std::max(base + n, 2 * g.max_elements_));
+    advise_base_layer(g);
+  }
   // The first point goes in alone (it becomes the entry point); the rest in parallel, as hnswlib allows.
   size_t start = 0;
   if (base == 0 && n > 0) {
@@ -235,7 +264,10 @@ Neighbors HnswIndex::search_from(const float* queries, size_t nq, size_t k,
 }
 
 void HnswIndex::reserve(size_t n) {
-  if (n > impl_->graph->max_elements_) impl_->graph->resizeIndex(n);
+  if (n > impl_->graph->max_elements_) {
+    impl_->graph->resizeIndex(n);
+    advise_base_layer(*impl_->graph);
+  }
 }
 
 void HnswIndex::set_ef_search(uint32_t ef) {
@@ -253,7 +285,19 @@ std::unique_ptr<HnswIndex> HnswIndex::load(const std::string& path, uint32_t dim
   } catch (const std::exception& e) {
     throw InputError(path, 0, std::string("cannot read the HNSW graph: ") + e.what());
   }
-  index->impl_->graph->setEf(config.ef_search);
+  // hnswlib reads the file into memory it has just allocated, so the pages are already 4 KB ones: move the base
+  // layer into memory advised to use huge pages (one copy; hnswlib frees it with free()).
+  auto& g = *index->impl_->graph;
+  const size_t bytes = g.max_elements_ * g.size_data_per_element_;
+  if (bytes >= (4u << 20)) {
+    if (char* moved = static_cast<char*>(std::malloc(bytes))) {
+      advise_huge_pages(moved, bytes);
+      std::memcpy(moved, g.data_level0_memory_, bytes);
+      std::free(g.data_level0_memory_);
+      g.data_level0_memory_ = moved;
+    }
+  }
+  g.setEf(config.ef_search);
   return index;
 }
 
