@@ -10,6 +10,24 @@ namespace ngame {
 MemoryScorer::MemoryScorer(const SparseMatrix& doc_labels, const AnnIndex& index, MemoryScorerConfig config)
     : labels_(doc_labels), index_(index), config_(config) {
   NGAME_CHECK(index_.size() == labels_.rows, "memory index size does not match its documents");
+}
+
+std::vector<std::vector<uint32_t>> MemoryScorer::document_seeds(const std::vector<std::vector<uint32_t>>& label_lists,
+                                                                size_t labels) const {
+  std::call_once(seed_index_built_, [this] { build_seed_index(); });
+  std::vector<std::vector<uint32_t>> out(label_lists.size());
+  for (size_t q = 0; q < label_lists.size(); ++q) {
+    for (size_t r = 0; r < std::min(labels, label_lists[q].size()); ++r) {
+      const uint32_t l = label_lists[q][r];
+      if (l >= labels_.cols) continue;  // a label added after training has no documents
+      out[q].insert(out[q].end(), seed_documents_.begin() + static_cast<std::ptrdiff_t>(seed_offsets_[l]),
+                    seed_documents_.begin() + static_cast<std::ptrdiff_t>(seed_offsets_[l + 1]));
+    }
+  }
+  return out;
+}
+
+void MemoryScorer::build_seed_index() const {
   std::vector<uint64_t> count(labels_.cols + 1, 0);
   for (uint32_t l : labels_.indices) count[l + 1] = std::min<uint64_t>(count[l + 1] + 1, kSeedDocumentsPerLabel);
   for (size_t l = 0; l < labels_.cols; ++l) count[l + 1] += count[l];
@@ -21,20 +39,6 @@ MemoryScorer::MemoryScorer(const SparseMatrix& doc_labels, const AnnIndex& index
       if (next[l] < seed_offsets_[l + 1]) seed_documents_[next[l]++] = static_cast<uint32_t>(doc);
     }
   }
-}
-
-std::vector<std::vector<uint32_t>> MemoryScorer::document_seeds(const std::vector<std::vector<uint32_t>>& label_lists,
-                                                                size_t labels) const {
-  std::vector<std::vector<uint32_t>> out(label_lists.size());
-  for (size_t q = 0; q < label_lists.size(); ++q) {
-    for (size_t r = 0; r < std::min(labels, label_lists[q].size()); ++r) {
-      const uint32_t l = label_lists[q][r];
-      if (l >= labels_.cols) continue;  // a label added after training has no documents
-      out[q].insert(out[q].end(), seed_documents_.begin() + static_cast<std::ptrdiff_t>(seed_offsets_[l]),
-                    seed_documents_.begin() + static_cast<std::ptrdiff_t>(seed_offsets_[l + 1]));
-    }
-  }
-  return out;
 }
 
 std::vector<std::vector<std::pair<uint32_t, float>>> MemoryScorer::score(

@@ -2,6 +2,7 @@
 // Memory scorer: the labels of the nearest training documents in embedding space, each vote weighted by a softmax
 // of the documents' similarities to the query.
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "data/sparse_matrix.h"
@@ -34,8 +35,12 @@ class MemoryScorer {
 
  private:
   const SparseMatrix& labels_;
-  std::vector<uint64_t> seed_offsets_;  // label -> its first documents in seed_documents_
-  std::vector<uint32_t> seed_documents_;
+  void build_seed_index() const;
+  // label -> its first documents in seed_documents_: built by the first document_seeds() call only, since
+  // prediction does not seed the memory graph (README) and should not pay for it.
+  mutable std::once_flag seed_index_built_;
+  mutable std::vector<uint64_t> seed_offsets_;
+  mutable std::vector<uint32_t> seed_documents_;
   const AnnIndex& index_;
   MemoryScorerConfig config_;
 };
