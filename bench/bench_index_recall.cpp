@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
   set_thread_count(0);
   ModelLoadOptions options;
   options.ann = build.empty() ? AnnChoice::kHnsw : AnnChoice::kExact;
-  options.hnsw.ef_search = ef;
+  options.ef_search = ef;
   options.memory_ef_search = ef;
   Model model = load_model(argv[1], options);
   TextCorpus all = read_text_file(argv[2]);

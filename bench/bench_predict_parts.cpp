@@ -25,14 +25,14 @@ int main(int argc, char** argv) {
   size_t count = 500;
   ModelLoadOptions options;
   options.ann = AnnChoice::kHnsw;
-  options.hnsw.ef_search = 64;
+  options.ef_search = 64;
   uint32_t shortlist = 50;
   options.hnsw.m = 16;
   for (int i = 3; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     const auto v = static_cast<uint32_t>(std::stoul(argv[i + 1]));
     if (a == "--texts") count = v;
-    if (a == "--ef") options.hnsw.ef_search = v;
+    if (a == "--ef") options.ef_search = v;
     if (a == "--m") options.hnsw.m = v;
     if (a == "--memory-ef") options.memory_ef_search = v;
     if (a == "--shortlist") shortlist = v;
@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
   std::printf("{\"bench\":\"predict_parts\",\"texts\":%zu,\"ef\":%u,\"m\":%u,\"embed_ms\":%.3f,\"label_graph_ms\":%.3f,"
               "\"graph_seeds_ms\":%.3f,\"seeded_label_graph_ms\":%.3f,"
               "\"classifier_graph_ms\":%.3f,\"memory_ms\":%.3f,\"lexical_ms\":%.3f,\"whole_prediction_ms\":%.3f}\n",
-              n, options.hnsw.ef_search, options.hnsw.m, embed * ms, labels * ms, seeding * ms, seeded * ms, classifiers * ms, mem * ms, lex * ms,
+              n, options.ef_search, options.hnsw.m, embed * ms, labels * ms, seeding * ms, seeded * ms, classifiers * ms, mem * ms, lex * ms,
               whole * ms);
   return 0;
 }

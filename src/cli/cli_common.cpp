@@ -60,7 +60,10 @@ void add_search_options(CLI::App* cmd, std::string& ann, ModelLoadOptions& load,
                       "), exact, or hnsw (graphs built when not saved)")
       ->check(CLI::IsMember({"auto", "exact", "hnsw"}))
       ->capture_default_str();
-  cmd->add_option("--hnsw-ef-search", load.hnsw.ef_search, "HNSW breadth while searching")->capture_default_str();
+  cmd->add_option("--hnsw-ef-search", load.ef_search,
+                  "HNSW breadth while searching (0: as the model's fusion was fitted, else " +
+                      std::to_string(load.hnsw.ef_search) + ")")
+      ->capture_default_str();
   cmd->add_option("--hnsw-m", load.hnsw.m, "HNSW links per node of graphs built at load")->capture_default_str();
   cmd->add_option_function<uint32_t>(
          "--hnsw-ef-construction",

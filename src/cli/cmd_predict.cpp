@@ -51,7 +51,7 @@ void add_predict_commands(CLI::App& app) {
       TextCorpus texts = read_text_file(input, {.latin1 = latin1});
       const auto t = std::chrono::steady_clock::now();
       PredictorConfig predictor_config;
-      if (shortlist > 0) predictor_config.shortlist = shortlist;
+      predictor_config.shortlist = shortlist;  // 0: as the fusion was fitted
       predictor_config.graph_seeds = graph_seeds;
       ModelPredictor predictor(model, predictor_config);
       if (no_reranker || !only.empty()) predictor.set_reranker(RankBooster(), 0);

@@ -50,7 +50,7 @@ void add_serve_commands(CLI::App& app) {
     // query for 0.2 points of P@1 on WordNet).
     static ServerConfig config = [] {
       ServerConfig c;
-      c.load.hnsw.ef_search = 64;
+      c.load.ef_search = 64;
       c.load.hnsw.m = 16;
       c.shortlist = 50;  // WordNet test P@1 64.65 with 50, 64.59 with 100 (README)
       return c;

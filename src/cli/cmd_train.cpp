@@ -50,7 +50,9 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--reranker-window", o.reranker.window, "candidates the re-ranker reorders per text")
       ->check(CLI::Range(2, 1000))
       ->capture_default_str();
-  cmd->add_option("--shortlist", o.predictor.shortlist, "labels taken from each shortlist at prediction")->capture_default_str();
+  cmd->add_option("--shortlist", o.predictor.shortlist,
+                  "labels taken from each shortlist at prediction (0: 100, and 50 from 500K labels)")
+      ->capture_default_str();
   add_graph_seeds_option(cmd, o.predictor.graph_seeds);
   cmd->add_option("--memory-max-docs", o.memory_max_docs,
                   "training documents kept by the memory scorer; above it a fixed sample (0: all)")
@@ -64,7 +66,9 @@ void add_train_command(CLI::App& app) {
          "--hnsw-ef-construction", [](uint32_t v) { o.hnsw.ef_construction = v, o.hnsw.scale_with_size = false; },
          "HNSW breadth while building (default 200; 100 above 200K vectors unless set)")
       ->default_str(std::to_string(o.hnsw.ef_construction));
-  cmd->add_option("--hnsw-ef-search", o.hnsw.ef_search, "HNSW breadth while searching")->capture_default_str();
+  cmd->add_option("--hnsw-ef-search", o.ef_search,
+                  "HNSW breadth while searching, kept with the fusion for prediction (0: 100, and 50 from 500K labels)")
+      ->capture_default_str();
   // Featurizer.
   cmd->add_option("--min-count", o.featurizer.min_count, "drop words seen in fewer texts")->capture_default_str();
   cmd->add_option("--max-vocab", o.featurizer.max_vocabulary, "keep this many most frequent words")->capture_default_str();

@@ -318,7 +318,17 @@ Model load_model(const std::string& dir, const ModelLoadOptions& options) {
     }
   }
   const bool classifier_graph = options.classifier_graph.value_or(model.trained_with_classifier_graph());
-  const HnswConfig& hnsw = options.hnsw;
+  // Search breadth: the caller's, else the one the fusion was fitted with, else the configured default.
+  HnswConfig hnsw = options.hnsw;
+  if (options.ef_search > 0) {
+    hnsw.ef_search = options.ef_search;
+  } else if (model.fusion.is_object() && model.fusion.contains("hnsw_ef_search")) {
+    const auto& ef = model.fusion["hnsw_ef_search"];
+    if (!ef.is_number_unsigned() || ef.get<uint64_t>() == 0 || ef.get<uint64_t>() > 1000000) {
+      throw InputError(path("fusion.json"), 0, "hnsw_ef_search must be a positive integer");
+    }
+    hnsw.ef_search = ef.get<uint32_t>();
+  }
   if (options.ann != AnnChoice::kExact) {
     if (files.contains("labels.hnsw")) model.label_index = HnswIndex::load(path("labels.hnsw"), d, hnsw);
     if (classifier_graph && files.contains("classifiers.hnsw")) {

@@ -62,7 +62,8 @@ inline constexpr uint32_t kMemoryEfSearch = 64;
 struct ModelLoadOptions {
   AnnChoice ann = AnnChoice::kAuto;
   size_t exact_max = kExactSearchMaxVectors;  ///< auto: exact search up to this many vectors
-  HnswConfig hnsw;                             ///< graph settings (ef_search applies to saved graphs too)
+  HnswConfig hnsw;                             ///< graph settings (ef_search: when neither ef_search nor the model sets one)
+  uint32_t ef_search = 0;                      ///< breadth of label / classifier graph searches (0: as the fusion was fitted)
   uint32_t memory_ef_search = kMemoryEfSearch; ///< search breadth of the memory graph (0: hnsw.ef_search)
   std::optional<bool> classifier_graph;        ///< shortlist from the classifiers' graph too (unset: as trained)
 };

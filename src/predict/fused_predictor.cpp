@@ -40,6 +40,7 @@ FusedPredictor::FusedPredictor(const Encoder& encoder, const std::vector<float>&
       label_count_(label_embeddings.size() / encoder.dim()), label_prior_(std::move(label_prior)) {
   NGAME_CHECK(label_prior_.empty() || label_prior_.size() == label_count_, "one prior per label");
   if (classifiers_ && classifiers_->empty()) classifiers_ = nullptr;
+  if (config_.shortlist == 0) config_.shortlist = kDefaultShortlist;
   NGAME_CHECK(!classifiers_ || classifiers_->size() == label_embeddings.size(), "one classifier per label");
 }
 

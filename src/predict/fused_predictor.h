@@ -45,12 +45,17 @@ struct CandidateSet {
 
 /// Shortlist sizes.
 struct PredictorConfig {
-  uint32_t shortlist = 100;  ///< labels taken from each label-side shortlist
+  /// Labels taken from each label-side shortlist; 0: as the model's fusion was fitted (ModelPredictor), else
+  /// kDefaultShortlist.
+  uint32_t shortlist = 0;
   /// The label graph's walk also starts from this many labels sharing a word with the text or with its best such
   /// labels (best by embedding; lexical_graph_seeds); 0: from the graph's entry point only. At 1M labels:
   /// recall@10 0.63 -> 0.92 (README).
   uint32_t graph_seeds = 16;
 };
+
+/// The shortlist length when neither the caller nor the model sets one.
+inline constexpr uint32_t kDefaultShortlist = 100;
 
 /// predict() works through its texts this many at a time (candidate sets are the bulk of its memory).
 inline constexpr size_t kPredictChunkTexts = 16384;

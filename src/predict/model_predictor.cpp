@@ -8,7 +8,7 @@ namespace ngame {
 
 ModelPredictor::ModelPredictor(const Model& model, PredictorConfig config) : model_(model) {
   // The shortlist size the fusion weights were fitted with, unless the caller sets one.
-  if (config.shortlist == PredictorConfig{}.shortlist && model.fusion.is_object() && model.fusion.contains("shortlist")) {
+  if (config.shortlist == 0 && model.fusion.is_object() && model.fusion.contains("shortlist")) {
     config.shortlist = model.fusion["shortlist"].get<uint32_t>();
   }
   NGAME_CHECK(model.label_index != nullptr, "the model's label index is missing");

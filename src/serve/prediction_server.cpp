@@ -108,7 +108,7 @@ PredictionServer::PredictionServer(std::string model_dir, ServerConfig config) :
   }
   const size_t replayed = replay_label_log(s.model, *s.log);
   PredictorConfig predictor_config;
-  if (s.config.shortlist > 0) predictor_config.shortlist = s.config.shortlist;
+  predictor_config.shortlist = s.config.shortlist;  // 0: as the fusion was fitted
   predictor_config.graph_seeds = s.config.graph_seeds;
   s.predictor = std::make_unique<ModelPredictor>(s.model, predictor_config);
   // Room for new labels up front: growing the arrays and graphs later would hold predictions off while memory moves.

@@ -84,8 +84,16 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 
 }  // namespace
 
-void train_model(const ModelTrainingOptions& o, const nlohmann::json& recorded_settings) {
-  Dataset data = load_dataset(o.data_dir, {.require_test = false, .latin1 = o.latin1});
+void train_model(const ModelTrainingOptions& options, const nlohmann::json& recorded_settings) {
+  Dataset data = load_dataset(options.data_dir, {.require_test = false, .latin1 = options.latin1});
+  ModelTrainingOptions o = options;
+  const bool large = data.label_count() >= kLargeLabelCount;
+  if (o.predictor.shortlist == 0) o.predictor.shortlist = large ? 50 : kDefaultShortlist;
+  o.hnsw.ef_search = o.ef_search > 0 ? o.ef_search : large ? 50 : HnswConfig{}.ef_search;
+  if (large && (options.predictor.shortlist == 0 || options.ef_search == 0)) {
+    spdlog::info("{} labels: shortlists of {}, graph searches of breadth {}", data.label_count(), o.predictor.shortlist,
+                 o.hnsw.ef_search);
+  }
   spdlog::info("{}: {} train rows, {} labels{}", o.data_dir, data.train.labels.rows, data.label_count(),
                data.test ? ", " + std::to_string(data.test->labels.rows) + " test rows" : std::string());
   const uint64_t seed = o.seed;
@@ -357,6 +365,7 @@ void train_model(const ModelTrainingOptions& o, const nlohmann::json& recorded_s
   }
   model.fusion = {{"weights", weights.to_json()},
                   {"shortlist", o.predictor.shortlist},
+                  {"hnsw_ef_search", o.hnsw.ef_search},
                   {"graph_seeds", o.predictor.graph_seeds},
                   {"classifier_graph", o.classifier_graph},
                   {"validation", report},
