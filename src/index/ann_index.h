@@ -84,6 +84,8 @@ class HnswIndex final : public AnnIndex {
   void reserve(size_t n) override;
   /// Changes the search breadth (not while searches run).
   void set_ef_search(uint32_t ef);
+  /// The search breadth.
+  uint32_t ef_search() const { return config_.ef_search; }
   /// Writes the graph with hnswlib's own format to path (callers checksum it in their manifest).
   void save(const std::string& path) const;
   /// Reads a graph written by save(); InputError when it cannot be read.

@@ -83,6 +83,8 @@ class FusedPredictor {
   void labels_appended(size_t label_count);
   /// Number of labels.
   size_t label_count() const { return label_count_; }
+  /// The settings in use (shortlist resolved).
+  const PredictorConfig& config() const { return config_; }
   /// candidates + rank.
   SparseMatrix predict(const TextCorpus& texts, const FusionWeights& weights, size_t k) const;
 

@@ -84,18 +84,22 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 
 }  // namespace
 
-void train_model(const ModelTrainingOptions& options, const nlohmann::json& recorded_settings) {
-  Dataset data = load_dataset(options.data_dir, {.require_test = false, .latin1 = options.latin1});
-  ModelTrainingOptions o = options;
-  const bool large = data.label_count() >= kLargeLabelCount;
+void apply_size_defaults(ModelTrainingOptions& o, size_t label_count) {
+  const bool large = label_count >= kLargeLabelCount;
   if (o.predictor.shortlist == 0) o.predictor.shortlist = large ? 50 : kDefaultShortlist;
   o.hnsw.ef_search = o.ef_search > 0 ? o.ef_search : large ? 50 : HnswConfig{}.ef_search;
-  if (large && (options.predictor.shortlist == 0 || options.ef_search == 0)) {
+}
+
+void train_model(const ModelTrainingOptions& options, const nlohmann::json& recorded_settings) {
+  Dataset data = load_dataset(options.data_dir, {.require_test = false, .latin1 = options.latin1});
+  spdlog::info("{}: {} train rows, {} labels{}", options.data_dir, data.train.labels.rows, data.label_count(),
+               data.test ? ", " + std::to_string(data.test->labels.rows) + " test rows" : std::string());
+  ModelTrainingOptions o = options;
+  apply_size_defaults(o, data.label_count());
+  if (data.label_count() >= kLargeLabelCount && (options.predictor.shortlist == 0 || options.ef_search == 0)) {
     spdlog::info("{} labels: shortlists of {}, graph searches of breadth {}", data.label_count(), o.predictor.shortlist,
                  o.hnsw.ef_search);
   }
-  spdlog::info("{}: {} train rows, {} labels{}", o.data_dir, data.train.labels.rows, data.label_count(),
-               data.test ? ", " + std::to_string(data.test->labels.rows) + " test rows" : std::string());
   const uint64_t seed = o.seed;
   const bool full = o.stage != "encoder";
   // The fusion needs a few thousand validation queries, not 5% of millions: above validation_max_rows the fraction

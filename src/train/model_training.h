@@ -47,6 +47,10 @@ struct ModelTrainingOptions {
   uint64_t seed = 1;  ///< training is deterministic for a seed on one thread
 };
 
+/// Fills the settings left at 0 that depend on the dataset's size: the shortlist and the search breadth
+/// (kLargeLabelCount), into o.predictor.shortlist and o.hnsw.ef_search.
+void apply_size_defaults(ModelTrainingOptions& o, size_t label_count);
+
 /// Runs options.stage ("all", "encoder", "classifiers" or "fusion") on options.data_dir and writes
 /// options.model_dir; `settings` is recorded in the manifest as given. Errors in the data or an existing model are
 /// InputError, bad settings UsageError.

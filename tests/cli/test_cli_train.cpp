@@ -213,6 +213,9 @@ TEST(CliTrain, GeneratedDatasetTrainsAboveAFloor) {
   EXPECT_GT(p1, 50.0) << r.out;  // chance is far below 1%; the full-size defaults reach 84 at 20K / 10K
   // The label graph walked with and without lexical seeds (--ann hnsw: 800 labels would get exact search).
   EXPECT_EQ(fusion["graph_seeds"].get<int>(), 16);
+  // 800 labels: the shortlist and search breadth below kLargeLabelCount, recorded for prediction.
+  EXPECT_EQ(fusion["shortlist"].get<int>(), 100);
+  EXPECT_EQ(fusion["hnsw_ef_search"].get<int>(), 100);
   for (const std::string seeds : {"16", "0"}) {
     r = run_ngame("predict " + out.file("m") + " --input " + out.file("syn/tst_X.txt") + " -k 5 -o " +
                   out.file("p" + seeds) + " --ann hnsw --graph-seeds " + seeds + " --quiet --threads 2");

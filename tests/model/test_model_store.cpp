@@ -71,6 +71,39 @@ TEST(ModelStore, VersionMismatchAndMissingFiles) {
   expect_load_error("/nonexistent/model", "no such directory");
 }
 
+// A copy of the small model with the given fusion.json.
+std::string saved_with_fusion(const SavedModel& m, const nlohmann::json& fusion, const std::string& dir) {
+  Model model = load_model(m.dir.str());
+  model.fusion = fusion;
+  save_model(dir, model, model.manifest["settings"], model.manifest["data"]);
+  return dir;
+}
+
+const HnswIndex& label_graph(const Model& model) {
+  const auto* graph = dynamic_cast<const HnswIndex*>(model.label_index.get());
+  EXPECT_NE(graph, nullptr);
+  return *graph;
+}
+
+// Load options that build HNSW graphs, searched at ef (0: as the model says).
+ModelLoadOptions graphs(uint32_t ef = 0) {
+  ModelLoadOptions o;
+  o.ann = AnnChoice::kHnsw;
+  o.ef_search = ef;
+  return o;
+}
+
+TEST(ModelStore, GraphsSearchAsTheFusionWasFittedUnlessTold) {
+  SavedModel m;
+  const std::string dir = saved_with_fusion(m, {{"hnsw_ef_search", 37}}, m.file("fitted"));
+  EXPECT_EQ(label_graph(load_model(dir, graphs())).ef_search(), 37u);
+  EXPECT_EQ(label_graph(load_model(dir, graphs(12))).ef_search(), 12u);
+  // A model fitted before the breadth was recorded searches with the configured default.
+  EXPECT_EQ(label_graph(load_model(m.dir.str(), graphs())).ef_search(), HnswConfig{}.ef_search);
+  expect_load_error(saved_with_fusion(m, {{"hnsw_ef_search", "wide"}}, m.file("bad")), "hnsw_ef_search");
+  expect_load_error(saved_with_fusion(m, {{"hnsw_ef_search", 0}}, m.file("zero")), "hnsw_ef_search");
+}
+
 TEST(BinaryContainer, RejectsOtherVersionsAndBadMagic) {
   testing::TempDir dir;
   write_container(dir.file("a.ngm"), {{"TEST", "payload"}});

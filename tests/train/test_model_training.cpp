@@ -1,0 +1,26 @@
+#include "train/model_training.h"
+
+#include <gtest/gtest.h>
+
+namespace ngame {
+namespace {
+
+TEST(ModelTraining, LargeLabelSetsGetNarrowerSearchesUnlessSet) {
+  ModelTrainingOptions small;
+  apply_size_defaults(small, kLargeLabelCount - 1);
+  EXPECT_EQ(small.predictor.shortlist, kDefaultShortlist);
+  EXPECT_EQ(small.hnsw.ef_search, HnswConfig{}.ef_search);
+  ModelTrainingOptions large;
+  apply_size_defaults(large, kLargeLabelCount);
+  EXPECT_EQ(large.predictor.shortlist, 50u);
+  EXPECT_EQ(large.hnsw.ef_search, 50u);
+  ModelTrainingOptions set;
+  set.predictor.shortlist = 80;
+  set.ef_search = 120;
+  apply_size_defaults(set, 2 * kLargeLabelCount);
+  EXPECT_EQ(set.predictor.shortlist, 80u);
+  EXPECT_EQ(set.hnsw.ef_search, 120u);
+}
+
+}  // namespace
+}  // namespace ngame
