@@ -54,6 +54,9 @@ void add_train_command(CLI::App& app) {
                   "labels taken from each shortlist at prediction (0: 100, and 50 from 500K labels)")
       ->capture_default_str();
   add_graph_seeds_option(cmd, o.predictor.graph_seeds);
+  cmd->add_flag("--memory-seeds", o.predictor.memory_seeds,
+                "the memory graph's walk also starts from training documents of the label graph's seeds (kept with the "
+                "fusion; prediction follows the model)");
   cmd->add_option("--memory-max-docs", o.memory_max_docs,
                   "training documents kept by the memory scorer; above it a fixed sample (0: all)")
       ->capture_default_str();

@@ -52,6 +52,9 @@ struct PredictorConfig {
   /// labels (best by embedding; lexical_graph_seeds); 0: from the graph's entry point only. At 1M labels:
   /// recall@10 0.63 -> 0.92 (README).
   uint32_t graph_seeds = 16;
+  /// The memory graph's walk also starts from training documents of the label graph's seeds
+  /// (MemoryScorer::document_seeds); recorded with the fusion, which must be fitted with it.
+  bool memory_seeds = false;
 };
 
 /// The shortlist length when neither the caller nor the model sets one.

@@ -11,6 +11,9 @@ ModelPredictor::ModelPredictor(const Model& model, PredictorConfig config) : mod
   if (config.shortlist == 0 && model.fusion.is_object() && model.fusion.contains("shortlist")) {
     config.shortlist = model.fusion["shortlist"].get<uint32_t>();
   }
+  if (model.fusion.is_object() && model.fusion.contains("memory_seeds")) {
+    config.memory_seeds = model.fusion["memory_seeds"].is_boolean() && model.fusion["memory_seeds"].get<bool>();
+  }
   NGAME_CHECK(model.label_index != nullptr, "the model's label index is missing");
   if (!model.memory_embeddings.empty() && model.memory_index) {
     memory_ = std::make_unique<MemoryScorer>(model.memory_labels, *model.memory_index);

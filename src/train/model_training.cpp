@@ -371,6 +371,7 @@ void train_model(const ModelTrainingOptions& options, const nlohmann::json& reco
                   {"shortlist", o.predictor.shortlist},
                   {"hnsw_ef_search", o.hnsw.ef_search},
                   {"graph_seeds", o.predictor.graph_seeds},
+                  {"memory_seeds", o.predictor.memory_seeds},
                   {"classifier_graph", o.classifier_graph},
                   {"validation", report},
                   {"validation_rows", val_rows}};

@@ -37,5 +37,17 @@ TEST(ModelPredictor, ShortlistsAsTheFusionWasFittedUnlessTold) {
   EXPECT_EQ(ModelPredictor(unfitted).fused().config().shortlist, kDefaultShortlist);
 }
 
+TEST(ModelPredictor, SeedsTheMemoryGraphAsTheFusionWasFitted) {
+  Model model = small_model(30);
+  EXPECT_FALSE(ModelPredictor(model).fused().config().memory_seeds);
+  model.fusion["memory_seeds"] = true;
+  EXPECT_TRUE(ModelPredictor(model).fused().config().memory_seeds);
+  // The model's choice wins over the caller's: the fusion weights were fitted with it.
+  PredictorConfig asked;
+  asked.memory_seeds = true;
+  model.fusion["memory_seeds"] = false;
+  EXPECT_FALSE(ModelPredictor(model, asked).fused().config().memory_seeds);
+}
+
 }  // namespace
 }  // namespace ngame
