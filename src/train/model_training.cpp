@@ -86,8 +86,8 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 
 void apply_size_defaults(ModelTrainingOptions& o, size_t label_count) {
   const bool large = label_count >= kLargeLabelCount;
-  if (o.predictor.shortlist == 0) o.predictor.shortlist = large ? 50 : kDefaultShortlist;
-  o.hnsw.ef_search = o.ef_search > 0 ? o.ef_search : large ? 50 : HnswConfig{}.ef_search;
+  if (o.predictor.shortlist == 0) o.predictor.shortlist = large ? kLargeLabelSearchWidth : kDefaultShortlist;
+  o.hnsw.ef_search = o.ef_search > 0 ? o.ef_search : large ? kLargeLabelSearchWidth : HnswConfig{}.ef_search;
 }
 
 void train_model(const ModelTrainingOptions& options, const nlohmann::json& recorded_settings) {

@@ -21,6 +21,8 @@ namespace ngame {
 /// 996 -> 1,347 texts/s for label-graph recall@10 0.917 -> 0.913 (README, Scale); at 100K labels 100 / 100 already
 /// predicts 1,433 texts/s.
 inline constexpr size_t kLargeLabelCount = 500000;
+/// The shortlist length and search breadth from kLargeLabelCount labels.
+inline constexpr uint32_t kLargeLabelSearchWidth = 50;
 
 /// Every setting of a training run (the command line's options; defaults are ngame's).
 struct ModelTrainingOptions {

@@ -12,7 +12,7 @@ TEST(ModelTraining, LargeLabelSetsGetNarrowerSearchesUnlessSet) {
   EXPECT_EQ(small.hnsw.ef_search, HnswConfig{}.ef_search);
   ModelTrainingOptions large;
   apply_size_defaults(large, kLargeLabelCount);
-  EXPECT_EQ(large.predictor.shortlist, 50u);
+  EXPECT_EQ(large.predictor.shortlist, 50u);  // kLargeLabelSearchWidth
   EXPECT_EQ(large.hnsw.ef_search, 50u);
   ModelTrainingOptions set;
   set.predictor.shortlist = 80;
