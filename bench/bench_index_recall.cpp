@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
   options.ann = build.empty() ? AnnChoice::kHnsw : AnnChoice::kExact;
   options.ef_search = ef;
   options.memory_ef_search = ef;
-  Model model = load_model(argv[1], options);
+  ModelParts model = load_model(argv[1], options);
   TextCorpus all = read_text_file(argv[2]);
   TextCorpus sample;
   const size_t step = std::max<size_t>(1, all.size() / queries);

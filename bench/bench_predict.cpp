@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
   }
   set_thread_count(threads);
   auto t0 = std::chrono::steady_clock::now();
-  Model model = load_model(argv[1]);
+  ModelParts model = load_model(argv[1]);
   ModelPredictor predictor(model);
   const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   TextCorpus texts = read_text_file(argv[2]);

@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
     if (a == "--shortlist") shortlist = v;
   }
   set_thread_count(1);
-  Model model = load_model(argv[1], options);
+  ModelParts model = load_model(argv[1], options);
   PredictorConfig config;
   config.shortlist = shortlist;
   ModelPredictor predictor(model, config);

@@ -9,6 +9,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libcpp-httplib-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
   wordnet-base fasttext wrk
+  python3-dev pybind11-dev python3-numpy python3-scipy python3-pytest
 )
 
 missing=()

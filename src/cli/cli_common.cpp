@@ -53,36 +53,33 @@ void add_graph_seeds_option(CLI::App* cmd, uint32_t& graph_seeds) {
       ->capture_default_str();
 }
 
-void add_search_options(CLI::App* cmd, std::string& ann, ModelLoadOptions& load, uint32_t& shortlist,
-                        uint32_t& graph_seeds, const std::string& auto_rule) {
-  cmd->add_option("--ann", ann,
+void add_search_options(CLI::App* cmd, OpenOptions& open, const std::string& auto_rule) {
+  cmd->add_option("--ann", open.ann,
                   "shortlist indices: auto (saved graphs, else exact " + auto_rule +
                       "), exact, or hnsw (graphs built when not saved)")
       ->check(CLI::IsMember({"auto", "exact", "hnsw"}))
       ->capture_default_str();
-  cmd->add_option("--hnsw-ef-search", load.ef_search,
+  cmd->add_option("--hnsw-ef-search", open.ef_search,
                   "HNSW breadth while searching (0: as the model's fusion was fitted, else " +
-                      std::to_string(load.hnsw.ef_search) + ")")
+                      std::to_string(HnswConfig{}.ef_search) + ")")
       ->capture_default_str();
-  cmd->add_option("--hnsw-m", load.hnsw.m, "HNSW links per node of graphs built at load")->capture_default_str();
-  cmd->add_option_function<uint32_t>(
-         "--hnsw-ef-construction",
-         [&load](uint32_t v) { load.hnsw.ef_construction = v, load.hnsw.scale_with_size = false; },
-         "HNSW breadth while building graphs at load (100 above 200K vectors unless set)")
-      ->default_str(std::to_string(load.hnsw.ef_construction));
-  cmd->add_option("--memory-ef-search", load.memory_ef_search,
+  cmd->add_option("--hnsw-m", open.hnsw_m, "HNSW links per node of graphs built at load")->capture_default_str();
+  cmd->add_option("--hnsw-ef-construction", open.hnsw_ef_construction,
+                  "HNSW breadth while building graphs at load (100 above 200K vectors unless set)")
+      ->default_str(std::to_string(HnswConfig{}.ef_construction));
+  cmd->add_option("--memory-ef-search", open.memory_ef_search,
                   "HNSW breadth of the memory scorer's graph (0: as --hnsw-ef-search)")
       ->capture_default_str();
-  cmd->add_option("--shortlist", shortlist, "labels taken from each shortlist (0: as the fusion was fitted)")
+  cmd->add_option("--shortlist", open.shortlist, "labels taken from each shortlist (0: as the fusion was fitted)")
       ->capture_default_str();
-  add_graph_seeds_option(cmd, graph_seeds);
+  add_graph_seeds_option(cmd, open.graph_seeds);
   cmd->add_option_function<std::string>(
          "--classifier-graph",
-         [&load](const std::string& v) {
+         [&open](const std::string& v) {
            if (v == "model") {
-             load.classifier_graph.reset();
+             open.classifier_graph.reset();
            } else {
-             load.classifier_graph = v == "on";
+             open.classifier_graph = v == "on";
            }
          },
          "shortlist from a graph over the classifiers too: on, off, or model (as the model was trained)")

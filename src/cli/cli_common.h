@@ -5,7 +5,7 @@
 #include <functional>
 #include <string>
 
-#include "model/model_store.h"
+#include "ngame/ngame.h"
 
 namespace ngame {
 
@@ -23,13 +23,12 @@ CommonOptions& common_options();
 void add_common_options(CLI::App* command);
 /// Wraps a subcommand body: applies the common options (threads, logging) and then runs it.
 std::function<void()> with_common_options(std::function<void()> body);
-/// Adds how a loaded model searches its shortlists: --ann (into `ann`; parse it with parse_ann_choice),
-/// --hnsw-ef-search, --hnsw-m, --hnsw-ef-construction, --memory-ef-search (into `load`), --shortlist and --graph-seeds.
-/// `auto_rule` says when --ann auto picks exact search.
-/// --graph-seeds: starting points of the label graph's walk (PredictorConfig::graph_seeds).
+/// Adds --graph-seeds: starting points of the label graph's walk (PredictorConfig::graph_seeds).
 void add_graph_seeds_option(CLI::App* command, uint32_t& graph_seeds);
-void add_search_options(CLI::App* command, std::string& ann, ModelLoadOptions& load, uint32_t& shortlist,
-                        uint32_t& graph_seeds, const std::string& auto_rule);
+/// Adds how an opened model searches its shortlists, into `open`: --ann, --hnsw-ef-search, --hnsw-m,
+/// --hnsw-ef-construction, --memory-ef-search, --shortlist, --graph-seeds and --classifier-graph. `auto_rule` says
+/// when --ann auto picks exact search.
+void add_search_options(CLI::App* command, OpenOptions& open, const std::string& auto_rule);
 /// Parses argv, runs the chosen subcommand and maps errors to exit codes (0 ok, 2 bad input/usage, 1 runtime).
 int run_cli(int argc, char** argv);
 

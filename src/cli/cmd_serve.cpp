@@ -11,7 +11,6 @@
 #include "core/error.h"
 #include "data/text_corpus.h"
 #include "model/label_addition.h"
-#include "model/label_log.h"
 #include "serve/prediction_server.h"
 
 namespace ngame {
@@ -41,18 +40,25 @@ void serve_until_signalled(PredictionServer& server) {
   watcher.join();
 }
 
+// Opening a model to add labels: its label log is locked against other writers (a server) at once.
+OpenOptions for_writing() {
+  OpenOptions open;
+  open.writable = true;
+  return open;
+}
+
 }  // namespace
 
 void add_serve_commands(CLI::App& app) {
   {
-    static std::string model_dir, ann = "auto";
+    static std::string model_dir;
     // One query at a time: a narrower search and sparser graphs than batch prediction (README: 1.41 -> 1.15 ms a
     // query for 0.2 points of P@1 on WordNet).
     static ServerConfig config = [] {
       ServerConfig c;
-      c.load.ef_search = 64;
-      c.load.hnsw.m = 16;
-      c.shortlist = 50;  // WordNet test P@1 64.65 with 50, 64.59 with 100 (README)
+      c.open.ef_search = 64;
+      c.open.hnsw_m = 16;
+      c.open.shortlist = 50;  // as accurate as 100 on WordNet, one query at a time (docs/serving.md)
       return c;
     }();
     CLI::App* cmd = app.add_subcommand("serve", "serve a model over HTTP: /v1/predict, /v1/labels, /v1/health, /v1/metrics");
@@ -73,7 +79,7 @@ void add_serve_commands(CLI::App& app) {
     cmd->add_option("--compact-after", config.compact_after, "fold the label log into the model files after this many labels")
         ->check(CLI::Range(1, 1 << 30))
         ->capture_default_str();
-    add_search_options(cmd, ann, config.load, config.shortlist, config.graph_seeds, "up to 5,000 vectors, for one query at a time");
+    add_search_options(cmd, config.open, "up to 5,000 vectors, for one query at a time");
     add_common_options(cmd);
     cmd->callback(with_common_options([] {
       // Signals go to the watcher thread only: block them before any thread starts.
@@ -83,9 +89,7 @@ void add_serve_commands(CLI::App& app) {
       sigaddset(&signals, SIGINT);
       pthread_sigmask(SIG_BLOCK, &signals, nullptr);
       config.threads = common_options().threads;
-      config.load.ann = parse_ann_choice(ann);
-      config.load.exact_max = kExactSearchMaxVectorsSingleQuery;
-      config.load.hnsw.validate();
+      config.open.exact_max = kExactSearchMaxVectorsSingleQuery;
       PredictionServer server(model_dir, config);
       const int port = server.bind();
       std::printf("ngame serve: listening on http://%s:%d (%zu labels)\n", config.host.c_str(), port,
@@ -108,28 +112,23 @@ void add_serve_commands(CLI::App& app) {
     add->callback(with_common_options([] {
       TextCorpus texts = read_text_file(texts_path, {.latin1 = latin1});
       validate_label_texts(texts, texts_path);
-      Model model = load_model(model_dir);
-      LabelLog log(model_dir);
-      replay_label_log(model, log);
-      const uint64_t first = model.label_count();
-      // The log first: a crash from here on keeps the labels (the next load replays them).
-      log.append(first, texts);
-      add_labels(model, texts);
-      compact_label_log(model_dir, model, log);
+      Model model = Model::open(model_dir, for_writing());
+      // Logged (durably) before they are added: a crash from here on keeps them (the next open replays them).
+      const AddedLabels added = model.add_labels(texts, texts_path);
+      model.compact();
       std::printf("added %zu labels to %s: ids %llu..%llu (%zu labels in all)\n", texts.size(), model_dir.c_str(),
-                  static_cast<unsigned long long>(first),
-                  static_cast<unsigned long long>(first + texts.size() - 1), model.label_count());
+                  static_cast<unsigned long long>(added.first_id),
+                  static_cast<unsigned long long>(added.first_id + texts.size() - 1), model.label_count());
     }));
     CLI::App* compact = labels->add_subcommand("compact", "fold a model's label log (labels.wal) into its files");
     compact->add_option("model", model_dir, "model directory")->required();
     add_common_options(compact);
     compact->callback(with_common_options([] {
-      Model model = load_model(model_dir);
-      LabelLog log(model_dir);
-      const size_t replayed = replay_label_log(model, log);
-      compact_label_log(model_dir, model, log);
-      std::printf("compacted %zu logged labels into %s (%zu labels in all)\n", replayed, model_dir.c_str(),
-                  model.label_count());
+      Model model = Model::open(model_dir, for_writing());
+      const uint64_t replayed = model.pending_labels();
+      model.compact();
+      std::printf("compacted %llu logged labels into %s (%zu labels in all)\n",
+                  static_cast<unsigned long long>(replayed), model_dir.c_str(), model.label_count());
     }));
   }
 }

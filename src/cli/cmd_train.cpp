@@ -1,122 +1,123 @@
-// `ngame train DATA_DIR -o MODEL_DIR`: the options of the training pipeline (train/model_training.h).
+// `ngame train DATA_DIR -o MODEL_DIR`: the training options (cli/train_options.h) onto the library's stages; the
+// training log, the curve and the test split's metrics are this command's.
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_common.h"
 #include "cli/json_config.h"
+#include "cli/train_options.h"
+#include "core/atomic_file.h"
 #include "core/runtime.h"
-#include "train/model_training.h"
+#include "ngame/ngame.h"
+#include "train/training_curve.h"
 
 namespace ngame {
 
+namespace {
+
+namespace fs = std::filesystem;
+
+// Keeps M1's epochs for training_log.jsonl and training_curve.svg.
+class TrainingLog : public TrainObserver {
+ public:
+  void on_epoch(const EpochReport& e) override {
+    if (e.stage != "encoder") return;
+    CurvePoint point{static_cast<double>(e.epoch), e.loss};
+    nlohmann::json line = {{"epoch", e.epoch},
+                           {"loss", e.loss},
+                           {"cluster_size", e.cluster_size},
+                           {"docs_per_second", e.docs_per_second},
+                           {"seconds", e.seconds},
+                           {"clustering_seconds", e.clustering_seconds},
+                           {"elapsed_seconds", e.elapsed_seconds}};
+    if (e.test) {
+      point.p1 = e.test->p1;
+      point.p5 = e.test->p5;
+      point.psp5 = e.test->psp5;
+      line["P@1"] = point.p1;
+      line["P@5"] = point.p5;
+      line["PSP@5"] = point.psp5;
+    }
+    curve_.push_back(point);
+    lines_ += line.dump() + "\n";
+  }
+  // Writes both files into the model directory when M1 ran.
+  void write(const std::string& model_dir, const std::string& title) const {
+    if (curve_.empty()) return;
+    write_file_atomically((fs::path(model_dir) / "training_log.jsonl").string(), lines_);
+    write_file_atomically((fs::path(model_dir) / "training_curve.svg").string(),
+                          render_training_curve_svg(curve_, title));
+  }
+
+ private:
+  std::vector<CurvePoint> curve_;
+  std::string lines_;
+};
+
+void log_metrics(const char* what, const MetricsReport& r) {
+  spdlog::info("{}: P@1 {:.2f}  P@3 {:.2f}  P@5 {:.2f}  nDCG@5 {:.2f}  PSP@1 {:.2f}  PSP@3 {:.2f}  PSP@5 {:.2f}", what,
+               100 * r.precision[0], 100 * r.precision[2], 100 * r.precision[4], 100 * r.ndcg[4], 100 * r.psp[0],
+               100 * r.psp[2], 100 * r.psp[4]);
+}
+
+}  // namespace
+
 void add_train_command(CLI::App& app) {
-  static ModelTrainingOptions o;
+  static TrainConfig config;
+  static std::string data_dir, model_dir, stage = "all", config_path;
   CLI::App* cmd = app.add_subcommand("train", "train a model: M1 encoder, M4 classifiers, indices and score fusion");
-  static std::string config_path;
   cmd->config_formatter(std::make_shared<JsonConfig>());
   cmd->add_option("--config", config_path, "JSON file of options ({\"epochs\": 30, ...}); flags given here override it")
       ->configurable(false);
-  cmd->add_option("data", o.data_dir, "dataset folder (trn_X.txt, trn_X_Y.txt, Y.txt[, tst_*])")->required();
-  cmd->add_option("-o,--output", o.model_dir, "model directory to write")->required();
-  cmd->add_option("--stage", o.stage,
+  cmd->add_option("data", data_dir, "dataset folder (trn_X.txt, trn_X_Y.txt, Y.txt[, tst_*])")->required();
+  cmd->add_option("-o,--output", model_dir, "model directory to write")->required();
+  cmd->add_option("--stage", stage,
                   "all (M1, M4, indices, fusion), encoder (M1 only), classifiers (M4 onwards on an existing model's "
                   "encoder), fusion (refit the fusion weights only)")
       ->check(CLI::IsMember({"all", "encoder", "classifiers", "fusion"}))
       ->capture_default_str();
-  cmd->add_option("--validation-fraction", o.validation_fraction,
-                  "training rows held out of every stage to fit the fusion weights")
-      ->check(CLI::Range(0.0, 0.5))
-      ->capture_default_str();
-  cmd->add_option("--validation-max-rows", o.validation_max_rows,
-                  "cap on the validation rows: above it the fraction shrinks (large datasets)")
-      ->capture_default_str();
-  cmd->add_option("--clf-epochs", o.classifiers.epochs, "M4 epochs")->capture_default_str();
-  cmd->add_option("--clf-lr", o.classifiers.lr, "M4 sparse Adam learning rate")->capture_default_str();
-  cmd->add_option("--clf-batch-size", o.classifiers.batching.batch_size, "M4 documents per batch")->capture_default_str();
-  cmd->add_option("--clf-curriculum", o.classifier_curriculum, "M4: 1-based epochs at which the cluster size doubles")
-      ->delimiter(',')
-      ->capture_default_str();
-  cmd->add_option("--dropout", o.classifiers.dropout, "M4 dropout on the document embedding")->capture_default_str();
-  cmd->add_option("--clf-margin", o.classifiers.loss.margin, "M4 triplet margin")->capture_default_str();
-  cmd->add_option("--clf-positives", o.classifiers.loss.positives, "M4 hardest positives per document")->capture_default_str();
-  cmd->add_option("--clf-negatives", o.classifiers.loss.negatives, "M4 hardest negatives per document")->capture_default_str();
-  cmd->add_option("--fusion-psp-weight", o.fusion_psp_weight,
-                  "fusion weights maximise validation P@1 + this * PSP@5 (lower favours the head)")
-      ->capture_default_str();
-  cmd->add_option("--reranker-trees", o.reranker.trees,
-                  "boosted trees of the learned re-ranker (0 = linear fusion only); hold-out validation picks fewer")
-      ->capture_default_str();
-  cmd->add_option("--reranker-depth", o.reranker.depth, "levels of each re-ranker tree")->capture_default_str();
-  cmd->add_option("--reranker-lr", o.reranker.learning_rate, "re-ranker shrinkage")->capture_default_str();
-  cmd->add_option("--reranker-window", o.reranker.window, "candidates the re-ranker reorders per text")
-      ->check(CLI::Range(2, 1000))
-      ->capture_default_str();
-  cmd->add_option("--shortlist", o.predictor.shortlist,
-                  "labels taken from each shortlist at prediction (0: 100, and 50 from 500K labels)")
-      ->capture_default_str();
-  add_graph_seeds_option(cmd, o.predictor.graph_seeds);
-  cmd->add_flag("--memory-seeds", o.predictor.memory_seeds,
-                "the memory graph's walk also starts from training documents of the label graph's seeds (kept with the "
-                "fusion; prediction follows the model)");
-  cmd->add_option("--memory-max-docs", o.memory_max_docs,
-                  "training documents kept by the memory scorer; above it a fixed sample (0: all)")
-      ->capture_default_str();
-  cmd->add_flag("--classifier-graph", o.classifier_graph,
-                "also shortlist from a graph over the classifiers (the reference's second HNSW index; off: the "
-                "classifiers score the other shortlists' candidates)");
-  cmd->add_option("--hnsw-m", o.hnsw.m, "HNSW links per node")->capture_default_str();
-  // Set by hand, efConstruction applies at every size; left alone, graphs above 200K vectors build with 100.
-  cmd->add_option_function<uint32_t>(
-         "--hnsw-ef-construction", [](uint32_t v) { o.hnsw.ef_construction = v, o.hnsw.scale_with_size = false; },
-         "HNSW breadth while building (default 200; 100 above 200K vectors unless set)")
-      ->default_str(std::to_string(o.hnsw.ef_construction));
-  cmd->add_option("--hnsw-ef-search", o.ef_search,
-                  "HNSW breadth while searching, kept with the fusion for prediction (0: 100, and 50 from 500K labels)")
-      ->capture_default_str();
-  // Featurizer.
-  cmd->add_option("--min-count", o.featurizer.min_count, "drop words seen in fewer texts")->capture_default_str();
-  cmd->add_option("--max-vocab", o.featurizer.max_vocabulary, "keep this many most frequent words")->capture_default_str();
-  cmd->add_option("--bigram-buckets", o.featurizer.bigram_buckets, "hashed word-bigram features (0 = off)")->capture_default_str();
-  cmd->add_option("--char-ngram-buckets", o.featurizer.char_ngram_buckets, "hashed character 3-5-gram features (0 = off)")->capture_default_str();
-  cmd->add_option("--max-tokens", o.featurizer.max_tokens, "words kept per text")->capture_default_str();
-  // Encoder.
-  cmd->add_option("--dim", o.encoder.dim, "embedding dimension")->capture_default_str();
-  cmd->add_option("--hidden", o.encoder.hidden, "residual block width (0 = plain mean of embeddings)")->capture_default_str();
-  cmd->add_option("--embedding-lr", o.encoder.embedding_lr, "sparse Adam learning rate of the embeddings")->capture_default_str();
-  cmd->add_option("--lr", o.encoder.dense_lr, "AdamW learning rate of the residual block")->capture_default_str();
-  cmd->add_option("--weight-decay", o.encoder.weight_decay, "AdamW weight decay")->capture_default_str();
-  cmd->add_option("--init-vectors", o.init_vectors, "word vectors (from `ngame vectors import`) to seed word embeddings");
-  // Training.
-  cmd->add_option("--epochs", o.train.epochs, "training epochs")->capture_default_str();
-  cmd->add_option("--warmup", o.train.warmup_steps, "linear warm-up steps")->capture_default_str();
-  cmd->add_option("--batch-size", o.train.batching.batch_size, "documents per batch")->capture_default_str();
-  cmd->add_option("--batching", o.batching, "ngame (clusters), random, or ann (hard negatives from label embeddings)")
-      ->check(CLI::IsMember({"ngame", "random", "ann"}))
-      ->capture_default_str();
-  cmd->add_option("--init-cluster-size", o.train.batching.initial_cluster_size, "cluster size before the curriculum")->capture_default_str();
-  cmd->add_option("--curriculum", o.curriculum, "1-based epochs at which the cluster size doubles")->delimiter(',')->capture_default_str();
-  cmd->add_option("--refresh", o.train.batching.refresh_interval, "re-cluster (or re-mine) every N epochs")->capture_default_str();
-  cmd->add_option("--ann-candidates", o.train.batching.ann_candidates, "ann batching: hard negatives drawn from this many nearest labels")->capture_default_str();
-  cmd->add_option("--negatives", o.train.loss.negatives, "hardest in-batch negatives per document")->capture_default_str();
-  cmd->add_option("--margin", o.train.loss.margin, "triplet margin")->capture_default_str();
-  cmd->add_option("--temperature", o.train.loss.temperature, "softmax temperature of the negative weights")->capture_default_str();
-  cmd->add_option("--softmax-weights", o.train.loss.softmax_weights, "weight negatives by softmax (true) or equally (false)")->capture_default_str();
-  cmd->add_option("--eval-every", o.eval_every, "print test P@1/P@5/PSP@5 every N epochs (0 = off)")->capture_default_str();
-  cmd->add_option("--A", o.prop_a, "propensity constant A for PSP")->capture_default_str();
-  cmd->add_option("--B", o.prop_b, "propensity constant B for PSP")->capture_default_str();
-  cmd->add_flag("--latin1", o.latin1, "texts are Latin-1");
+  add_train_options(cmd, config);
   add_common_options(cmd);
   cmd->callback(with_common_options([cmd] {
     if (!config_path.empty()) {
       apply_json_config(cmd, config_path);
       set_thread_count(common_options().threads);  // the file may set --threads
     }
-    o.featurizer.validate();
-    o.encoder.validate();
-    o.seed = common_options().seed;
-    nlohmann::json settings = nlohmann::json::parse(cmd->config_to_str(true, false));
-    settings.erase("config");
-    settings.erase("output");
-    train_model(o, settings);
+    TrainConfig c = config;
+    c.seed = common_options().seed;
+    c.settings = recorded_settings(cmd);
+    c.validate();
+    const Dataset data = load_dataset(data_dir, {.require_test = false, .latin1 = c.latin1});
+    spdlog::info("{}: {} train rows, {} labels{}", data_dir, data.train.labels.rows, data.label_count(),
+                 data.test ? ", " + std::to_string(data.test->labels.rows) + " test rows" : std::string());
+    if (c.eval_every > 0 && !data.test) throw UsageError("--eval-every needs tst_X.txt and tst_X_Y.txt in " + data_dir);
+    TrainingLog log;
+    TrainingRun run(data, c, &log);
+    if (stage == "all" || stage == "encoder") {
+      run.train_encoder();
+    } else {
+      run.resume_from(load_model(model_dir), stage == "fusion", model_dir);
+    }
+    if (stage == "encoder") {
+      run.build_indices();
+    } else {
+      if (stage != "fusion") run.train_classifiers();
+      run.fit_fusion();
+    }
+    Model model(std::move(run.model()));
+    model.save(model_dir);
+    log.write(model_dir, "ngame M1 on " + fs::path(data_dir).filename().string() + " (" + c.batching + " batching)");
+    spdlog::info("model written to {}", model_dir);
+    if (data.test && stage != "encoder") {
+      SparseMatrix pred = model.predict(data.test->texts, 20);
+      const Evaluation e = evaluate(pred, data.test->labels, data.train.labels, &data.test->filter,
+                                    {.k = 5, .a = c.prop_a, .b = c.prop_b});
+      log_metrics("test (fused, filtered)", e.metrics);
+      // The predictions behind these figures (`ngame predict -k 20` on the saved model gives the same bytes).
+      write_sparse_matrix((fs::path(model_dir) / "test_predictions.txt").string(), pred);
+    }
   }));
 }
 

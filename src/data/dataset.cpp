@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "data/utf8.h"
 
 namespace ngame {
 
@@ -45,6 +46,67 @@ Dataset load_dataset(const std::string& dir, const DatasetLoadOptions& options) 
   bool has_test = fs::exists(fs::path(dir) / "tst_X.txt") || fs::exists(fs::path(dir) / "tst_X_Y.txt");
   if (has_test || options.require_test) {
     data.test = load_dataset_split(dir, "tst", data.label_count(), options.latin1);
+  }
+  return data;
+}
+
+namespace {
+
+TextCorpus checked_texts(const std::vector<std::string>& texts, const std::string& field) {
+  TextCorpus out;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const std::string where = field + "[" + std::to_string(i) + "]";
+    const std::string& t = texts[i];
+    if (t.find_first_not_of(" \t") == std::string::npos) throw InputError(where, 0, "empty text");
+    if (const size_t bad = find_invalid_utf8(t); bad != std::string::npos) {
+      throw InputError(where, 0, "not valid UTF-8 (byte " + std::to_string(bad) + ")");
+    }
+    if (t.find_first_of("\r\n") != std::string::npos) throw InputError(where, 0, "contains a line break");
+    out.push_back(t);
+  }
+  return out;
+}
+
+}  // namespace
+
+void check_sparse_matrix(const SparseMatrix& m, uint64_t rows, uint64_t cols, const std::string& field) {
+  auto shape = [](uint64_t r, uint64_t c) { return std::to_string(r) + " x " + std::to_string(c); };
+  if (m.rows != rows || m.cols != cols) {
+    throw InputError(field, 0, "shape " + shape(m.rows, m.cols) + ", expected " + shape(rows, cols));
+  }
+  if (m.indptr.size() != m.rows + 1 || m.indptr.front() != 0 || m.indptr.back() != m.indices.size() ||
+      m.values.size() != m.indices.size()) {
+    throw InputError(field, 0, "inconsistent sparse rows (offsets, ids and values do not agree)");
+  }
+  for (uint64_t r = 0; r < m.rows; ++r) {
+    if (m.indptr[r] > m.indptr[r + 1]) throw InputError(field, 0, "row offsets decrease at row " + std::to_string(r));
+    for (uint32_t id : m.row_indices(r)) {
+      if (id >= cols) {
+        throw InputError(field, 0, "row " + std::to_string(r) + ": label " + std::to_string(id) + " out of range (" +
+                                       std::to_string(cols) + " labels)");
+      }
+    }
+  }
+}
+
+Dataset make_dataset(const std::vector<std::string>& texts, const SparseMatrix& labels,
+                     const std::vector<std::string>& label_texts, const std::vector<std::string>& test_texts,
+                     const SparseMatrix* test_labels) {
+  Dataset data;
+  if (label_texts.empty()) throw InputError("label_texts", 0, "no labels");
+  if (texts.empty()) throw InputError("texts", 0, "no training texts");
+  data.label_texts = checked_texts(label_texts, "label_texts");
+  data.train.texts = checked_texts(texts, "texts");
+  check_sparse_matrix(labels, texts.size(), label_texts.size(), "labels");
+  data.train.labels = labels;
+  if (test_labels) {
+    DatasetSplit test;
+    test.texts = checked_texts(test_texts, "test_texts");
+    check_sparse_matrix(*test_labels, test_texts.size(), label_texts.size(), "test_labels");
+    test.labels = *test_labels;
+    data.test = std::move(test);
+  } else if (!test_texts.empty()) {
+    throw InputError("test_labels", 0, "test texts were given without their labels");
   }
   return data;
 }

@@ -2,6 +2,7 @@
 // A whole XC dataset folder, loaded and cross-checked (row counts, label counts, filter ranges).
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "data/filter_pairs.h"
 #include "data/sparse_matrix.h"
@@ -35,6 +36,15 @@ struct Dataset {
 
 /// Loads and checks a dataset folder; every inconsistency is an InputError naming the file.
 Dataset load_dataset(const std::string& dir, const DatasetLoadOptions& options = {});
+/// A dataset from memory: training texts with their label rows (texts x labels), the label texts and, when
+/// test_labels is not null, a test split. Every inconsistency is an InputError naming the field ("labels",
+/// "texts[3]", ...).
+Dataset make_dataset(const std::vector<std::string>& texts, const SparseMatrix& labels,
+                     const std::vector<std::string>& label_texts, const std::vector<std::string>& test_texts = {},
+                     const SparseMatrix* test_labels = nullptr);
+/// Throws InputError naming `field` unless m is a well-formed rows x cols matrix (offsets, ids in range, one value
+/// per id).
+void check_sparse_matrix(const SparseMatrix& m, uint64_t rows, uint64_t cols, const std::string& field);
 /// Loads one split ("trn" or "tst") of dir, checked against label_count; filter file is optional.
 DatasetSplit load_dataset_split(const std::string& dir, const std::string& prefix, uint64_t label_count,
                                 bool latin1);

@@ -22,7 +22,7 @@ namespace ngame {
 
 void ExactIndex::add(const float* vectors, size_t n) { vectors_.insert(vectors_.end(), vectors, vectors + n * dim_); }
 
-Neighbors ExactIndex::search(const float* queries, size_t nq, size_t k) const {
+Neighbors ExactIndex::search(const float* queries, size_t nq, size_t k, uint32_t /*ef*/) const {
   Neighbors out;
   out.k = k;
   exact_topk(queries, nq, vectors_.data(), size(), dim_, k, out.ids, out.scores);
@@ -236,7 +236,9 @@ void fill_row(Heap heap, size_t q, Neighbors& out, ExternalId external_id) {
 }
 }  // namespace
 
-Neighbors HnswIndex::search(const float* queries, size_t nq, size_t k) const {
+Neighbors HnswIndex::search(const float* queries, size_t nq, size_t k, uint32_t ef) const {
+  // hnswlib's own search reads its breadth from the graph (shared state): another breadth walks with walk_from.
+  if (ef != 0 && ef != config_.ef_search && nq > 0) return search_from(queries, nq, k, std::vector<std::vector<uint32_t>>(nq), ef);
   Neighbors out = unfilled_neighbors(nq, k);
   if (size() == 0 || k == 0) return out;
   const auto& g = *impl_->graph;
@@ -248,13 +250,13 @@ Neighbors HnswIndex::search(const float* queries, size_t nq, size_t k) const {
 }
 
 Neighbors HnswIndex::search_from(const float* queries, size_t nq, size_t k,
-                                 const std::vector<std::vector<uint32_t>>& seeds) const {
-  if (seeds.empty()) return search(queries, nq, k);
+                                 const std::vector<std::vector<uint32_t>>& seeds, uint32_t breadth) const {
+  if (seeds.empty()) return search(queries, nq, k, breadth);
   NGAME_CHECK(seeds.size() == nq, "search_from: one seed list per query, or none");
   Neighbors out = unfilled_neighbors(nq, k);
   if (size() == 0 || k == 0) return out;
   const auto& g = *impl_->graph;
-  const size_t ef = std::max<size_t>(config_.ef_search, k);
+  const size_t ef = std::max<size_t>(breadth != 0 ? breadth : config_.ef_search, k);
 #pragma omp parallel for schedule(dynamic, 16)
   for (size_t q = 0; q < nq; ++q) {
     fill_row(impl_->walk_from(queries + q * dim_, ef, seeds[q]), q, out,
@@ -268,12 +270,6 @@ void HnswIndex::reserve(size_t n) {
     impl_->graph->resizeIndex(n);
     advise_base_layer(*impl_->graph);
   }
-}
-
-void HnswIndex::set_ef_search(uint32_t ef) {
-  NGAME_CHECK(ef >= 1, "HNSW ef must be >= 1");
-  config_.ef_search = ef;
-  impl_->graph->setEf(ef);
 }
 
 void HnswIndex::save(const std::string& path) const { impl_->graph->saveIndex(path); }

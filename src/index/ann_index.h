@@ -25,18 +25,21 @@ class AnnIndex {
   virtual uint32_t dim() const = 0;
   /// Appends n vectors (n x dim, unit norm); they get ids size() .. size() + n - 1.
   virtual void add(const float* vectors, size_t n) = 0;
-  /// The k best vectors for each of the nq queries (nq x dim). Safe to call from several threads.
-  virtual Neighbors search(const float* queries, size_t nq, size_t k) const = 0;
+  /// The k best vectors for each of the nq queries (nq x dim), a graph walking with breadth ef (0: its own
+  /// default; exact indices ignore it). Safe to call from several threads, at different breadths.
+  virtual Neighbors search(const float* queries, size_t nq, size_t k, uint32_t ef = 0) const = 0;
   /// Makes room for n vectors in all, so that adding up to that many moves no memory.
   virtual void reserve(size_t n) = 0;
   /// search(), with extra starting points for each query's walk (seeds[q]: ids of this index, e.g. labels sharing
   /// words with text q), so that a graph also explores regions its entry point leads away from. Empty seeds, or
   /// an exact index: the same as search().
   virtual Neighbors search_from(const float* queries, size_t nq, size_t k,
-                                const std::vector<std::vector<uint32_t>>& seeds) const {
+                                const std::vector<std::vector<uint32_t>>& seeds, uint32_t ef = 0) const {
     (void)seeds;
-    return search(queries, nq, k);
+    return search(queries, nq, k, ef);
   }
+  /// Whether searches are approximate walks of a graph (which seeds and breadth steer).
+  virtual bool is_graph() const { return false; }
 };
 
 /// Exact search on BLAS: every query against every vector.
@@ -46,7 +49,7 @@ class ExactIndex final : public AnnIndex {
   size_t size() const override { return vectors_.size() / dim_; }
   uint32_t dim() const override { return dim_; }
   void add(const float* vectors, size_t n) override;
-  Neighbors search(const float* queries, size_t nq, size_t k) const override;
+  Neighbors search(const float* queries, size_t nq, size_t k, uint32_t ef = 0) const override;
   void reserve(size_t n) override { vectors_.reserve(n * dim_); }
 
  private:
@@ -78,13 +81,12 @@ class HnswIndex final : public AnnIndex {
   size_t size() const override;
   uint32_t dim() const override { return dim_; }
   void add(const float* vectors, size_t n) override;
-  Neighbors search(const float* queries, size_t nq, size_t k) const override;
-  Neighbors search_from(const float* queries, size_t nq, size_t k,
-                        const std::vector<std::vector<uint32_t>>& seeds) const override;
+  Neighbors search(const float* queries, size_t nq, size_t k, uint32_t ef = 0) const override;
+  Neighbors search_from(const float* queries, size_t nq, size_t k, const std::vector<std::vector<uint32_t>>& seeds,
+                        uint32_t ef = 0) const override;
   void reserve(size_t n) override;
-  /// Changes the search breadth (not while searches run).
-  void set_ef_search(uint32_t ef);
-  /// The search breadth.
+  bool is_graph() const override { return true; }
+  /// The default search breadth (HnswConfig::ef_search), used when a search passes ef 0.
   uint32_t ef_search() const { return config_.ef_search; }
   /// Writes the graph with hnswlib's own format to path (callers checksum it in their manifest).
   void save(const std::string& path) const;

@@ -21,7 +21,7 @@ void validate_label_texts(const TextCorpus& texts, const std::string& source) {
   }
 }
 
-std::vector<float> embed_new_labels(const Model& model, const TextCorpus& texts) {
+std::vector<float> embed_new_labels(const ModelParts& model, const TextCorpus& texts) {
   const uint32_t d = model.encoder->dim();
   std::vector<float> emb(texts.size() * d);
   if (texts.size() == 0) return emb;
@@ -30,7 +30,7 @@ std::vector<float> embed_new_labels(const Model& model, const TextCorpus& texts)
   return emb;
 }
 
-uint32_t append_label_rows(Model& model, const TextCorpus& texts, const std::vector<float>& embeddings) {
+uint32_t append_label_rows(ModelParts& model, const TextCorpus& texts, const std::vector<float>& embeddings) {
   const uint32_t d = model.encoder->dim();
   NGAME_CHECK(embeddings.size() == texts.size() * d, "one embedding per new label");
   NGAME_CHECK(model.label_count() + texts.size() < UINT32_MAX, "label ids are 32-bit");
@@ -43,7 +43,7 @@ uint32_t append_label_rows(Model& model, const TextCorpus& texts, const std::vec
   return first;
 }
 
-void index_new_labels(Model& model, uint32_t first, size_t n) {
+void index_new_labels(ModelParts& model, uint32_t first, size_t n) {
   const uint32_t d = model.encoder->dim();
   NGAME_CHECK(model.label_index && model.label_index->size() == first, "label index out of step with the labels");
   model.label_index->add(model.label_embeddings.data() + static_cast<size_t>(first) * d, n);
@@ -53,7 +53,7 @@ void index_new_labels(Model& model, uint32_t first, size_t n) {
   }
 }
 
-void reserve_label_room(Model& model, size_t extra) {
+void reserve_label_room(ModelParts& model, size_t extra) {
   const size_t d = model.encoder->dim(), n = model.label_count() + extra;
   const size_t bytes = model.label_texts.byte_size();
   model.label_texts.reserve(n, bytes + (bytes / std::max<size_t>(1, model.label_count()) + 16) * extra * 2);
@@ -63,14 +63,14 @@ void reserve_label_room(Model& model, size_t extra) {
   if (model.classifier_index) model.classifier_index->reserve(n);
 }
 
-size_t label_room(const Model& model) {
+size_t label_room(const ModelParts& model) {
   const size_t d = model.encoder->dim();
   size_t room = model.label_embeddings.capacity() / d - model.label_count();
   if (!model.classifiers.empty()) room = std::min(room, model.classifiers.capacity() / d - model.label_count());
   return room;
 }
 
-uint32_t add_labels(Model& model, const TextCorpus& texts) {
+uint32_t add_labels(ModelParts& model, const TextCorpus& texts) {
   const std::vector<float> emb = embed_new_labels(model, texts);
   const uint32_t first = append_label_rows(model, texts, emb);
   index_new_labels(model, first, texts.size());

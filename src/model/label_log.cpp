@@ -174,7 +174,7 @@ std::vector<LoggedLabel> read_label_log(const std::string& model_dir) {
   return records;
 }
 
-size_t replay_label_log(Model& model, const std::vector<LoggedLabel>& records, const std::string& log_path) {
+size_t replay_label_log(ModelParts& model, const std::vector<LoggedLabel>& records, const std::string& log_path) {
   TextCorpus texts;
   uint64_t next = model.label_count();
   for (const LoggedLabel& r : records) {
@@ -191,7 +191,7 @@ size_t replay_label_log(Model& model, const std::vector<LoggedLabel>& records, c
   return texts.size();
 }
 
-void compact_label_log(const std::string& model_dir, Model& model, LabelLog& log) {
+void compact_label_log(const std::string& model_dir, ModelParts& model, LabelLog& log) {
   save_model_keeping_encoder(model_dir, model);
   log.clear();
 }

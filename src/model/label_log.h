@@ -54,10 +54,10 @@ class LabelLog {
 std::vector<LoggedLabel> read_label_log(const std::string& model_dir);
 /// Applies logged labels to a model loaded from the same directory: records with ids below the model's label count
 /// are already compacted and skipped; the rest must continue its ids (InputError otherwise). Returns labels added.
-size_t replay_label_log(Model& model, const std::vector<LoggedLabel>& records, const std::string& log_path);
+size_t replay_label_log(ModelParts& model, const std::vector<LoggedLabel>& records, const std::string& log_path);
 /// Same, with the records of an open log.
-inline size_t replay_label_log(Model& model, const LabelLog& log) { return replay_label_log(model, log.records(), log.path()); }
+inline size_t replay_label_log(ModelParts& model, const LabelLog& log) { return replay_label_log(model, log.records(), log.path()); }
 /// Writes the model (with its added labels) as the directory's next generation and then empties the log.
-void compact_label_log(const std::string& model_dir, Model& model, LabelLog& log);
+void compact_label_log(const std::string& model_dir, ModelParts& model, LabelLog& log);
 
 }  // namespace ngame

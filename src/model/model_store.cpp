@@ -84,7 +84,7 @@ nlohmann::json current_manifest(const std::string& dir) {
 }
 
 nlohmann::json write_parts(const std::string& dir, const Encoder& encoder, const TextCorpus& label_texts,
-                 const std::vector<float>& label_embeddings, const Model* model, const nlohmann::json& settings,
+                 const std::vector<float>& label_embeddings, const ModelParts* model, const nlohmann::json& settings,
                  const nlohmann::json& data, const nlohmann::json* kept_entries) {
   NGAME_CHECK(label_embeddings.size() == label_texts.size() * encoder.dim(), "one embedding per label text");
   fs::create_directories(dir);
@@ -179,30 +179,29 @@ nlohmann::json write_parts(const std::string& dir, const Encoder& encoder, const
 
 }  // namespace
 
-void Model::set_memory_ef_search(uint32_t ef) {
-  if (auto* memory = dynamic_cast<HnswIndex*>(memory_index.get())) memory->set_ef_search(ef);
-}
-
-bool Model::trained_with_classifier_graph() const {
+bool ModelParts::trained_with_classifier_graph() const {
   return !fusion.is_object() || fusion.value("classifier_graph", true);
 }
 
-void Model::build_missing_indices(const HnswConfig& hnsw, AnnChoice ann, size_t exact_max, bool classifier_graph) {
+void ModelParts::build_missing_indices(const HnswConfig& hnsw, AnnChoice ann, size_t exact_max, bool classifier_graph,
+                                  uint32_t memory_ef_search) {
   const uint32_t d = encoder->dim();
-  auto build = [&](const std::vector<float>& v) {
+  auto build = [&](const std::vector<float>& v, uint32_t ef_search) {
     std::unique_ptr<AnnIndex> index;
     if (ann == AnnChoice::kExact || (ann == AnnChoice::kAuto && v.size() / d <= exact_max)) {
       index = std::make_unique<ExactIndex>(d);
     } else {
-      index = std::make_unique<HnswIndex>(d, hnsw.for_size(v.size() / d));
+      HnswConfig c = hnsw.for_size(v.size() / d);
+      if (ef_search > 0) c.ef_search = ef_search;
+      index = std::make_unique<HnswIndex>(d, c);
     }
     index->add(v.data(), v.size() / d);
     return index;
   };
-  if (!label_index) label_index = build(label_embeddings);
+  if (!label_index) label_index = build(label_embeddings, 0);
   if (!classifier_graph) classifier_index.reset();
-  if (classifier_graph && !classifier_index && !classifiers.empty()) classifier_index = build(classifiers);
-  if (!memory_index && !memory_embeddings.empty()) memory_index = build(memory_embeddings);
+  if (classifier_graph && !classifier_index && !classifiers.empty()) classifier_index = build(classifiers, 0);
+  if (!memory_index && !memory_embeddings.empty()) memory_index = build(memory_embeddings, memory_ef_search);
 }
 
 void save_model(const std::string& dir, const Encoder& encoder, const TextCorpus& label_texts,
@@ -211,17 +210,18 @@ void save_model(const std::string& dir, const Encoder& encoder, const TextCorpus
   write_parts(dir, encoder, label_texts, label_embeddings, nullptr, settings, data, nullptr);
 }
 
-void save_model(const std::string& dir, const Model& model, const nlohmann::json& settings, const nlohmann::json& data) {
-  write_parts(dir, *model.encoder, model.label_texts, model.label_embeddings, &model, settings, data, nullptr);
+nlohmann::json save_model(const std::string& dir, const ModelParts& model, const nlohmann::json& settings,
+                          const nlohmann::json& data) {
+  return write_parts(dir, *model.encoder, model.label_texts, model.label_embeddings, &model, settings, data, nullptr);
 }
 
-void save_model_keeping_encoder(const std::string& dir, Model& model) {
+void save_model_keeping_encoder(const std::string& dir, ModelParts& model) {
   NGAME_CHECK(model.manifest.contains("files") && model.manifest["files"].contains("encoder.ngm"),
               "the model was not loaded from a directory");
   nlohmann::json kept;
   for (const char* part : {"encoder.ngm", "memory.hnsw"}) {
     if (!model.manifest["files"].contains(part)) continue;
-    if (std::string(part) == "memory.hnsw" && !dynamic_cast<const HnswIndex*>(model.memory_index.get())) continue;
+    if (std::string(part) == "memory.hnsw" && !(model.memory_index && model.memory_index->is_graph())) continue;
     kept[part] = model.manifest["files"][part];
     if (!kept[part].contains("file")) kept[part]["file"] = part;
   }
@@ -239,11 +239,11 @@ std::unique_ptr<Encoder> load_encoder(const std::string& path) {
   throw InputError(path, 0, "unknown encoder type '" + type + "'");
 }
 
-Model load_model(const std::string& dir, const ModelLoadOptions& options) {
+ModelParts load_model(const std::string& dir, const ModelLoadOptions& options) {
   const std::string manifest_path = (fs::path(dir) / "manifest.json").string();
   if (!fs::is_directory(dir)) throw InputError(dir, 0, "not a model directory (no such directory)");
   if (!fs::exists(manifest_path)) throw InputError(manifest_path, 0, "missing (not a model directory?)");
-  Model model;
+  ModelParts model;
   model.manifest = nlohmann::json::parse(read_file(manifest_path), nullptr, false);
   const auto& m = model.manifest;
   if (m.is_discarded() || !m.is_object() || m.value("format", "") != "ngame-model") {
@@ -334,10 +334,13 @@ Model load_model(const std::string& dir, const ModelLoadOptions& options) {
     if (classifier_graph && files.contains("classifiers.hnsw")) {
       model.classifier_index = HnswIndex::load(path("classifiers.hnsw"), d, hnsw);
     }
-    if (files.contains("memory.hnsw")) model.memory_index = HnswIndex::load(path("memory.hnsw"), d, hnsw);
+    if (files.contains("memory.hnsw")) {
+      HnswConfig memory = hnsw;
+      if (options.memory_ef_search > 0) memory.ef_search = options.memory_ef_search;
+      model.memory_index = HnswIndex::load(path("memory.hnsw"), d, memory);
+    }
   }
-  model.build_missing_indices(hnsw, options.ann, options.exact_max, classifier_graph);
-  if (options.memory_ef_search > 0) model.set_memory_ef_search(options.memory_ef_search);
+  model.build_missing_indices(hnsw, options.ann, options.exact_max, classifier_graph, options.memory_ef_search);
   return model;
 }
 

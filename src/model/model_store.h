@@ -19,8 +19,12 @@ namespace ngame {
 /// Current model-directory format version; loading refuses others.
 inline constexpr int kModelFormatVersion = 1;
 
+/// Search breadth of the memory scorer's graph: it asks for 32 neighbours, and a breadth of 64 instead of 200 makes
+/// batch prediction much faster for a fraction of a point of P@1 (bench/results: memory breadth).
+inline constexpr uint32_t kMemoryEfSearch = 64;
+
 /// A trained model in memory. Stages after M1 are optional (empty when the model was trained with --stage encoder).
-struct Model {
+struct ModelParts {
   std::unique_ptr<Encoder> encoder;
   TextCorpus label_texts;
   std::vector<float> label_embeddings;  ///< label_count x dim, unit rows
@@ -32,12 +36,12 @@ struct Model {
   nlohmann::json manifest;
   /// Number of labels.
   size_t label_count() const { return label_texts.size(); }
-  /// Sets the memory graph's search breadth (when it is a graph).
-  void set_memory_ef_search(uint32_t ef);
   /// Builds any index that is missing: exact or HNSW as ann says (auto: exact up to exact_max vectors); the
-  /// classifiers get their own index only with classifier_graph.
+  /// classifiers get their own index only with classifier_graph. A memory graph searches with breadth
+  /// memory_ef_search by default (0: hnsw.ef_search).
   void build_missing_indices(const HnswConfig& hnsw, AnnChoice ann = AnnChoice::kAuto,
-                             size_t exact_max = kExactSearchMaxVectors, bool classifier_graph = true);
+                             size_t exact_max = kExactSearchMaxVectors, bool classifier_graph = true,
+                             uint32_t memory_ef_search = 0);
   /// Whether the model was trained to shortlist from its classifiers' own graph (fusion.json; older models: yes).
   bool trained_with_classifier_graph() const;
 };
@@ -48,15 +52,13 @@ void save_model(const std::string& dir, const Encoder& encoder, const TextCorpus
                 const std::vector<float>& label_embeddings, const nlohmann::json& settings,
                 const nlohmann::json& data);
 /// Writes every present part of model (encoder, labels, classifiers, memory, HNSW graphs, fusion) and then the
-/// manifest, which lists and checksums them.
-void save_model(const std::string& dir, const Model& model, const nlohmann::json& settings, const nlohmann::json& data);
+/// manifest, which lists and checksums them. Returns the manifest written.
+nlohmann::json save_model(const std::string& dir, const ModelParts& model, const nlohmann::json& settings,
+                          const nlohmann::json& data);
 /// Rewrites a loaded model's label-side parts (labels, classifiers, memory, graphs, fusion) as the directory's next
 /// generation, keeping its encoder and memory-graph files, settings, data record and set of saved graphs, and updates model.manifest:
 /// how added labels are compacted into a model.
-void save_model_keeping_encoder(const std::string& dir, Model& model);
-/// Search breadth of the memory scorer's graph: it asks for 32 neighbours, and ef 64 instead of 200 cut WordNet's
-/// batch prediction from 9.8 s to 7.3 s for 0.1-0.3 points of P@1 (README).
-inline constexpr uint32_t kMemoryEfSearch = 64;
+void save_model_keeping_encoder(const std::string& dir, ModelParts& model);
 
 /// How load_model builds the indices it needs.
 struct ModelLoadOptions {
@@ -69,7 +71,7 @@ struct ModelLoadOptions {
 };
 /// Loads and verifies a model directory; any missing, truncated, corrupted or version-mismatched file is an
 /// InputError naming it.
-Model load_model(const std::string& dir, const ModelLoadOptions& options = {});
+ModelParts load_model(const std::string& dir, const ModelLoadOptions& options = {});
 /// Reads an encoder container (encoder.ngm) on its own.
 std::unique_ptr<Encoder> load_encoder(const std::string& path);
 /// CRC-32 and size of a file, as recorded in manifests: {"bytes": n, "crc32": c}.

@@ -7,7 +7,6 @@
 
 #include "core/dense_math.h"
 #include "core/error.h"
-#include "eval/metrics.h"
 #include "predict/graph_seeds.h"
 #include "predict/label_ranker.h"
 #include "predict/rank_features.h"
@@ -45,10 +44,11 @@ FusedPredictor::FusedPredictor(const Encoder& encoder, const std::vector<float>&
 }
 
 CandidateSet FusedPredictor::candidates(const TextCorpus& texts, const FusionWeights& weights,
-                                        size_t min_shortlist) const {
+                                        const PredictorConfig& search, size_t min_shortlist) const {
   const size_t n = texts.size(), d = encoder_.dim();
   const std::vector<float> q = embed_texts(encoder_, texts);
-  const size_t s = std::min<size_t>(std::max<size_t>(config_.shortlist, min_shortlist), label_count_);
+  const uint32_t shortlist = search.shortlist > 0 ? search.shortlist : config_.shortlist;
+  const size_t s = std::min<size_t>(std::max<size_t>(shortlist, min_shortlist), label_count_);
   const bool use_clf = classifiers_ && classifier_index_ && weights.weight[kClassifierScorer] != 0;
   const bool use_mem = memory_ && weights.weight[kMemoryScorer] != 0;
   const bool use_lex = lexical_ && weights.weight[kLexicalScorer] != 0;
@@ -57,18 +57,19 @@ CandidateSet FusedPredictor::candidates(const TextCorpus& texts, const FusionWei
   // A graph's greedy walk from its entry point loses most of a text's nearest labels when they lie in several
   // regions (1M labels: recall@10 0.63); labels sharing a word with the text are starting points in those regions.
   std::vector<std::vector<uint32_t>> seeds;
-  if (lexical_ && config_.graph_seeds > 0 && dynamic_cast<const HnswIndex*>(&label_index_)) {
-    seeds = lexical_graph_seeds(*lexical_, tfidf, q.data(), label_embeddings_, d, {.count = config_.graph_seeds});
+  if (lexical_ && search.graph_seeds > 0 && label_index_.is_graph()) {
+    seeds = lexical_graph_seeds(*lexical_, tfidf, q.data(), label_embeddings_, d, {.count = search.graph_seeds});
   }
-  Neighbors by_embedding = label_index_.search_from(q.data(), n, s, seeds);
+  Neighbors by_embedding = label_index_.search_from(q.data(), n, s, seeds, search.ef_search);
   Neighbors by_classifier;
-  if (use_clf) by_classifier = classifier_index_->search(q.data(), n, s);
+  if (use_clf) by_classifier = classifier_index_->search(q.data(), n, s, search.ef_search);
   std::vector<std::vector<std::pair<uint32_t, float>>> votes, lexical;
   // Seeding the memory graph with the label seeds' documents raised its recall@10 at 1M labels from 0.78 to 0.90;
   // off by default (README: Scale).
   if (use_mem) {
-    const bool seeded = config_.memory_seeds && !seeds.empty();
-    votes = memory_->score(q.data(), n, seeded ? memory_->document_seeds(seeds) : std::vector<std::vector<uint32_t>>{});
+    const bool seeded = search.memory_seeds && !seeds.empty();
+    votes = memory_->score(q.data(), n, seeded ? memory_->document_seeds(seeds) : std::vector<std::vector<uint32_t>>{},
+                           search.memory_ef_search);
   }
   if (use_lex) lexical = lexical_->shortlist(tfidf, s);
 
@@ -114,14 +115,17 @@ CandidateSet FusedPredictor::candidates(const TextCorpus& texts, const FusionWei
   return out;
 }
 
-SparseMatrix FusedPredictor::rank(const CandidateSet& cands, const FusionWeights& weights, size_t k) const {
+SparseMatrix FusedPredictor::rank(const CandidateSet& cands, const FusionWeights& weights, size_t k,
+                                  Reranking reranking) const {
+  const RankBooster* reranker = reranking.reranker && !reranking.reranker->empty() ? reranking.reranker : nullptr;
+  const size_t window = reranking.window;
   SparseMatrix out;
   out.cols = label_count_;
   const size_t n = cands.size();
   RankRows features;
   std::vector<uint64_t> positions;
-  if (reranker_) features = rank_features(cands, weights, window_, positions);
-  const size_t keep = reranker_ ? std::max(k, window_) : k;
+  if (reranker) features = rank_features(cands, weights, window, positions);
+  const size_t keep = reranker ? std::max(k, window) : k;
   std::vector<std::vector<std::pair<float, uint32_t>>> top(n);
 #pragma omp parallel for schedule(dynamic, 256)
   for (size_t i = 0; i < n; ++i) {
@@ -135,12 +139,12 @@ SparseMatrix FusedPredictor::rank(const CandidateSet& cands, const FusionWeights
     auto better = [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); };
     std::partial_sort(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(take), row.end(), better);
     row.resize(take);
-    if (reranker_) {
+    if (reranker) {
       // The feature rows of query i are its linear top `window`, in the same order as row's head.
       const uint64_t a = features.groups[i], b = features.groups[i + 1];
       float lowest = 0;
       for (uint64_t r = a; r < b; ++r) {
-        row[r - a].first = reranker_->score(features.values.data() + r * features.width);
+        row[r - a].first = reranker->score(features.values.data() + r * features.width);
         lowest = r == a ? row[0].first : std::min(lowest, row[r - a].first);
       }
       std::stable_sort(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(b - a),
@@ -163,9 +167,13 @@ SparseMatrix FusedPredictor::rank(const CandidateSet& cands, const FusionWeights
   return out;
 }
 
-SparseMatrix FusedPredictor::predict(const TextCorpus& texts, const FusionWeights& weights, size_t k) const {
-  const size_t min_shortlist = std::max(k, reranker_ ? window_ : 0);
-  if (texts.size() <= kPredictChunkTexts) return rank(candidates(texts, weights, min_shortlist), weights, k);
+SparseMatrix FusedPredictor::predict(const TextCorpus& texts, const FusionWeights& weights, size_t k,
+                                     const PredictorConfig& search, Reranking reranking) const {
+  const bool reranked = reranking.reranker && !reranking.reranker->empty();
+  const size_t min_shortlist = std::max(k, reranked ? reranking.window : 0);
+  if (texts.size() <= kPredictChunkTexts) {
+    return rank(candidates(texts, weights, search, min_shortlist), weights, k, reranking);
+  }
   // Every text is ranked on its own, so chunks give the same rows; the candidate sets of 500K texts at a time took
   // about 3 GB at 1M labels.
   SparseMatrix out;
@@ -174,7 +182,7 @@ SparseMatrix FusedPredictor::predict(const TextCorpus& texts, const FusionWeight
     const size_t end = std::min(texts.size(), begin + kPredictChunkTexts);
     TextCorpus chunk;
     for (size_t i = begin; i < end; ++i) chunk.push_back(texts[i]);
-    const SparseMatrix part = rank(candidates(chunk, weights, min_shortlist), weights, k);
+    const SparseMatrix part = rank(candidates(chunk, weights, search, min_shortlist), weights, k, reranking);
     for (uint64_t r = 0; r < part.rows; ++r) out.append_row(part.row_indices(r), part.row_values(r));
   }
   return out;
@@ -196,62 +204,6 @@ std::vector<float> label_prior_from_counts(const std::vector<uint64_t>& counts) 
   const double scale = std::log1p(static_cast<double>(max_count));
   for (size_t l = 0; l < counts.size(); ++l) prior[l] = static_cast<float>(std::log1p(static_cast<double>(counts[l])) / scale);
   return prior;
-}
-
-FusionWeights fit_fusion(const FusedPredictor& predictor, const CandidateSet& candidates, const SparseMatrix& truth,
-                         const std::vector<double>& inv_propensity, nlohmann::json& report, double psp_weight) {
-  auto objective = [&](const FusionWeights& w, MetricsReport* out) {
-    MetricsReport r = compute_metrics(predictor.rank(candidates, w, 5), truth, inv_propensity, 5);
-    if (out) *out = r;
-    return r.precision[0] + psp_weight * r.psp[4];
-  };
-  auto metrics_json = [](const MetricsReport& r) {
-    return nlohmann::json{{"P@1", 100 * r.precision[0]}, {"P@5", 100 * r.precision[4]}, {"PSP@5", 100 * r.psp[4]}};
-  };
-  // Each scorer alone, for the report.
-  for (size_t s = 0; s < kScorerCount; ++s) {
-    FusionWeights alone;
-    alone.weight.fill(0.0f);
-    alone.weight[s] = 1.0f;
-    MetricsReport r;
-    objective(alone, &r);
-    report["alone"][scorer_name(s)] = metrics_json(r);
-  }
-  // Coordinate search: the embedding weight fixes the scale; every other weight tries a grid, three rounds.
-  const float grid[] = {0.0f, 0.05f, 0.1f, 0.2f, 0.35f, 0.5f, 0.75f, 1.0f, 1.5f, 2.0f, 3.0f, 5.0f};
-  FusionWeights best;
-  double best_value = objective(best, nullptr);
-  for (int round = 0; round < 3; ++round) {
-    bool improved = false;
-    for (size_t s = 0; s < kScorerCount; ++s) {
-      for (float v : grid) {
-        FusionWeights trial = best;
-        trial.weight[s] = v;
-        if (s == kEmbeddingScorer && v == 0.0f) continue;
-        const double value = objective(trial, nullptr);
-        if (value > best_value + 1e-9) {
-          best_value = value;
-          best = trial;
-          improved = true;
-        }
-      }
-    }
-    if (!improved) break;
-  }
-  MetricsReport r;
-  objective(best, &r);
-  report["fused"] = metrics_json(r);
-  report["weights"] = best.to_json();
-  // Without each scorer, for the ablation.
-  for (size_t s = 0; s < kScorerCount; ++s) {
-    FusionWeights without = best;
-    without.weight[s] = 0.0f;
-    if (s == kEmbeddingScorer) without.weight[s] = 1e-6f;  // keep a scale, drop its influence
-    MetricsReport rw;
-    objective(without, &rw);
-    report["without"][scorer_name(s)] = metrics_json(rw);
-  }
-  return best;
 }
 
 }  // namespace ngame

@@ -13,6 +13,7 @@
 #include "predict/lexical_scorer.h"
 #include "predict/memory_scorer.h"
 #include "predict/rank_booster.h"
+#include "predict/search_params.h"
 
 namespace ngame {
 
@@ -43,7 +44,7 @@ struct CandidateSet {
   size_t size() const { return offsets.size() - 1; }
 };
 
-/// Shortlist sizes.
+/// How a prediction searches: shortlist lengths, graph breadths and starting points.
 struct PredictorConfig {
   /// Labels taken from each label-side shortlist; 0: as the model's fusion was fitted (ModelPredictor), else
   /// kDefaultShortlist.
@@ -51,10 +52,20 @@ struct PredictorConfig {
   /// The label graph's walk also starts from this many labels sharing a word with the text or with its best such
   /// labels (best by embedding; lexical_graph_seeds); 0: from the graph's entry point only. At 1M labels:
   /// recall@10 0.63 -> 0.92 (README).
-  uint32_t graph_seeds = 16;
+  uint32_t graph_seeds = kDefaultGraphSeeds;
   /// The memory graph's walk also starts from training documents of the label graph's seeds
   /// (MemoryScorer::document_seeds); recorded with the fusion, which must be fitted with it.
   bool memory_seeds = false;
+  /// Breadth of the label and classifier graphs' walks (0: each graph's own, as the model was loaded).
+  uint32_t ef_search = 0;
+  /// Breadth of the memory graph's walk (0: the graph's own).
+  uint32_t memory_ef_search = 0;
+};
+
+/// A re-ranker and the linear fusion's top candidates it reorders (none: reranker null).
+struct Reranking {
+  const RankBooster* reranker = nullptr;
+  size_t window = 0;
 };
 
 /// The shortlist length when neither the caller nor the model sets one.
@@ -71,25 +82,37 @@ class FusedPredictor {
                  const LexicalScorer* lexical, PredictorConfig config,
                  std::vector<float> label_prior = {});
   /// Candidates and their scores for each text; scorers whose weight is 0 add no shortlist. Each shortlist holds
-  /// max(config shortlist, min_shortlist) labels.
-  CandidateSet candidates(const TextCorpus& texts, const FusionWeights& weights, size_t min_shortlist = 0) const;
+  /// max(search.shortlist, min_shortlist) labels (search.shortlist 0: the constructor's).
+  CandidateSet candidates(const TextCorpus& texts, const FusionWeights& weights, const PredictorConfig& search,
+                          size_t min_shortlist = 0) const;
+  /// The same with the constructor's search settings.
+  CandidateSet candidates(const TextCorpus& texts, const FusionWeights& weights, size_t min_shortlist = 0) const {
+    return candidates(texts, weights, config_, min_shortlist);
+  }
   /// Top-k labels by fused score (ties by lower label id), as a texts x labels score matrix. With a re-ranker set,
   /// the top `window` of the linear fusion are reordered by the re-ranker's score (which becomes their score);
   /// candidates below the window follow in linear order, with scores below the window's.
-  SparseMatrix rank(const CandidateSet& candidates, const FusionWeights& weights, size_t k) const;
-  /// Uses a learned re-ranker on the top `window` candidates (null: none). The booster must outlive this.
-  void set_reranker(const RankBooster* reranker, size_t window) {
-    reranker_ = reranker && !reranker->empty() ? reranker : nullptr;
-    window_ = window;
+  SparseMatrix rank(const CandidateSet& candidates, const FusionWeights& weights, size_t k,
+                    Reranking reranking) const;
+  /// The same with the re-ranker set by set_reranker.
+  SparseMatrix rank(const CandidateSet& candidates, const FusionWeights& weights, size_t k) const {
+    return rank(candidates, weights, k, reranking_);
   }
+  /// The re-ranker rank() and predict() use unless given one (null or empty: none). It must outlive this.
+  void set_reranker(const RankBooster* reranker, size_t window) { reranking_ = {reranker, window}; }
   /// Takes note of labels appended to the label arrays (live addition): new labels get prior 0.
   void labels_appended(size_t label_count);
   /// Number of labels.
   size_t label_count() const { return label_count_; }
   /// The settings in use (shortlist resolved).
   const PredictorConfig& config() const { return config_; }
-  /// candidates + rank.
-  SparseMatrix predict(const TextCorpus& texts, const FusionWeights& weights, size_t k) const;
+  /// candidates + rank, in chunks of kPredictChunkTexts texts.
+  SparseMatrix predict(const TextCorpus& texts, const FusionWeights& weights, size_t k, const PredictorConfig& search,
+                       Reranking reranking) const;
+  /// The same with the constructor's search settings and the re-ranker set by set_reranker.
+  SparseMatrix predict(const TextCorpus& texts, const FusionWeights& weights, size_t k) const {
+    return predict(texts, weights, k, config_, reranking_);
+  }
 
  private:
   const Encoder& encoder_;
@@ -102,17 +125,10 @@ class FusedPredictor {
   PredictorConfig config_;
   size_t label_count_;
   std::vector<float> label_prior_;  // label_count entries, or empty
-  const RankBooster* reranker_ = nullptr;
-  size_t window_ = 0;
+  Reranking reranking_;
 };
 
 /// The popularity prior of each label from training label counts: log(1 + n) / log(1 + max n).
 std::vector<float> label_prior_from_counts(const std::vector<uint64_t>& counts);
-
-/// Fits fusion weights on validation candidates (truth already filtered): coordinate search over a grid, maximising
-/// P@1 + psp_weight * PSP@5. Returns the weights and writes the validation metrics of every scorer alone and of the fusion into
-/// report.
-FusionWeights fit_fusion(const FusedPredictor& predictor, const CandidateSet& candidates, const SparseMatrix& truth,
-                         const std::vector<double>& inv_propensity, nlohmann::json& report, double psp_weight = 1.0);
 
 }  // namespace ngame

@@ -42,11 +42,11 @@ void MemoryScorer::build_seed_index() const {
 }
 
 std::vector<std::vector<std::pair<uint32_t, float>>> MemoryScorer::score(
-    const float* queries, size_t nq, const std::vector<std::vector<uint32_t>>& seeds) const {
+    const float* queries, size_t nq, const std::vector<std::vector<uint32_t>>& seeds, uint32_t ef) const {
   std::vector<std::vector<std::pair<uint32_t, float>>> out(nq);
   if (labels_.rows == 0) return out;
   const size_t k = std::min<size_t>(config_.neighbors, labels_.rows);
-  Neighbors nb = index_.search_from(queries, nq, k, seeds);
+  Neighbors nb = index_.search_from(queries, nq, k, seeds, ef);
 #pragma omp parallel for schedule(static)
   for (size_t q = 0; q < nq; ++q) {
     const float best = nb.scores[q * k];

@@ -16,15 +16,17 @@ struct MemoryScorerConfig {
   float temperature = 0.05f;  ///< softmax temperature of their similarities
 };
 
-/// Training documents' labels behind an index over their embeddings (both owned by the caller, e.g. a Model).
+/// Training documents' labels behind an index over their embeddings (both owned by the caller, e.g. a ModelParts).
 class MemoryScorer {
  public:
   /// doc_labels: one row per vector of index (the index's ids are the rows).
   MemoryScorer(const SparseMatrix& doc_labels, const AnnIndex& index, MemoryScorerConfig config = {});
   /// For each query (unit rows), label -> score pairs sorted by label (the votes sum to 1 per query). With
-  /// document seeds (one list per query, e.g. from document_seeds()), the graph's walk also starts from them.
+  /// document seeds (one list per query, e.g. from document_seeds()), the graph's walk also starts from them; a
+  /// graph walks with breadth ef (0: its own).
   std::vector<std::vector<std::pair<uint32_t, float>>> score(const float* queries, size_t nq,
-                                                             const std::vector<std::vector<uint32_t>>& seeds = {}) const;
+                                                             const std::vector<std::vector<uint32_t>>& seeds = {},
+                                                             uint32_t ef = 0) const;
   /// For each list of labels (best first), training documents that carry its first `labels` labels, at most
   /// kSeedDocumentsPerLabel of each: starting points for the memory graph's walk.
   std::vector<std::vector<uint32_t>> document_seeds(const std::vector<std::vector<uint32_t>>& label_lists,

@@ -6,7 +6,7 @@
 
 namespace ngame {
 
-ModelPredictor::ModelPredictor(const Model& model, PredictorConfig config) : model_(model) {
+ModelPredictor::ModelPredictor(const ModelParts& model, PredictorConfig config) : model_(model) {
   // The shortlist size the fusion weights were fitted with, unless the caller sets one.
   if (config.shortlist == 0 && model.fusion.is_object() && model.fusion.contains("shortlist")) {
     config.shortlist = model.fusion["shortlist"].get<uint32_t>();
@@ -34,7 +34,8 @@ ModelPredictor::ModelPredictor(const Model& model, PredictorConfig config) : mod
     } catch (const std::exception& e) {
       throw InputError("fusion.json", 0, std::string("bad re-ranker: ") + e.what());
     }
-    fused_->set_reranker(&reranker_, model.fusion.value("reranker_window", size_t{20}));
+    window_ = model.fusion.value("reranker_window", size_t{20});
+    fused_->set_reranker(&reranker_, window_);
   }
   if (model.fusion.is_object() && model.fusion.contains("weights")) {
     weights_ = FusionWeights::from_json(model.fusion["weights"]);
@@ -43,7 +44,7 @@ ModelPredictor::ModelPredictor(const Model& model, PredictorConfig config) : mod
   }
 }
 
-void ModelPredictor::labels_appended(const Model& model) {
+void ModelPredictor::labels_appended(const ModelParts& model) {
   NGAME_CHECK(&model == &model_, "labels_appended: a different model");
   const size_t before = fused_->label_count();
   if (lexical_) {
@@ -55,5 +56,28 @@ void ModelPredictor::labels_appended(const Model& model) {
 }
 
 SparseMatrix ModelPredictor::predict(const TextCorpus& texts, size_t k) const { return fused_->predict(texts, weights_, k); }
+
+SparseMatrix ModelPredictor::predict(const TextCorpus& texts, size_t k, const SearchParams& search) const {
+  PredictorConfig config = fused_->config();
+  if (search.shortlist > 0) config.shortlist = search.shortlist;
+  config.ef_search = search.ef_search;
+  config.memory_ef_search = search.memory_ef_search;
+  config.graph_seeds = search.graph_seeds;
+  FusionWeights weights = weights_;
+  Reranking reranking{search.reranker ? &reranker_ : nullptr, window_};
+  if (!search.only.empty()) {
+    size_t chosen = kScorerCount;
+    for (size_t s = 0; s < kPriorScorer; ++s) {
+      if (search.only == scorer_name(s)) chosen = s;
+    }
+    if (chosen == kScorerCount) {
+      throw UsageError("only: unknown scorer '" + search.only + "' (embedding, classifier, memory or lexical)");
+    }
+    weights.weight.fill(0.0f);
+    weights.weight[chosen] = 1.0f;
+    reranking = {};
+  }
+  return fused_->predict(texts, weights, k, config, reranking);
+}
 
 }  // namespace ngame

@@ -1,30 +1,35 @@
 #pragma once
 // Predictions of a loaded model: the fused pipeline when the model has M4, the memory and fusion weights; the label
-// embeddings alone (M1) otherwise.
+// embeddings alone (M1) otherwise. Search settings are chosen per call (SearchParams) and never change the model.
 #include <memory>
 
 #include "model/model_store.h"
 #include "predict/fused_predictor.h"
+#include "predict/search_params.h"
 
 namespace ngame {
 
-/// Owns the scorers built over a Model (which must outlive it).
+/// Owns the scorers built over a ModelParts (which must outlive it).
 class ModelPredictor {
  public:
-  explicit ModelPredictor(const Model& model, PredictorConfig config = {});
-  /// Top-k labels of each text (texts x labels score matrix).
+  /// config: the defaults of every call (shortlist 0: as the fusion was fitted).
+  explicit ModelPredictor(const ModelParts& model, PredictorConfig config = {});
+  /// Top-k labels of each text (texts x labels score matrix) with the default settings.
   SparseMatrix predict(const TextCorpus& texts, size_t k) const;
+  /// Top-k labels of each text searched as `search` says; safe to call from several threads at once.
+  SparseMatrix predict(const TextCorpus& texts, size_t k, const SearchParams& search) const;
   /// The fused predictor, for fitting or inspecting scores.
   const FusedPredictor& fused() const { return *fused_; }
   /// The weights predict() uses.
   const FusionWeights& weights() const { return weights_; }
   /// Takes note of labels appended to the model (model_addition's append_label_rows) since the last call.
-  void labels_appended(const Model& model);
+  void labels_appended(const ModelParts& model);
   /// Replaces the weights (e.g. after fitting them).
   void set_weights(const FusionWeights& weights) { weights_ = weights; }
   /// Replaces the re-ranker (an empty one switches it off).
   void set_reranker(RankBooster reranker, size_t window) {
     reranker_ = std::move(reranker);
+    window_ = window;
     fused_->set_reranker(&reranker_, window);
   }
 
@@ -34,7 +39,8 @@ class ModelPredictor {
   std::unique_ptr<FusedPredictor> fused_;
   FusionWeights weights_;
   RankBooster reranker_;
-  const Model& model_;
+  size_t window_ = 0;
+  const ModelParts& model_;
 };
 
 }  // namespace ngame

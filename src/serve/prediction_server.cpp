@@ -15,9 +15,6 @@
 #include "core/runtime.h"
 #include "data/utf8.h"
 #include "model/label_addition.h"
-#include "model/label_log.h"
-#include "predict/model_predictor.h"
-#include "serve/label_gate.h"
 #include "serve/server_metrics.h"
 
 namespace ngame {
@@ -77,12 +74,7 @@ thread_local bool single_threaded_loops = false;
 struct PredictionServer::State {
   std::string dir;
   ServerConfig config;
-  Model model;
-  size_t trained_labels = 0;  // labels of the model as trained (ids at or above were added)
-  std::unique_ptr<LabelLog> log;
-  std::unique_ptr<ModelPredictor> predictor;
-  LabelGate gate;            // predictions read under it; label addition writes under it
-  std::mutex writer;         // one label addition (or compaction) at a time
+  std::unique_ptr<Model> model;  // predictions and label additions run on it at once (it holds the lock)
   std::unique_ptr<std::counting_semaphore<>> compute;  // predictions computed at once
   ServerMetrics metrics;
   httplib::Server http;
@@ -91,7 +83,7 @@ struct PredictionServer::State {
   void handle_predict(const httplib::Request& req, httplib::Response& res);
   void handle_add_labels(const httplib::Request& req, httplib::Response& res);
   void handle_get_label(const httplib::Request& req, httplib::Response& res);
-  void compact_locked();
+  void compact();
   void routes();
 };
 
@@ -100,24 +92,17 @@ PredictionServer::PredictionServer(std::string model_dir, ServerConfig config) :
   s.dir = std::move(model_dir);
   s.config = std::move(config);
   const auto t = Clock::now();
-  s.model = load_model(s.dir, s.config.load);
-  s.trained_labels = s.model.manifest.value("data", json::object()).value("labels", s.model.label_count());
-  s.log = std::make_unique<LabelLog>(s.dir);
-  if (s.log->truncated_bytes() > 0) {
-    spdlog::warn("{}: cut {} bytes of an unfinished record (never acknowledged)", s.log->path(), s.log->truncated_bytes());
-  }
-  const size_t replayed = replay_label_log(s.model, *s.log);
-  PredictorConfig predictor_config;
-  predictor_config.shortlist = s.config.shortlist;  // 0: as the fusion was fitted
-  predictor_config.graph_seeds = s.config.graph_seeds;
-  s.predictor = std::make_unique<ModelPredictor>(s.model, predictor_config);
+  OpenOptions open = s.config.open;
+  open.writable = true;
   // Room for new labels up front: growing the arrays and graphs later would hold predictions off while memory moves.
-  reserve_label_room(s.model, std::max<size_t>(4096, s.model.label_count() / 4));
+  open.label_room = 4096;
+  s.model = std::make_unique<Model>(Model::open(s.dir, open));
+  if (s.model->label_count() / 4 > open.label_room) s.model->reserve_labels(s.model->label_count() / 4);
   const int threads = s.config.threads > 0 ? s.config.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   s.compute = std::make_unique<std::counting_semaphore<>>(threads);
-  spdlog::info("model {}: {} labels ({} added through the label log, {} replayed), loaded in {:.1f} s", s.dir,
-               s.model.label_count(), s.model.label_count() - std::min(s.model.label_count(), s.trained_labels),
-               replayed, std::chrono::duration<double>(Clock::now() - t).count());
+  spdlog::info("model {}: {} labels ({} added since training), loaded in {:.1f} s", s.dir, s.model->label_count(),
+               s.model->label_count() - std::min(s.model->label_count(), s.model->trained_label_count()),
+               std::chrono::duration<double>(Clock::now() - t).count());
   // Each request computes on one thread; --threads requests compute at once.
   set_thread_count(1);
   s.routes();
@@ -183,18 +168,13 @@ void PredictionServer::State::routes() {
   http.Post("/v1/labels", guarded([this](const auto& req, auto& res) { handle_add_labels(req, res); }));
   http.Get(R"(/v1/labels/([^/]+))", guarded([this](const auto& req, auto& res) { handle_get_label(req, res); }));
   http.Get("/v1/health", [this](const httplib::Request&, httplib::Response& res) {
-    LabelGate::ReadGuard read(gate);
-    send_json(res, 200, {{"status", "ok"}, {"labels", model.label_count()}, {"model", dir}});
+    send_json(res, 200, {{"status", "ok"}, {"labels", model->label_count()}, {"model", dir}});
   });
   http.Get("/v1/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    size_t labels = 0;
-    {
-      LabelGate::ReadGuard read(gate);
-      labels = model.label_count();
-    }
+    const size_t labels = model->label_count();
     res.set_content(metrics.render({{"ngame_labels", static_cast<double>(labels)},
                                     {"ngame_labels_added_total", static_cast<double>(labels_added.load())},
-                                    {"ngame_label_log_pending", static_cast<double>(log->pending())}}),
+                                    {"ngame_label_log_pending", static_cast<double>(model->pending_labels())}}),
                     "text/plain; version=0.0.4");
   });
   // Known paths with the wrong method: 405, not 404.
@@ -234,14 +214,14 @@ void PredictionServer::State::handle_predict(const httplib::Request& req, httpli
       std::counting_semaphore<>& s;
       ~Release() { s.release(); }
     } release{*compute};
-    LabelGate::ReadGuard read(gate);
-    const SparseMatrix pred = predictor->predict(texts, std::min<size_t>(static_cast<size_t>(k), model.label_count()));
+    const SparseMatrix pred = model->predict(texts, static_cast<size_t>(k));
     for (uint64_t r = 0; r < pred.rows; ++r) {
       json row = json::array();
       auto ids = pred.row_indices(r);
       auto scores = pred.row_values(r);
       for (size_t j = 0; j < ids.size(); ++j) {
-        row.push_back({{"id", ids[j]}, {"label", model.label_texts[ids[j]]}, {"score", scores[j]}});
+        // Labels are only ever appended: the text of an id in a prediction stays what it was.
+        row.push_back({{"id", ids[j]}, {"label", model->label_text(ids[j])}, {"score", scores[j]}});
       }
       predictions.push_back(std::move(row));
     }
@@ -259,31 +239,12 @@ void PredictionServer::State::handle_add_labels(const httplib::Request& req, htt
     if (!labels_json[i].contains("text")) throw ClientError(400, where + " has no \"text\"");
     texts.push_back(request_text(labels_json[i]["text"], where + ".text"));
   }
-  std::lock_guard one_writer(writer);
-  // Embedding reads only the encoder, which never changes: predictions go on meanwhile.
-  const std::vector<float> emb = embed_new_labels(model, texts);
-  const uint64_t first = model.label_count();  // only this writer changes it
-  log->append(first, texts);                   // durable before anything is acknowledged or visible
-  {
-    const auto t = Clock::now();
-    LabelGate::WriteGuard write(gate);
-    // Out of room (rare: a quarter of the model's size at a time): this one addition moves the arrays.
-    if (label_room(model) < texts.size()) reserve_label_room(model, std::max(texts.size(), model.label_count() / 4));
-    append_label_rows(model, texts, emb);
-    predictor->labels_appended(model);
-    metrics.record_label_lock(std::chrono::duration<double>(Clock::now() - t).count());
-  }
-  // Index insertions one label at a time, so that predictions wait at most one insertion.
-  for (size_t i = 0; i < texts.size(); ++i) {
-    const auto t = Clock::now();
-    LabelGate::WriteGuard write(gate);
-    index_new_labels(model, static_cast<uint32_t>(first + i), 1);
-    metrics.record_label_lock(std::chrono::duration<double>(Clock::now() - t).count());
-  }
+  const AddedLabels added = model->add_labels(texts, "labels");
+  for (double seconds : added.lock_seconds) metrics.record_label_lock(seconds);
   labels_added += texts.size();
   json ids = json::array();
-  for (size_t i = 0; i < texts.size(); ++i) ids.push_back(first + i);
-  if (log->pending() >= config.compact_after) compact_locked();
+  for (size_t i = 0; i < texts.size(); ++i) ids.push_back(added.first_id + i);
+  if (model->pending_labels() >= config.compact_after) compact();
   send_json(res, 200, {{"ids", std::move(ids)}});
 }
 
@@ -294,18 +255,19 @@ void PredictionServer::State::handle_get_label(const httplib::Request& req, http
     throw ClientError(400, "label id must be a non-negative integer, not '" + raw + "'");
   }
   id = std::stoull(raw);
-  LabelGate::ReadGuard read(gate);
-  if (id >= model.label_count()) {
-    throw ClientError(404, "no label " + raw + " (the model has " + std::to_string(model.label_count()) + ")");
+  std::string text;
+  try {
+    text = model->label_text(id);
+  } catch (const UsageError&) {
+    throw ClientError(404, "no label " + raw + " (the model has " + std::to_string(model->label_count()) + ")");
   }
-  send_json(res, 200, {{"id", id}, {"label", model.label_texts[id]}, {"added", id >= trained_labels}});
+  send_json(res, 200, {{"id", id}, {"label", text}, {"added", id >= model->trained_label_count()}});
 }
 
-void PredictionServer::State::compact_locked() {
-  // Caller holds `writer`: the model only changes under it, so reading it here needs no gate.
+void PredictionServer::State::compact() {
   const auto t = Clock::now();
-  const size_t pending = log->pending();
-  compact_label_log(dir, model, *log);
+  const uint64_t pending = model->pending_labels();
+  model->compact();
   spdlog::info("compacted {} added labels into {} in {:.1f} s", pending, dir,
                std::chrono::duration<double>(Clock::now() - t).count());
 }
@@ -325,15 +287,11 @@ int PredictionServer::bind() {
 void PredictionServer::run() {
   State& s = *state_;
   s.http.listen_after_bind();
-  std::lock_guard one_writer(s.writer);
-  if (s.log->pending() > 0) s.compact_locked();
+  if (s.model->pending_labels() > 0) s.compact();
 }
 
 void PredictionServer::stop() { state_->http.stop(); }
 
-size_t PredictionServer::label_count() const {
-  LabelGate::ReadGuard read(state_->gate);
-  return state_->model.label_count();
-}
+size_t PredictionServer::label_count() const { return state_->model->label_count(); }
 
 }  // namespace ngame

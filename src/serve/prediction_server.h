@@ -5,8 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "model/model_store.h"
-#include "predict/fused_predictor.h"
+#include "ngame/ngame.h"
 
 namespace ngame {
 
@@ -21,9 +20,7 @@ struct ServerConfig {
   size_t max_labels = 10000;              ///< labels per add request
   size_t max_body_bytes = 8u << 20;       ///< request body limit (413 above)
   size_t compact_after = 10000;           ///< compact the label log into the model files after this many labels
-  uint32_t shortlist = 0;                 ///< labels taken from each shortlist (0: as the fusion was fitted)
-  uint32_t graph_seeds = PredictorConfig{}.graph_seeds;  ///< starting points of the label graph's walk
-  ModelLoadOptions load;                  ///< index choice (auto: HNSW above kExactSearchMaxVectorsSingleQuery)
+  OpenOptions open;                       ///< indices and default search (auto: HNSW above exact_max vectors)
 };
 
 /// Loads a model (replaying its label log) and serves it.

@@ -121,13 +121,13 @@ TEST(CliTrain, ClassifierGraphIsAChoiceRecordedInTheModel) {
   auto r = run_ngame("train " + data.str() + " -o " + out.file("plain") + kSmallModel + " --quiet");
   ASSERT_EQ(r.status, 0) << r.err;
   {
-    Model model = load_model(out.file("plain"));
+    ModelParts model = load_model(out.file("plain"));
     EXPECT_FALSE(model.trained_with_classifier_graph());
     EXPECT_FALSE(model.classifiers.empty());
     EXPECT_EQ(model.classifier_index, nullptr);
     ModelLoadOptions with_graph;
     with_graph.classifier_graph = true;
-    Model forced = load_model(out.file("plain"), with_graph);
+    ModelParts forced = load_model(out.file("plain"), with_graph);
     ASSERT_NE(forced.classifier_index, nullptr);
     EXPECT_EQ(forced.classifier_index->size(), forced.label_count());
   }
@@ -150,7 +150,7 @@ TEST(CliTrain, ClassifierGraphIsAChoiceRecordedInTheModel) {
   // --classifier-graph at training: the reference's second index, recorded and used on load.
   r = run_ngame("train " + data.str() + " -o " + out.file("graph") + kSmallModel + " --classifier-graph --quiet");
   ASSERT_EQ(r.status, 0) << r.err;
-  Model model = load_model(out.file("graph"));
+  ModelParts model = load_model(out.file("graph"));
   EXPECT_TRUE(model.trained_with_classifier_graph());
   ASSERT_NE(model.classifier_index, nullptr);
   EXPECT_EQ(model.classifier_index->size(), model.label_count());
@@ -202,7 +202,7 @@ TEST(CliTrain, GeneratedDatasetTrainsAboveAFloor) {
   EXPECT_GT(fusion["validation_rows"].get<int>(), 30);
   EXPECT_LT(fusion["validation_rows"].get<int>(), 90);
   // About 3,940 documents are eligible for the memory; a fixed sample of about 1,000 is kept.
-  const Model model = load_model(out.file("m"));
+  const ModelParts model = load_model(out.file("m"));
   EXPECT_GT(model.memory_labels.rows, 800u);
   EXPECT_LT(model.memory_labels.rows, 1200u);
   EXPECT_EQ(model.memory_embeddings.size(), model.memory_labels.rows * model.encoder->dim());

@@ -48,7 +48,7 @@ TEST(LabelLog, AppendReopenAndReplay) {
   ASSERT_EQ(log.records().size(), 2u);
   EXPECT_EQ(log.records()[1].id, 4u);
   EXPECT_EQ(log.records()[1].text, "silk tie");
-  Model model = load_model(m.dir.str());
+  ModelParts model = load_model(m.dir.str());
   EXPECT_EQ(replay_label_log(model, log), 2u);
   ASSERT_EQ(model.label_count(), 5u);
   EXPECT_EQ(model.label_texts[4], "silk tie");
@@ -104,14 +104,14 @@ TEST(LabelLog, IdsThatDoNotContinueTheModelAreAnError) {
     LabelLog log(m.dir.str());
     log.append(7, corpus({"wool socks"}));
   }
-  Model model = load_model(m.dir.str());
+  ModelParts model = load_model(m.dir.str());
   LabelLog log(m.dir.str());
   EXPECT_THROW(replay_label_log(model, log), InputError);
 }
 
 TEST(LabelLog, CompactionWritesANewGenerationAndEmptiesTheLog) {
   LabelModel m;
-  Model model = load_model(m.dir.str());
+  ModelParts model = load_model(m.dir.str());
   std::string old_log;
   {
     LabelLog log(m.dir.str());
@@ -124,7 +124,7 @@ TEST(LabelLog, CompactionWritesANewGenerationAndEmptiesTheLog) {
   EXPECT_TRUE(fs::exists(m.dir.file("labels.g1.ngm")));
   EXPECT_FALSE(fs::exists(m.dir.file("labels.ngm")));  // the old generation is gone once the manifest switched
   EXPECT_TRUE(fs::exists(m.dir.file("encoder.ngm")));   // kept, not rewritten
-  Model reloaded = load_model(m.dir.str());
+  ModelParts reloaded = load_model(m.dir.str());
   ASSERT_EQ(reloaded.label_count(), 4u);
   EXPECT_EQ(reloaded.label_texts[3], "wool socks");
   EXPECT_EQ(reloaded.label_embeddings, model.label_embeddings);
@@ -137,7 +137,7 @@ TEST(LabelLog, CompactionWritesANewGenerationAndEmptiesTheLog) {
 
 TEST(LabelLog, CrashBeforeTheManifestSwitchLeavesTheOldModel) {
   LabelModel m;
-  Model model = load_model(m.dir.str());
+  ModelParts model = load_model(m.dir.str());
   add_labels(model, corpus({"wool socks"}));
   // A compaction that died after writing its parts: new-generation files exist, the manifest is the old one.
   const std::string manifest = testing::read_bytes(m.dir.file("manifest.json"));
@@ -146,7 +146,7 @@ TEST(LabelLog, CrashBeforeTheManifestSwitchLeavesTheOldModel) {
   const std::string new_labels = testing::read_bytes(m.dir.file("labels.g1.ngm"));
   testing::write_bytes(m.dir.file("manifest.json"), manifest);
   testing::write_bytes(m.dir.file("labels.ngm"), labels);
-  Model old = load_model(m.dir.str());
+  ModelParts old = load_model(m.dir.str());
   EXPECT_EQ(old.label_count(), 3u);
   EXPECT_NE(new_labels, labels);
 }

@@ -26,7 +26,7 @@ struct SavedModel {
 
 TEST(ModelStore, RoundTrip) {
   SavedModel m;
-  Model model = load_model(m.dir.str());
+  ModelParts model = load_model(m.dir.str());
   EXPECT_EQ(model.label_count(), 3u);
   EXPECT_EQ(model.label_texts[1], "blue hat");
   EXPECT_EQ(model.encoder->dim(), 8u);
@@ -73,13 +73,13 @@ TEST(ModelStore, VersionMismatchAndMissingFiles) {
 
 // A copy of the small model with the given fusion.json.
 std::string saved_with_fusion(const SavedModel& m, const nlohmann::json& fusion, const std::string& dir) {
-  Model model = load_model(m.dir.str());
+  ModelParts model = load_model(m.dir.str());
   model.fusion = fusion;
   save_model(dir, model, model.manifest["settings"], model.manifest["data"]);
   return dir;
 }
 
-const HnswIndex& label_graph(const Model& model) {
+const HnswIndex& label_graph(const ModelParts& model) {
   const auto* graph = dynamic_cast<const HnswIndex*>(model.label_index.get());
   EXPECT_NE(graph, nullptr);
   return *graph;

@@ -7,11 +7,11 @@ namespace ngame {
 namespace {
 
 // A three-label model whose fusion was fitted with shortlists of `fitted` (0: none recorded).
-Model small_model(uint32_t fitted) {
+ModelParts small_model(uint32_t fitted) {
   const TextCorpus labels = testing::make_corpus({"red shoes", "blue hat", "green scarf"});
   Featurizer f({.min_count = 1, .bigram_buckets = 4});
   f.fit({&labels});
-  Model model;
+  ModelParts model;
   model.encoder = std::make_unique<BowEncoder>(std::move(f), BowEncoderConfig{.dim = 8, .hidden = 4}, 1);
   model.label_texts = labels;
   model.label_embeddings.assign(3 * 8, 0.0f);
@@ -28,17 +28,17 @@ PredictorConfig shortlist_of(uint32_t n) {
 }
 
 TEST(ModelPredictor, ShortlistsAsTheFusionWasFittedUnlessTold) {
-  const Model fitted = small_model(30);
+  const ModelParts fitted = small_model(30);
   EXPECT_EQ(ModelPredictor(fitted).fused().config().shortlist, 30u);
   // Asking for the general default is a choice too (it was once mistaken for "not set").
   EXPECT_EQ(ModelPredictor(fitted, shortlist_of(kDefaultShortlist)).fused().config().shortlist, kDefaultShortlist);
   EXPECT_EQ(ModelPredictor(fitted, shortlist_of(7)).fused().config().shortlist, 7u);
-  const Model unfitted = small_model(0);
+  const ModelParts unfitted = small_model(0);
   EXPECT_EQ(ModelPredictor(unfitted).fused().config().shortlist, kDefaultShortlist);
 }
 
 TEST(ModelPredictor, SeedsTheMemoryGraphAsTheFusionWasFitted) {
-  Model model = small_model(30);
+  ModelParts model = small_model(30);
   EXPECT_FALSE(ModelPredictor(model).fused().config().memory_seeds);
   model.fusion["memory_seeds"] = true;
   EXPECT_TRUE(ModelPredictor(model).fused().config().memory_seeds);

@@ -238,7 +238,7 @@ TEST_F(ServeTest, KillDuringLabelWritesLosesNoAcknowledgedLabel) {
     EXPECT_EQ(json::parse(res->body)["label"], text);
   }
   EXPECT_EQ(restarted.signal_and_wait(SIGTERM), 0);
-  Model model = load_model(dir);
+  ModelParts model = load_model(dir);
   EXPECT_GE(model.label_count(), 6 + acknowledged.size());
 }
 

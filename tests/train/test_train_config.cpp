@@ -1,20 +1,20 @@
-#include "train/model_training.h"
+#include "train/train_config.h"
 
 #include <gtest/gtest.h>
 
 namespace ngame {
 namespace {
 
-TEST(ModelTraining, LargeLabelSetsGetNarrowerSearchesUnlessSet) {
-  ModelTrainingOptions small;
+TEST(TrainConfig, LargeLabelSetsGetNarrowerSearchesUnlessSet) {
+  TrainConfig small;
   apply_size_defaults(small, kLargeLabelCount - 1);
   EXPECT_EQ(small.predictor.shortlist, kDefaultShortlist);
   EXPECT_EQ(small.hnsw.ef_search, HnswConfig{}.ef_search);
-  ModelTrainingOptions large;
+  TrainConfig large;
   apply_size_defaults(large, kLargeLabelCount);
   EXPECT_EQ(large.predictor.shortlist, 50u);  // kLargeLabelSearchWidth
   EXPECT_EQ(large.hnsw.ef_search, 50u);
-  ModelTrainingOptions set;
+  TrainConfig set;
   set.predictor.shortlist = 80;
   set.ef_search = 120;
   apply_size_defaults(set, 2 * kLargeLabelCount);

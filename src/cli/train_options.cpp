@@ -1,0 +1,121 @@
+#include "cli/train_options.h"
+
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_common.h"
+#include "cli/json_config.h"
+#include "core/error.h"
+
+namespace ngame {
+
+void add_train_options(CLI::App* cmd, TrainConfig& c) {
+  cmd->add_option("--validation-fraction", c.validation_fraction,
+                  "training rows held out of every stage to fit the fusion weights")
+      ->check(CLI::Range(0.0, 0.5))
+      ->capture_default_str();
+  cmd->add_option("--validation-max-rows", c.validation_max_rows,
+                  "cap on the validation rows: above it the fraction shrinks (large datasets)")
+      ->capture_default_str();
+  cmd->add_option("--clf-epochs", c.classifiers.epochs, "M4 epochs")->capture_default_str();
+  cmd->add_option("--clf-lr", c.classifiers.lr, "M4 sparse Adam learning rate")->capture_default_str();
+  cmd->add_option("--clf-batch-size", c.classifiers.batching.batch_size, "M4 documents per batch")->capture_default_str();
+  cmd->add_option("--clf-curriculum", c.classifier_curriculum, "M4: 1-based epochs at which the cluster size doubles")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--dropout", c.classifiers.dropout, "M4 dropout on the document embedding")->capture_default_str();
+  cmd->add_option("--clf-margin", c.classifiers.loss.margin, "M4 triplet margin")->capture_default_str();
+  cmd->add_option("--clf-positives", c.classifiers.loss.positives, "M4 hardest positives per document")->capture_default_str();
+  cmd->add_option("--clf-negatives", c.classifiers.loss.negatives, "M4 hardest negatives per document")->capture_default_str();
+  cmd->add_option("--fusion-psp-weight", c.fusion_psp_weight,
+                  "fusion weights maximise validation P@1 + this * PSP@5 (lower favours the head)")
+      ->capture_default_str();
+  cmd->add_option("--reranker-trees", c.reranker.trees,
+                  "boosted trees of the learned re-ranker (0 = linear fusion only); hold-out validation picks fewer")
+      ->capture_default_str();
+  cmd->add_option("--reranker-depth", c.reranker.depth, "levels of each re-ranker tree")->capture_default_str();
+  cmd->add_option("--reranker-lr", c.reranker.learning_rate, "re-ranker shrinkage")->capture_default_str();
+  cmd->add_option("--reranker-window", c.reranker.window, "candidates the re-ranker reorders per text")
+      ->check(CLI::Range(2, 1000))
+      ->capture_default_str();
+  cmd->add_option("--shortlist", c.predictor.shortlist,
+                  "labels taken from each shortlist at prediction (0: 100, and 50 from 500K labels)")
+      ->capture_default_str();
+  add_graph_seeds_option(cmd, c.predictor.graph_seeds);
+  cmd->add_flag("--memory-seeds", c.predictor.memory_seeds,
+                "the memory graph's walk also starts from training documents of the label graph's seeds (kept with the "
+                "fusion; prediction follows the model)");
+  cmd->add_option("--memory-max-docs", c.memory_max_docs,
+                  "training documents kept by the memory scorer; above it a fixed sample (0: all)")
+      ->capture_default_str();
+  cmd->add_flag("--classifier-graph", c.classifier_graph,
+                "also shortlist from a graph over the classifiers (the reference's second HNSW index; off: the "
+                "classifiers score the other shortlists' candidates)");
+  cmd->add_option("--hnsw-m", c.hnsw.m, "HNSW links per node")->capture_default_str();
+  // Set by hand, efConstruction applies at every size; left alone, graphs above 200K vectors build with 100.
+  cmd->add_option_function<uint32_t>(
+         "--hnsw-ef-construction", [&c](uint32_t v) { c.hnsw.ef_construction = v, c.hnsw.scale_with_size = false; },
+         "HNSW breadth while building (default 200; 100 above 200K vectors unless set)")
+      ->default_str(std::to_string(c.hnsw.ef_construction));
+  cmd->add_option("--hnsw-ef-search", c.ef_search,
+                  "HNSW breadth while searching, kept with the fusion for prediction (0: 100, and 50 from 500K labels)")
+      ->capture_default_str();
+  // Featurizer.
+  cmd->add_option("--min-count", c.featurizer.min_count, "drop words seen in fewer texts")->capture_default_str();
+  cmd->add_option("--max-vocab", c.featurizer.max_vocabulary, "keep this many most frequent words")->capture_default_str();
+  cmd->add_option("--bigram-buckets", c.featurizer.bigram_buckets, "hashed word-bigram features (0 = off)")->capture_default_str();
+  cmd->add_option("--char-ngram-buckets", c.featurizer.char_ngram_buckets, "hashed character 3-5-gram features (0 = off)")->capture_default_str();
+  cmd->add_option("--max-tokens", c.featurizer.max_tokens, "words kept per text")->capture_default_str();
+  // Encoder.
+  cmd->add_option("--dim", c.encoder.dim, "embedding dimension")->capture_default_str();
+  cmd->add_option("--hidden", c.encoder.hidden, "residual block width (0 = plain mean of embeddings)")->capture_default_str();
+  cmd->add_option("--embedding-lr", c.encoder.embedding_lr, "sparse Adam learning rate of the embeddings")->capture_default_str();
+  cmd->add_option("--lr", c.encoder.dense_lr, "AdamW learning rate of the residual block")->capture_default_str();
+  cmd->add_option("--weight-decay", c.encoder.weight_decay, "AdamW weight decay")->capture_default_str();
+  cmd->add_option("--init-vectors", c.init_vectors, "word vectors (from `ngame vectors import`) to seed word embeddings");
+  // Training.
+  cmd->add_option("--epochs", c.train.epochs, "training epochs")->capture_default_str();
+  cmd->add_option("--warmup", c.train.warmup_steps, "linear warm-up steps")->capture_default_str();
+  cmd->add_option("--batch-size", c.train.batching.batch_size, "documents per batch")->capture_default_str();
+  cmd->add_option("--batching", c.batching, "ngame (clusters), random, or ann (hard negatives from label embeddings)")
+      ->check(CLI::IsMember({"ngame", "random", "ann"}))
+      ->capture_default_str();
+  cmd->add_option("--init-cluster-size", c.train.batching.initial_cluster_size, "cluster size before the curriculum")->capture_default_str();
+  cmd->add_option("--curriculum", c.curriculum, "1-based epochs at which the cluster size doubles")->delimiter(',')->capture_default_str();
+  cmd->add_option("--refresh", c.train.batching.refresh_interval, "re-cluster (or re-mine) every N epochs")->capture_default_str();
+  cmd->add_option("--ann-candidates", c.train.batching.ann_candidates, "ann batching: hard negatives drawn from this many nearest labels")->capture_default_str();
+  cmd->add_option("--negatives", c.train.loss.negatives, "hardest in-batch negatives per document")->capture_default_str();
+  cmd->add_option("--margin", c.train.loss.margin, "triplet margin")->capture_default_str();
+  cmd->add_option("--temperature", c.train.loss.temperature, "softmax temperature of the negative weights")->capture_default_str();
+  cmd->add_option("--softmax-weights", c.train.loss.softmax_weights, "weight negatives by softmax (true) or equally (false)")->capture_default_str();
+  cmd->add_option("--eval-every", c.eval_every, "print test P@1/P@5/PSP@5 every N epochs (0 = off)")->capture_default_str();
+  cmd->add_option("--A", c.prop_a, "propensity constant A for PSP")->capture_default_str();
+  cmd->add_option("--B", c.prop_b, "propensity constant B for PSP")->capture_default_str();
+  cmd->add_flag("--latin1", c.latin1, "texts are Latin-1");
+}
+
+ParsedTrainOptions parse_train_options(const std::vector<std::string>& words) {
+  ParsedTrainOptions parsed;
+  CLI::App app("training options", "ngame train");
+  app.config_formatter(std::make_shared<JsonConfig>());
+  add_train_options(&app, parsed.config);
+  app.add_option("--threads", parsed.threads, "threads for parallel loops (0 = all cores)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--seed", parsed.config.seed, "random seed");
+  std::vector<std::string> reversed(words.rbegin(), words.rend());  // CLI11 takes its words last-first
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    throw UsageError(e.what());
+  }
+  parsed.config.settings = recorded_settings(&app);
+  return parsed;
+}
+
+nlohmann::json recorded_settings(const CLI::App* command) {
+  nlohmann::json settings = nlohmann::json::parse(command->config_to_str(true, false));
+  settings.erase("config");
+  settings.erase("output");
+  return settings;
+}
+
+}  // namespace ngame

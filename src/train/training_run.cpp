@@ -1,0 +1,446 @@
+#include "train/training_run.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+#include "core/dense_math.h"
+#include "core/error.h"
+#include "core/splitmix.h"
+#include "encoder/bow_encoder.h"
+#include "eval/metrics.h"
+#include "eval/propensity.h"
+#include "predict/label_ranker.h"
+#include "predict/model_predictor.h"
+#include "predict/rank_features.h"
+#include "text/word_vectors.h"
+#include "train/classifier_trainer.h"
+#include "train/encoder_trainer.h"
+#include "train/fusion_fitting.h"
+
+namespace ngame {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Test-set metrics of M1 alone: exact nearest label embeddings, test filter applied.
+struct Evaluator {
+  const Dataset& data;
+  std::unique_ptr<EncoderInput> test_input;
+  std::vector<double> inv_propensity;
+
+  Evaluator(const Dataset& d, const Encoder& encoder, PropensityConfig prop)
+      : data(d), test_input(encoder.prepare(d.test->texts)), inv_propensity(inverse_propensity(d.train.labels, prop)) {}
+
+  MetricsReport run(const Encoder& encoder, const EncoderInput& labels) const {
+    // Top 20, not 5: filtered pairs are removed afterwards, as `predict -k 100` + `eval --filter` would.
+    SparseMatrix pred = rank_with_encoder(encoder, *test_input, labels, 20);
+    return compute_metrics(remove_filtered(pred, data.test->filter), remove_filtered(data.test->labels, data.test->filter),
+                           inv_propensity, 5);
+  }
+};
+
+// Rows held out of every training stage to fit the fusion weights: a fixed hash of the row, so resumed stages agree.
+bool is_validation_row(uint64_t row, double fraction) {
+  if (fraction <= 0) return false;
+  return static_cast<double>(splitmix64(row) % 1000000) < fraction * 1e6;
+}
+
+// The training label matrix with the validation rows emptied (rows without labels never enter a batch).
+SparseMatrix without_rows(const SparseMatrix& labels, const std::vector<uint8_t>& drop) {
+  SparseMatrix out;
+  out.cols = labels.cols;
+  for (uint64_t r = 0; r < labels.rows; ++r) {
+    if (drop[r]) {
+      out.append_row({}, {});
+    } else {
+      out.append_row(labels.row_indices(r), labels.row_values(r));
+    }
+  }
+  return out;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+// 1-based curriculum epochs as the trainers take them (0-based, sorted).
+std::vector<uint32_t> zero_based(std::vector<uint32_t> epochs) {
+  std::sort(epochs.begin(), epochs.end());
+  for (uint32_t& e : epochs) --e;
+  return epochs;
+}
+
+}  // namespace
+
+void TrainConfig::validate() const {
+  for (uint32_t e : curriculum) {
+    if (e == 0) throw UsageError("curriculum: epochs are 1-based");
+  }
+  for (uint32_t e : classifier_curriculum) {
+    if (e == 0) throw UsageError("clf-curriculum: epochs are 1-based");
+  }
+  parse_batching_mode(batching);
+  featurizer.validate();
+  encoder.validate();
+  hnsw.validate();
+}
+
+void apply_size_defaults(TrainConfig& c, size_t label_count) {
+  const bool large = label_count >= kLargeLabelCount;
+  if (c.predictor.shortlist == 0) c.predictor.shortlist = large ? kLargeLabelSearchWidth : kDefaultShortlist;
+  c.hnsw.ef_search = c.ef_search > 0 ? c.ef_search : large ? kLargeLabelSearchWidth : HnswConfig{}.ef_search;
+}
+
+struct TrainingRun::State {
+  const Dataset& data;
+  TrainConfig config;
+  TrainObserver none;
+  TrainObserver& observer;
+  std::vector<uint8_t> is_val;
+  uint64_t val_rows = 0;
+  SparseMatrix fit_labels;  // training labels with the validation rows emptied
+  ModelParts model;
+  std::unique_ptr<EncoderInput> labels;  // the label texts prepared for the encoder
+  nlohmann::json timings = nlohmann::json::object();
+  State(const Dataset& d, const TrainConfig& c, TrainObserver* o) : data(d), config(c), observer(o ? *o : none) {}
+  void record_data();
+};
+
+TrainingRun::TrainingRun(const Dataset& data, const TrainConfig& config, TrainObserver* observer)
+    : state_(std::make_unique<State>(data, config, observer)) {
+  State& s = *state_;
+  TrainConfig& c = s.config;
+  c.validate();
+  NGAME_CHECK(data.label_count() > 0 && data.train.labels.rows > 0, "training needs labels and training rows");
+  apply_size_defaults(c, data.label_count());
+  if (data.label_count() >= kLargeLabelCount && (config.predictor.shortlist == 0 || config.ef_search == 0)) {
+    spdlog::info("{} labels: shortlists of {}, graph searches of breadth {}", data.label_count(), c.predictor.shortlist,
+                 c.hnsw.ef_search);
+  }
+  // The fusion needs a few thousand validation queries, not 5% of millions: above validation_max_rows the fraction
+  // shrinks, which keeps the fusion's cost flat and the rows in training (2M rows: 20K held out, not 100K).
+  const double val_fraction =
+      std::min(c.validation_fraction, static_cast<double>(c.validation_max_rows) /
+                                          std::max<double>(1.0, static_cast<double>(data.train.labels.rows)));
+  s.is_val.assign(data.train.labels.rows, 0);
+  for (uint64_t r = 0; r < data.train.labels.rows; ++r) {
+    s.is_val[r] = is_validation_row(r, val_fraction) && data.train.labels.row_size(r) > 0;
+    s.val_rows += s.is_val[r];
+  }
+  s.fit_labels = without_rows(data.train.labels, s.is_val);
+  if (s.val_rows > 0) spdlog::info("{} training rows held out to fit the fusion", s.val_rows);
+  s.model.label_texts = data.label_texts;
+  s.record_data();
+}
+
+TrainingRun::~TrainingRun() = default;
+
+// The manifest's settings and data record (a folder's files are fingerprinted), timings so far included.
+void TrainingRun::State::record_data() {
+  nlohmann::json info = {{"train_rows", data.train.labels.rows}, {"validation_rows", val_rows},
+                         {"labels", data.label_count()}};
+  if (!data.dir.empty()) {
+    info["dir"] = fs::absolute(data.dir).string();
+    info["trn_X_Y.txt"] = file_fingerprint((fs::path(data.dir) / "trn_X_Y.txt").string());
+    info["Y.txt"] = file_fingerprint((fs::path(data.dir) / "Y.txt").string());
+  }
+  info["timings"] = timings;
+  model.manifest["settings"] = config.settings;
+  model.manifest["data"] = info;
+}
+
+ModelParts& TrainingRun::model() {
+  state_->model.manifest["data"]["timings"] = state_->timings;
+  return state_->model;
+}
+
+const TrainConfig& TrainingRun::config() const { return state_->config; }
+
+void TrainingRun::train_encoder() {
+  State& s = *state_;
+  const TrainConfig& c = s.config;
+  const Dataset& data = s.data;
+  Featurizer featurizer(c.featurizer);
+  featurizer.fit({&data.train.texts, &data.label_texts});
+  spdlog::info("featurizer: {} words, {} features in all", featurizer.unigram_count(), featurizer.feature_count());
+  auto encoder = std::make_unique<BowEncoder>(std::move(featurizer), c.encoder, c.seed);
+  if (!c.init_vectors.empty()) {
+    WordVectors vectors = WordVectors::load(c.init_vectors);
+    const size_t seeded = encoder->init_from_vectors(vectors, c.seed);
+    spdlog::info("seeded {} of {} words from {} ({}-d)", seeded, encoder->featurizer().unigram_count(), c.init_vectors,
+                 vectors.dim());
+  }
+  auto docs = encoder->prepare(data.train.texts);
+  s.labels = encoder->prepare(data.label_texts);
+  EncoderTrainConfig train = c.train;
+  train.seed = c.seed;
+  train.batching.mode = parse_batching_mode(c.batching);
+  train.batching.curriculum_epochs = zero_based(c.curriculum);
+  std::unique_ptr<Evaluator> evaluator;
+  if (c.eval_every > 0) {
+    if (!data.test) throw UsageError("eval_every: the dataset has no test split (tst_X.txt, tst_X_Y.txt)");
+    evaluator = std::make_unique<Evaluator>(data, *encoder, PropensityConfig{c.prop_a, c.prop_b});
+  }
+  double eval_seconds = 0;
+  auto on_epoch = [&](const EpochStats& e) {
+    EpochReport report;
+    report.stage = "encoder";
+    report.epoch = e.epoch + 1;
+    report.epochs = train.epochs;
+    report.loss = e.loss;
+    report.cluster_size = e.cluster_size;
+    report.docs_per_second = e.docs_per_second;
+    report.seconds = e.seconds;
+    report.clustering_seconds = e.clustering_seconds;
+    report.elapsed_seconds = e.elapsed_seconds;
+    std::string metrics;
+    const bool last = e.epoch + 1 == train.epochs;
+    if (evaluator && ((e.epoch + 1) % c.eval_every == 0 || last)) {
+      const auto t = std::chrono::steady_clock::now();
+      MetricsReport r = evaluator->run(*encoder, *s.labels);
+      eval_seconds += seconds_since(t);
+      report.test = EpochTestMetrics{100 * r.precision[0], 100 * r.precision[4], 100 * r.psp[4]};
+      metrics = fmt::format("  P@1 {:.2f}  P@5 {:.2f}  PSP@5 {:.2f}", report.test->p1, report.test->p5,
+                            report.test->psp5);
+    }
+    spdlog::info("epoch {:>3}/{}  loss {:.4f}  cluster {:6.1f}  {:7.0f} docs/s  {:5.1f}s (clustering {:.2f}s)  elapsed {:6.1f}s{}",
+                 e.epoch + 1, train.epochs, e.loss, e.cluster_size, e.docs_per_second, e.seconds, e.clustering_seconds,
+                 e.elapsed_seconds, metrics);
+    s.observer.on_epoch(report);
+  };
+  std::vector<EpochStats> history = ngame::train_encoder(*encoder, *docs, s.fit_labels, *s.labels, train, on_epoch);
+  double clustering = 0;
+  for (const EpochStats& e : history) clustering += e.clustering_seconds;
+  const double seconds = history.back().elapsed_seconds - eval_seconds;
+  s.timings["encoder_seconds"] = seconds;
+  s.timings["clustering_seconds"] = clustering;
+  spdlog::info("M1 trained in {:.1f} s ({:.2f} s clustering, {:.1f}%)", seconds, clustering,
+               100 * clustering / std::max(1e-9, seconds));
+  encoder->release_training_state();
+  ModelParts& model = s.model;
+  model.encoder = std::move(encoder);
+  model.label_embeddings.resize(data.label_count() * model.encoder->dim());
+  model.encoder->embed_all(*s.labels, model.label_embeddings.data());
+  normalize_rows(model.label_embeddings.data(), data.label_count(), model.encoder->dim());
+  model.label_index.reset();
+  s.observer.on_stage("encoder", seconds);
+}
+
+void TrainingRun::resume_from(ModelParts existing, bool keep_classifiers, const std::string& source) {
+  State& s = *state_;
+  if (existing.label_count() != s.data.label_count()) {
+    throw InputError(source, 0,
+                     "model has " + std::to_string(existing.label_count()) + " labels, " +
+                         (s.data.dir.empty() ? std::string("the dataset") : s.data.dir) + " has " +
+                         std::to_string(s.data.label_count()));
+  }
+  ModelParts& model = s.model;
+  model.encoder = std::move(existing.encoder);
+  model.label_embeddings = std::move(existing.label_embeddings);
+  // The label index stays valid (same encoder, same labels): loading built or read it, so it is kept, not rebuilt.
+  model.label_index = std::move(existing.label_index);
+  s.labels = model.encoder->prepare(s.data.label_texts);
+  if (keep_classifiers) {
+    if (existing.classifiers.empty()) throw UsageError("refitting the fusion needs a model with classifiers");
+    model.classifiers = std::move(existing.classifiers);
+    model.memory_embeddings = std::move(existing.memory_embeddings);
+    model.memory_labels = std::move(existing.memory_labels);
+    model.classifier_index = std::move(existing.classifier_index);
+    model.memory_index = std::move(existing.memory_index);
+  }
+  if (existing.manifest.contains("data") && existing.manifest["data"].contains("timings")) {
+    s.timings = existing.manifest["data"]["timings"];
+  }
+}
+
+void TrainingRun::train_classifiers() {
+  State& s = *state_;
+  const TrainConfig& c = s.config;
+  const Dataset& data = s.data;
+  ModelParts& model = s.model;
+  NGAME_CHECK(model.encoder != nullptr, "train_classifiers needs an encoder: train_encoder or resume_from first");
+  const uint32_t d = model.encoder->dim();
+  auto t = std::chrono::steady_clock::now();
+  std::vector<float> doc_emb = embed_texts(*model.encoder, data.train.texts);
+  ClassifierTrainConfig cc = c.classifiers;
+  cc.seed = c.seed;
+  cc.batching.mode = BatchingMode::kNgame;
+  cc.batching.curriculum_epochs = c.classifier_curriculum;
+  for (uint32_t& e : cc.batching.curriculum_epochs) --e;
+  model.classifiers = ngame::train_classifiers(doc_emb, s.fit_labels, model.label_embeddings, d, cc,
+                                        [&](const ClassifierEpochStats& e) {
+                                          spdlog::info("classifiers epoch {:>3}/{}  loss {:.4f}  cluster {:6.1f}  {:5.1f}s",
+                                                       e.epoch + 1, cc.epochs, e.loss, e.cluster_size, e.seconds);
+                                          EpochReport report;
+                                          report.stage = "classifiers";
+                                          report.epoch = e.epoch + 1;
+                                          report.epochs = cc.epochs;
+                                          report.loss = e.loss;
+                                          report.cluster_size = e.cluster_size;
+                                          report.seconds = e.seconds;
+                                          s.observer.on_epoch(report);
+                                        });
+  // Labels without a training row keep their label embedding (zero-shot), as train_classifiers leaves them.
+  s.timings["classifier_seconds"] = seconds_since(t);
+  // The memory: training rows (validation rows excluded) and their labels. Above memory_max_docs documents it
+  // keeps a fixed sample (a hash of the row, independent of the validation hash): its graph is the most expensive
+  // index to build at millions of documents.
+  model.memory_embeddings.clear();
+  model.memory_labels = SparseMatrix();
+  model.memory_labels.cols = data.label_count();
+  uint64_t eligible = 0;
+  for (uint64_t r = 0; r < data.train.labels.rows; ++r) eligible += !s.is_val[r] && data.train.labels.row_size(r) > 0;
+  const double keep = c.memory_max_docs == 0 || eligible <= c.memory_max_docs
+                          ? 1.0
+                          : static_cast<double>(c.memory_max_docs) / static_cast<double>(eligible);
+  if (keep < 1.0) spdlog::info("memory: a sample of about {} of {} training documents", c.memory_max_docs, eligible);
+  for (uint64_t r = 0; r < data.train.labels.rows; ++r) {
+    if (s.is_val[r] || data.train.labels.row_size(r) == 0) continue;
+    if (keep < 1.0 && static_cast<double>(splitmix64(r ^ 0x6d656d6f7279ULL) % 1000000) >= keep * 1e6) continue;
+    model.memory_embeddings.insert(model.memory_embeddings.end(), doc_emb.begin() + static_cast<std::ptrdiff_t>(r * d),
+                                   doc_emb.begin() + static_cast<std::ptrdiff_t>((r + 1) * d));
+    model.memory_labels.append_row(data.train.labels.row_indices(r), data.train.labels.row_values(r));
+  }
+  model.classifier_index.reset();
+  model.memory_index.reset();
+  s.observer.on_stage("classifiers", s.timings["classifier_seconds"].get<double>());
+}
+
+void TrainingRun::build_indices() {
+  State& s = *state_;
+  NGAME_CHECK(s.model.encoder != nullptr, "build_indices needs an encoder");
+  const auto t = std::chrono::steady_clock::now();
+  s.model.build_missing_indices(s.config.hnsw, AnnChoice::kAuto, kExactSearchMaxVectors, s.config.classifier_graph,
+                                kMemoryEfSearch);
+  const double seconds = seconds_since(t);
+  if (!s.model.classifiers.empty()) {
+    s.timings["index_seconds"] = seconds;
+    spdlog::info("M4 in {:.1f} s, indices in {:.1f} s", s.timings["classifier_seconds"].get<double>(), seconds);
+  }
+  s.observer.on_stage("indices", seconds);
+}
+
+void TrainingRun::fit_fusion() {
+  State& s = *state_;
+  const TrainConfig& c = s.config;
+  const Dataset& data = s.data;
+  ModelParts& model = s.model;
+  NGAME_CHECK(!model.classifiers.empty(), "fit_fusion needs classifiers: train_classifiers first");
+  build_indices();
+  auto t = std::chrono::steady_clock::now();
+  model.fusion = nullptr;  // the predictor below must not read an earlier fusion
+  ModelPredictor predictor(model, c.predictor);
+  FusionWeights weights;
+  nlohmann::json report, reranker_json;
+  if (s.val_rows > 0) {
+    TextCorpus val_texts;
+    SparseMatrix val_truth;
+    val_truth.cols = data.label_count();
+    std::vector<uint64_t> val_index(data.train.labels.rows, UINT64_MAX);
+    for (uint64_t r = 0; r < data.train.labels.rows; ++r) {
+      if (!s.is_val[r]) continue;
+      val_index[r] = val_texts.size();
+      val_texts.push_back(data.train.texts[r]);
+      val_truth.append_row(data.train.labels.row_indices(r), data.train.labels.row_values(r));
+    }
+    FilterPairs val_filter;
+    for (auto [row, label] : data.train.filter.pairs) {
+      if (row < val_index.size() && val_index[row] != UINT64_MAX) val_filter.pairs.emplace_back(val_index[row], label);
+    }
+    CandidateSet cands = predictor.fused().candidates(val_texts, FusionWeights{});
+    // Filtered pairs leave the candidates too, as they leave predictions before evaluation.
+    CandidateSet kept;
+    {
+      std::vector<std::pair<uint64_t, uint32_t>> sorted = val_filter.pairs;
+      std::sort(sorted.begin(), sorted.end());
+      for (size_t i = 0; i < cands.size(); ++i) {
+        for (uint64_t k = cands.offsets[i]; k < cands.offsets[i + 1]; ++k) {
+          if (std::binary_search(sorted.begin(), sorted.end(), std::make_pair(uint64_t(i), cands.labels[k]))) continue;
+          kept.labels.push_back(cands.labels[k]);
+          kept.scores.push_back(cands.scores[k]);
+        }
+        kept.offsets.push_back(kept.labels.size());
+      }
+    }
+    const SparseMatrix truth = remove_filtered(val_truth, val_filter);
+    weights = ngame::fit_fusion(predictor.fused(), kept, truth,
+                                inverse_propensity(data.train.labels, {c.prop_a, c.prop_b}), report,
+                                c.fusion_psp_weight);
+    spdlog::info("fusion weights {} (validation P@1 {:.2f}, PSP@5 {:.2f})", weights.to_json().dump(),
+                 report["fused"]["P@1"].get<double>(), report["fused"]["PSP@5"].get<double>());
+    if (c.reranker.trees > 0) {
+      // The learned re-ranker on the linear fusion's top candidates.
+      std::vector<uint64_t> positions;
+      RankBoosterConfig rc = c.reranker;
+      rc.seed = c.seed;
+      RankRows rows = rank_features(kept, weights, rc.window, positions);
+      rows.relevant.resize(positions.size());
+      for (size_t q = 0; q < rows.queries(); ++q) {
+        auto truth_row = truth.row_indices(q);
+        for (uint64_t r = rows.groups[q]; r < rows.groups[q + 1]; ++r) {
+          rows.relevant[r] = std::binary_search(truth_row.begin(), truth_row.end(), kept.labels[positions[r]]);
+        }
+      }
+      RankBooster booster;
+      report["reranker"] = booster.fit(rows, rc);
+      spdlog::info("re-ranker: {} trees kept of {} (hold-out validation P@1 {:.2f} -> {:.2f})",
+                   report["reranker"]["kept_trees"].get<size_t>(), report["reranker"]["fitted_trees"].get<size_t>(),
+                   report["reranker"]["holdout_linear_P@1"].get<double>(),
+                   report["reranker"]["holdout_reranked_P@1"].get<double>());
+      if (!booster.empty()) reranker_json = booster.to_json();
+      // The reference's fusion for comparison: one depth-7 tree on [classifier, embedding, propensity] (the prior
+      // term is a monotone function of the label's training count, as inverse propensity is), judged on the same
+      // hold-out queries. Recorded, not used.
+      RankRows reference;
+      reference.width = 3;
+      reference.groups = rows.groups;
+      reference.relevant = rows.relevant;
+      for (size_t r = 0; r < rows.rows(); ++r) {
+        const float* f = rows.values.data() + r * rows.width;
+        reference.values.insert(reference.values.end(), {f[kClassifierScorer], f[kEmbeddingScorer], f[kPriorScorer]});
+      }
+      RankBoosterConfig one_tree = rc;
+      one_tree.trees = 1;
+      one_tree.depth = 7;
+      one_tree.learning_rate = 1.0f;
+      RankBooster tree;
+      const nlohmann::json tree_report = tree.fit(reference, one_tree);
+      report["reference_tree"] = {{"holdout_P@1", tree_report["holdout_all_trees_P@1"]},
+                                  {"holdout_linear_P@1", tree_report["holdout_linear_P@1"]}};
+      spdlog::info("the reference's depth-7 tree on [classifier, embedding, prior] would give hold-out P@1 {:.2f}",
+                   tree_report["holdout_all_trees_P@1"].get<double>());
+    }
+  } else {
+    spdlog::warn("no validation rows (validation fraction 0): default fusion weights");
+  }
+  model.fusion = {{"weights", weights.to_json()},
+                  {"shortlist", c.predictor.shortlist},
+                  {"hnsw_ef_search", c.hnsw.ef_search},
+                  {"graph_seeds", c.predictor.graph_seeds},
+                  {"memory_seeds", c.predictor.memory_seeds},
+                  {"classifier_graph", c.classifier_graph},
+                  {"validation", report},
+                  {"validation_rows", s.val_rows}};
+  if (!reranker_json.is_null()) {
+    model.fusion["reranker"] = reranker_json;
+    model.fusion["reranker_window"] = c.reranker.window;
+  }
+  const double seconds = seconds_since(t);
+  s.timings["fusion_seconds"] = seconds;
+  s.observer.on_stage("fusion", seconds);
+}
+
+ModelParts train_model(const Dataset& data, const TrainConfig& config, TrainObserver* observer) {
+  TrainingRun run(data, config, observer);
+  run.train_encoder();
+  run.train_classifiers();
+  run.fit_fusion();  // builds the indices first
+  return std::move(run.model());
+}
+
+}  // namespace ngame
