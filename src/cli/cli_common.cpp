@@ -1,5 +1,7 @@
 #include "cli/cli_common.h"
 
+#include "cli/train_options.h"
+
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -44,14 +46,6 @@ CLI::App* deepest_selected(CLI::App* app) {
 }
 
 }  // namespace
-
-void add_graph_seeds_option(CLI::App* cmd, uint32_t& graph_seeds) {
-  cmd->add_option("--graph-seeds", graph_seeds,
-                  "the label graph's walk also starts from this many labels sharing words with the text (0: from "
-                  "its entry point only)")
-      ->check(CLI::Range(0, 4096))
-      ->capture_default_str();
-}
 
 void add_search_options(CLI::App* cmd, OpenOptions& open, const std::string& auto_rule) {
   cmd->add_option("--ann", open.ann,

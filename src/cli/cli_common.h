@@ -23,8 +23,6 @@ CommonOptions& common_options();
 void add_common_options(CLI::App* command);
 /// Wraps a subcommand body: applies the common options (threads, logging) and then runs it.
 std::function<void()> with_common_options(std::function<void()> body);
-/// Adds --graph-seeds: starting points of the label graph's walk (PredictorConfig::graph_seeds).
-void add_graph_seeds_option(CLI::App* command, uint32_t& graph_seeds);
 /// Adds how an opened model searches its shortlists, into `open`: --ann, --hnsw-ef-search, --hnsw-m,
 /// --hnsw-ef-construction, --memory-ef-search, --shortlist, --graph-seeds and --classifier-graph. `auto_rule` says
 /// when --ann auto picks exact search.

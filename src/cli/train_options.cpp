@@ -2,11 +2,18 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/cli_common.h"
 #include "cli/json_config.h"
 #include "core/error.h"
 
 namespace ngame {
+
+void add_graph_seeds_option(CLI::App* cmd, uint32_t& graph_seeds) {
+  cmd->add_option("--graph-seeds", graph_seeds,
+                  "the label graph's walk also starts from this many labels sharing words with the text (0: from "
+                  "its entry point only)")
+      ->check(CLI::Range(0, 4096))
+      ->capture_default_str();
+}
 
 void add_train_options(CLI::App* cmd, TrainConfig& c) {
   cmd->add_option("--validation-fraction", c.validation_fraction,
@@ -101,6 +108,11 @@ ParsedTrainOptions parse_train_options(const std::vector<std::string>& words) {
   app.add_option("--threads", parsed.threads, "threads for parallel loops (0 = all cores)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--seed", parsed.config.seed, "random seed");
+  for (const std::string& word : words) {
+    if (!word.starts_with("--")) continue;
+    const std::string name = word.substr(0, word.find('='));
+    if (app.get_option_no_throw(name) == nullptr) throw UsageError("unknown training option " + name);
+  }
   std::vector<std::string> reversed(words.rbegin(), words.rend());  // CLI11 takes its words last-first
   try {
     app.parse(reversed);

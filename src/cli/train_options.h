@@ -9,6 +9,8 @@
 
 namespace ngame {
 
+/// Adds --graph-seeds: starting points of the label graph's walk (PredictorConfig::graph_seeds).
+void add_graph_seeds_option(CLI::App* command, uint32_t& graph_seeds);
 /// Adds every training setting as an option of command, bound to config.
 void add_train_options(CLI::App* command, TrainConfig& config);
 
