@@ -183,7 +183,7 @@ int main(int argc, char** argv) {
       report("memory_seeded", ef, n, nq, seeded, seeded_s, truth, exact_s, index->search_from(q.data(), nq, shortlist, seeds), shortlist);
     }
   }
-  if (build.empty() && model.fusion.is_object() && !label_truth.ids.empty()) {
+  if (build.empty() && model.fusion && !label_truth.ids.empty()) {
     ModelPredictor predictor(model);
     const CandidateSet cands = predictor.fused().candidates(sample, predictor.weights(), 10);
     size_t hits = 0;

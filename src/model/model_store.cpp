@@ -150,9 +150,9 @@ nlohmann::json write_parts(const std::string& dir, const Encoder& encoder, const
       }
     }
   }
-  if (model && model->fusion.is_object()) {
+  if (model && model->fusion) {
     stages.push_back("fusion");
-    write_file_atomically(part_path("fusion.json"), model->fusion.dump(2) + "\n");
+    write_file_atomically(part_path("fusion.json"), model->fusion->to_json().dump(2) + "\n");
     record("fusion.json");
   }
   nlohmann::json manifest = {{"format", "ngame-model"},
@@ -180,7 +180,7 @@ nlohmann::json write_parts(const std::string& dir, const Encoder& encoder, const
 }  // namespace
 
 bool ModelParts::trained_with_classifier_graph() const {
-  return !fusion.is_object() || fusion.value("classifier_graph", true);
+  return !fusion || fusion->classifier_graph;
 }
 
 void ModelParts::build_missing_indices(const HnswConfig& hnsw, AnnChoice ann, size_t exact_max, bool classifier_graph,
@@ -312,22 +312,17 @@ ModelParts load_model(const std::string& dir, const ModelLoadOptions& options) {
     model.memory_embeddings = read_matrix(c.at("MEMD"), path("memory.ngm"), d, ml.rows);
   }
   if (files.contains("fusion.json")) {
-    model.fusion = nlohmann::json::parse(read_file(path("fusion.json")), nullptr, false);
-    if (model.fusion.is_discarded() || !model.fusion.is_object()) {
-      throw InputError(path("fusion.json"), 0, "not a JSON object");
-    }
+    const nlohmann::json fusion = nlohmann::json::parse(read_file(path("fusion.json")), nullptr, false);
+    if (fusion.is_discarded()) throw InputError(path("fusion.json"), 0, "not JSON");
+    model.fusion = FusionRecord::from_json(fusion, path("fusion.json"));
   }
   const bool classifier_graph = options.classifier_graph.value_or(model.trained_with_classifier_graph());
   // Search breadth: the caller's, else the one the fusion was fitted with, else the configured default.
   HnswConfig hnsw = options.hnsw;
   if (options.ef_search > 0) {
     hnsw.ef_search = options.ef_search;
-  } else if (model.fusion.is_object() && model.fusion.contains("hnsw_ef_search")) {
-    const auto& ef = model.fusion["hnsw_ef_search"];
-    if (!ef.is_number_unsigned() || ef.get<uint64_t>() == 0 || ef.get<uint64_t>() > 1000000) {
-      throw InputError(path("fusion.json"), 0, "hnsw_ef_search must be a positive integer");
-    }
-    hnsw.ef_search = ef.get<uint32_t>();
+  } else if (model.fusion && model.fusion->hnsw_ef_search > 0) {
+    hnsw.ef_search = model.fusion->hnsw_ef_search;
   }
   if (options.ann != AnnChoice::kExact) {
     if (files.contains("labels.hnsw")) model.label_index = HnswIndex::load(path("labels.hnsw"), d, hnsw);

@@ -13,6 +13,7 @@
 #include "data/sparse_matrix.h"
 #include "encoder/encoder.h"
 #include "index/ann_index.h"
+#include "model/fusion_record.h"
 
 namespace ngame {
 
@@ -32,7 +33,7 @@ struct ModelParts {
   std::vector<float> memory_embeddings; ///< training documents behind the memory scorer: rows x dim, unit
   SparseMatrix memory_labels;           ///< their labels
   std::unique_ptr<AnnIndex> label_index, classifier_index, memory_index;
-  nlohmann::json fusion;                ///< fusion weights and validation report (null: none)
+  std::optional<FusionRecord> fusion;   ///< the fitted fusion (none: M1 or M4 alone)
   nlohmann::json manifest;
   /// Number of labels.
   size_t label_count() const { return label_texts.size(); }

@@ -13,23 +13,6 @@
 
 namespace ngame {
 
-const char* scorer_name(size_t scorer) {
-  static const char* names[kScorerCount] = {"embedding", "classifier", "memory", "lexical", "prior"};
-  return scorer < kScorerCount ? names[scorer] : "?";
-}
-
-nlohmann::json FusionWeights::to_json() const {
-  nlohmann::json j;
-  for (size_t s = 0; s < kScorerCount; ++s) j[scorer_name(s)] = weight[s];
-  return j;
-}
-
-FusionWeights FusionWeights::from_json(const nlohmann::json& j) {
-  FusionWeights w;
-  for (size_t s = 0; s < kScorerCount; ++s) w.weight[s] = j.value(scorer_name(s), 0.0f);
-  return w;
-}
-
 FusedPredictor::FusedPredictor(const Encoder& encoder, const std::vector<float>& label_embeddings,
                                const AnnIndex& label_index, const std::vector<float>* classifiers,
                                const AnnIndex* classifier_index, const MemoryScorer* memory,

@@ -10,31 +10,13 @@
 #include "data/text_corpus.h"
 #include "encoder/encoder.h"
 #include "index/ann_index.h"
+#include "model/fusion_record.h"
 #include "predict/lexical_scorer.h"
 #include "predict/memory_scorer.h"
 #include "predict/rank_booster.h"
 #include "predict/search_params.h"
 
 namespace ngame {
-
-/// The scorers, in the order of their scores and weights.
-enum ScorerId : size_t {
-  kEmbeddingScorer = 0,
-  kClassifierScorer,
-  kMemoryScorer,
-  kLexicalScorer,
-  kPriorScorer,  ///< log(1 + training rows of the label), scaled to [0, 1]: a popularity prior (adds no shortlist)
-  kScorerCount
-};
-/// Names used in fusion.json and in tables: "embedding", "classifier", "memory", "lexical", "prior".
-const char* scorer_name(size_t scorer);
-
-/// Weights of the fused score; a weight of 0 switches a scorer (and its shortlist) off.
-struct FusionWeights {
-  std::array<float, kScorerCount> weight = {1.0f, 1.0f, 1.0f, 0.5f, 0.0f};
-  nlohmann::json to_json() const;
-  static FusionWeights from_json(const nlohmann::json& j);
-};
 
 /// Candidate labels of many queries with the score of every scorer (0 when a scorer does not apply).
 struct CandidateSet {

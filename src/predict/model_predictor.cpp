@@ -8,12 +8,8 @@ namespace ngame {
 
 ModelPredictor::ModelPredictor(const ModelParts& model, PredictorConfig config) : model_(model) {
   // The shortlist size the fusion weights were fitted with, unless the caller sets one.
-  if (config.shortlist == 0 && model.fusion.is_object() && model.fusion.contains("shortlist")) {
-    config.shortlist = model.fusion["shortlist"].get<uint32_t>();
-  }
-  if (model.fusion.is_object() && model.fusion.contains("memory_seeds")) {
-    config.memory_seeds = model.fusion["memory_seeds"].is_boolean() && model.fusion["memory_seeds"].get<bool>();
-  }
+  if (config.shortlist == 0 && model.fusion) config.shortlist = model.fusion->shortlist;  // 0: not recorded
+  if (model.fusion) config.memory_seeds = model.fusion->memory_seeds;
   NGAME_CHECK(model.label_index != nullptr, "the model's label index is missing");
   if (!model.memory_embeddings.empty() && model.memory_index) {
     memory_ = std::make_unique<MemoryScorer>(model.memory_labels, *model.memory_index);
@@ -28,19 +24,19 @@ ModelPredictor::ModelPredictor(const ModelParts& model, PredictorConfig config) 
                                             model.memory_labels.rows > 0
                                                 ? label_prior_from_counts(model.memory_labels.column_counts())
                                                 : std::vector<float>{});
-  if (model.fusion.is_object() && model.fusion.contains("reranker")) {
+  if (model.fusion && !model.fusion->reranker.is_null()) {
     try {
-      reranker_ = RankBooster::from_json(model.fusion["reranker"], kRankFeatureCount);
+      reranker_ = RankBooster::from_json(model.fusion->reranker, kRankFeatureCount);
     } catch (const std::exception& e) {
       throw InputError("fusion.json", 0, std::string("bad re-ranker: ") + e.what());
     }
-    window_ = model.fusion.value("reranker_window", size_t{20});
+    window_ = model.fusion->reranker_window;
     fused_->set_reranker(&reranker_, window_);
   }
-  if (model.fusion.is_object() && model.fusion.contains("weights")) {
-    weights_ = FusionWeights::from_json(model.fusion["weights"]);
+  if (model.fusion) {
+    weights_ = model.fusion->weights;
   } else {
-    weights_.weight = {1.0f, 0.0f, 0.0f, 0.0f};  // M1 alone: rank by label embeddings
+    weights_.weight = {1.0f, 0.0f, 0.0f, 0.0f, 0.0f};  // M1 alone: rank by label embeddings
   }
 }
 

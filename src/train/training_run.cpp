@@ -333,7 +333,7 @@ void TrainingRun::fit_fusion() {
   NGAME_CHECK(!model.classifiers.empty(), "fit_fusion needs classifiers: train_classifiers first");
   build_indices();
   auto t = std::chrono::steady_clock::now();
-  model.fusion = nullptr;  // the predictor below must not read an earlier fusion
+  model.fusion.reset();  // the predictor below must not read an earlier fusion
   ModelPredictor predictor(model, c.predictor);
   FusionWeights weights;
   nlohmann::json report, reranker_json;
@@ -418,18 +418,20 @@ void TrainingRun::fit_fusion() {
   } else {
     spdlog::warn("no validation rows (validation fraction 0): default fusion weights");
   }
-  model.fusion = {{"weights", weights.to_json()},
-                  {"shortlist", c.predictor.shortlist},
-                  {"hnsw_ef_search", c.hnsw.ef_search},
-                  {"graph_seeds", c.predictor.graph_seeds},
-                  {"memory_seeds", c.predictor.memory_seeds},
-                  {"classifier_graph", c.classifier_graph},
-                  {"validation", report},
-                  {"validation_rows", s.val_rows}};
+  FusionRecord fusion;
+  fusion.weights = weights;
+  fusion.shortlist = c.predictor.shortlist;
+  fusion.hnsw_ef_search = c.hnsw.ef_search;
+  fusion.graph_seeds = c.predictor.graph_seeds;
+  fusion.memory_seeds = c.predictor.memory_seeds;
+  fusion.classifier_graph = c.classifier_graph;
+  fusion.validation = report;
+  fusion.validation_rows = s.val_rows;
   if (!reranker_json.is_null()) {
-    model.fusion["reranker"] = reranker_json;
-    model.fusion["reranker_window"] = c.reranker.window;
+    fusion.reranker = reranker_json;
+    fusion.reranker_window = c.reranker.window;
   }
+  model.fusion = std::move(fusion);
   const double seconds = seconds_since(t);
   s.timings["fusion_seconds"] = seconds;
   s.observer.on_stage("fusion", seconds);

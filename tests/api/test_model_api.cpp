@@ -152,9 +152,10 @@ TEST_F(ModelApi, StagesRunOneByOneGiveTheSameModelAndARefitIsRepeatable) {
   run.train_encoder();
   run.train_classifiers();
   run.fit_fusion();
-  const nlohmann::json fusion = run.model().fusion;
+  const FusionRecord fusion = *run.model().fusion;
   run.fit_fusion();  // rerun a stage: the same validation rows, the same weights
-  EXPECT_EQ(run.model().fusion["weights"], fusion["weights"]);
+  EXPECT_EQ(run.model().fusion->weights.weight, fusion.weights.weight);
+  EXPECT_EQ(run.model().fusion->to_json(), fusion.to_json());
   const Model model(std::move(run.model()));
   EXPECT_TRUE(same(model.predict(data_->test->texts, 10), *trained_));
 }

@@ -71,11 +71,17 @@ TEST(ModelStore, VersionMismatchAndMissingFiles) {
   expect_load_error("/nonexistent/model", "no such directory");
 }
 
-// A copy of the small model with the given fusion.json.
+// A copy of the small model with the given fusion.json (written as is, with a matching checksum).
 std::string saved_with_fusion(const SavedModel& m, const nlohmann::json& fusion, const std::string& dir) {
   ModelParts model = load_model(m.dir.str());
-  model.fusion = fusion;
-  save_model(dir, model, model.manifest["settings"], model.manifest["data"]);
+  model.fusion = FusionRecord{};
+  nlohmann::json manifest = save_model(dir, model, model.manifest["settings"], model.manifest["data"]);
+  const std::string file = manifest["files"]["fusion.json"]["file"];
+  testing::write_bytes(dir + "/" + file, fusion.dump());
+  nlohmann::json fingerprint = file_fingerprint(dir + "/" + file);
+  fingerprint["file"] = file;
+  manifest["files"]["fusion.json"] = fingerprint;
+  testing::write_bytes(dir + "/manifest.json", manifest.dump());
   return dir;
 }
 

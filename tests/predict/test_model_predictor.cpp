@@ -17,7 +17,10 @@ ModelParts small_model(uint32_t fitted) {
   model.label_embeddings.assign(3 * 8, 0.0f);
   for (size_t l = 0; l < 3; ++l) model.label_embeddings[l * 8 + l] = 1.0f;
   model.build_missing_indices(HnswConfig{}, AnnChoice::kExact, 100, false);
-  if (fitted > 0) model.fusion = {{"shortlist", fitted}};
+  if (fitted > 0) {
+    model.fusion = FusionRecord{};
+    model.fusion->shortlist = fitted;
+  }
   return model;
 }
 
@@ -40,12 +43,12 @@ TEST(ModelPredictor, ShortlistsAsTheFusionWasFittedUnlessTold) {
 TEST(ModelPredictor, SeedsTheMemoryGraphAsTheFusionWasFitted) {
   ModelParts model = small_model(30);
   EXPECT_FALSE(ModelPredictor(model).fused().config().memory_seeds);
-  model.fusion["memory_seeds"] = true;
+  model.fusion->memory_seeds = true;
   EXPECT_TRUE(ModelPredictor(model).fused().config().memory_seeds);
   // The model's choice wins over the caller's: the fusion weights were fitted with it.
   PredictorConfig asked;
   asked.memory_seeds = true;
-  model.fusion["memory_seeds"] = false;
+  model.fusion->memory_seeds = false;
   EXPECT_FALSE(ModelPredictor(model, asked).fused().config().memory_seeds);
 }
 
