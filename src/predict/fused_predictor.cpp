@@ -14,79 +14,56 @@
 namespace ngame {
 
 FusedPredictor::FusedPredictor(const Encoder& encoder, const std::vector<float>& label_embeddings,
-                               const AnnIndex& label_index, const std::vector<float>* classifiers,
-                               const AnnIndex* classifier_index, const MemoryScorer* memory,
-                               const LexicalScorer* lexical, PredictorConfig config, std::vector<float> label_prior)
-    : encoder_(encoder), label_embeddings_(label_embeddings), label_index_(label_index), classifiers_(classifiers),
-      classifier_index_(classifier_index), memory_(memory), lexical_(lexical), config_(config),
-      label_count_(label_embeddings.size() / encoder.dim()), label_prior_(std::move(label_prior)) {
-  NGAME_CHECK(label_prior_.empty() || label_prior_.size() == label_count_, "one prior per label");
-  if (classifiers_ && classifiers_->empty()) classifiers_ = nullptr;
+                               const AnnIndex& label_index, std::array<const Scorer*, kScorerCount> scorers,
+                               const LexicalScorer* lexical, PredictorConfig config)
+    : encoder_(encoder), label_embeddings_(label_embeddings), label_index_(label_index), scorers_(scorers),
+      lexical_(lexical), config_(config), label_count_(label_embeddings.size() / encoder.dim()) {
   if (config_.shortlist == 0) config_.shortlist = kDefaultShortlist;
-  NGAME_CHECK(!classifiers_ || classifiers_->size() == label_embeddings.size(), "one classifier per label");
+}
+
+void FusedPredictor::set_scorer(size_t slot, const Scorer* scorer) {
+  NGAME_CHECK(slot < kScorerCount, "no scorer slot " + std::to_string(slot));
+  scorers_[slot] = scorer;
 }
 
 CandidateSet FusedPredictor::candidates(const TextCorpus& texts, const FusionWeights& weights,
                                         const PredictorConfig& search, size_t min_shortlist) const {
   const size_t n = texts.size(), d = encoder_.dim();
-  const std::vector<float> q = embed_texts(encoder_, texts);
+  QueryBatch batch;
+  batch.size = n;
+  batch.dim = static_cast<uint32_t>(d);
+  batch.embeddings = embed_texts(encoder_, texts);
   const uint32_t shortlist = search.shortlist > 0 ? search.shortlist : config_.shortlist;
   const size_t s = std::min<size_t>(std::max<size_t>(shortlist, min_shortlist), label_count_);
-  const bool use_clf = classifiers_ && classifier_index_ && weights.weight[kClassifierScorer] != 0;
-  const bool use_mem = memory_ && weights.weight[kMemoryScorer] != 0;
-  const bool use_lex = lexical_ && weights.weight[kLexicalScorer] != 0;
   FeatureRows tfidf;  // featurised once: the lexical shortlist, the graph seeds and every candidate's lexical score
-  if (lexical_) tfidf = lexical_->vectors(texts);
+  if (lexical_) {
+    tfidf = lexical_->vectors(texts);
+    batch.tfidf = &tfidf;
+  }
   // A graph's greedy walk from its entry point loses most of a text's nearest labels when they lie in several
   // regions (1M labels: recall@10 0.63); labels sharing a word with the text are starting points in those regions.
-  std::vector<std::vector<uint32_t>> seeds;
   if (lexical_ && search.graph_seeds > 0 && label_index_.is_graph()) {
-    seeds = lexical_graph_seeds(*lexical_, tfidf, q.data(), label_embeddings_, d, {.count = search.graph_seeds});
+    batch.label_seeds = lexical_graph_seeds(*lexical_, tfidf, batch.embeddings.data(), label_embeddings_, d,
+                                            {.count = search.graph_seeds});
   }
-  Neighbors by_embedding = label_index_.search_from(q.data(), n, s, seeds, search.ef_search);
-  Neighbors by_classifier;
-  if (use_clf) by_classifier = classifier_index_->search(q.data(), n, s, search.ef_search);
-  std::vector<std::vector<std::pair<uint32_t, float>>> votes, lexical;
-  // Seeding the memory graph with the label seeds' documents raised its recall@10 at 1M labels from 0.78 to 0.90;
-  // off by default (README: Scale).
-  if (use_mem) {
-    const bool seeded = search.memory_seeds && !seeds.empty();
-    votes = memory_->score(q.data(), n, seeded ? memory_->document_seeds(seeds) : std::vector<std::vector<uint32_t>>{},
-                           search.memory_ef_search);
+  std::array<std::unique_ptr<ScoredBatch>, kScorerCount> scored;
+  for (size_t k = 0; k < kScorerCount; ++k) {
+    if (scorers_[k]) scored[k] = scorers_[k]->score_batch(batch, s, weights.weight[k] != 0, search);
   }
-  if (use_lex) lexical = lexical_->shortlist(tfidf, s);
-
   std::vector<std::vector<uint32_t>> rows(n);
   std::vector<std::vector<std::array<float, kScorerCount>>> row_scores(n);
 #pragma omp parallel for schedule(dynamic, 64)
   for (size_t i = 0; i < n; ++i) {
     std::vector<uint32_t>& cand = rows[i];
-    for (size_t r = 0; r < s; ++r) {
-      if (by_embedding.ids[i * s + r] != UINT32_MAX) cand.push_back(by_embedding.ids[i * s + r]);
-      if (use_clf && by_classifier.ids[i * s + r] != UINT32_MAX) cand.push_back(by_classifier.ids[i * s + r]);
-    }
-    if (use_mem) {
-      for (auto [l, v] : votes[i]) cand.push_back(l);
-    }
-    if (use_lex) {
-      for (auto [l, v] : lexical[i]) cand.push_back(l);
+    for (const auto& b : scored) {
+      if (b) b->shortlist(i, cand);
     }
     std::sort(cand.begin(), cand.end());
     cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
-    const float* qi = q.data() + i * d;
     auto& sc = row_scores[i];
     sc.resize(cand.size());
     for (size_t c = 0; c < cand.size(); ++c) {
-      const uint32_t l = cand[c];
-      sc[c][kEmbeddingScorer] = dot(qi, label_embeddings_.data() + static_cast<size_t>(l) * d, d);
-      sc[c][kClassifierScorer] = classifiers_ ? dot(qi, classifiers_->data() + static_cast<size_t>(l) * d, d) : 0.0f;
-      sc[c][kMemoryScorer] = 0.0f;
-      if (use_mem) {
-        auto it = std::lower_bound(votes[i].begin(), votes[i].end(), std::make_pair(l, -1e30f));
-        if (it != votes[i].end() && it->first == l) sc[c][kMemoryScorer] = it->second;
-      }
-      sc[c][kLexicalScorer] = lexical_ ? lexical_->score(tfidf, i, l) : 0.0f;
-      sc[c][kPriorScorer] = label_prior_.empty() ? 0.0f : label_prior_[l];
+      for (size_t k = 0; k < kScorerCount; ++k) sc[c][k] = scored[k] ? scored[k]->score(i, cand[c]) : 0.0f;
     }
   }
   CandidateSet out;
@@ -174,19 +151,7 @@ SparseMatrix FusedPredictor::predict(const TextCorpus& texts, const FusionWeight
 void FusedPredictor::labels_appended(size_t label_count) {
   NGAME_CHECK(label_count >= label_count_ && label_embeddings_.size() == label_count * encoder_.dim(),
               "labels can only be appended");
-  NGAME_CHECK(!classifiers_ || classifiers_->size() == label_embeddings_.size(), "one classifier per label");
   label_count_ = label_count;
-  if (!label_prior_.empty()) label_prior_.resize(label_count, 0.0f);
-}
-
-std::vector<float> label_prior_from_counts(const std::vector<uint64_t>& counts) {
-  uint64_t max_count = 0;
-  for (uint64_t c : counts) max_count = std::max(max_count, c);
-  std::vector<float> prior(counts.size(), 0.0f);
-  if (max_count == 0) return prior;
-  const double scale = std::log1p(static_cast<double>(max_count));
-  for (size_t l = 0; l < counts.size(); ++l) prior[l] = static_cast<float>(std::log1p(static_cast<double>(counts[l])) / scale);
-  return prior;
 }
 
 }  // namespace ngame

@@ -14,6 +14,7 @@
 #include "predict/lexical_scorer.h"
 #include "predict/memory_scorer.h"
 #include "predict/rank_booster.h"
+#include "predict/scorer.h"
 #include "predict/search_params.h"
 
 namespace ngame {
@@ -26,32 +27,11 @@ struct CandidateSet {
   size_t size() const { return offsets.size() - 1; }
 };
 
-/// How a prediction searches: shortlist lengths, graph breadths and starting points.
-struct PredictorConfig {
-  /// Labels taken from each label-side shortlist; 0: as the model's fusion was fitted (ModelPredictor), else
-  /// kDefaultShortlist.
-  uint32_t shortlist = 0;
-  /// The label graph's walk also starts from this many labels sharing a word with the text or with its best such
-  /// labels (best by embedding; lexical_graph_seeds); 0: from the graph's entry point only. At 1M labels:
-  /// recall@10 0.63 -> 0.92 (README).
-  uint32_t graph_seeds = kDefaultGraphSeeds;
-  /// The memory graph's walk also starts from training documents of the label graph's seeds
-  /// (MemoryScorer::document_seeds); recorded with the fusion, which must be fitted with it.
-  bool memory_seeds = false;
-  /// Breadth of the label and classifier graphs' walks (0: each graph's own, as the model was loaded).
-  uint32_t ef_search = 0;
-  /// Breadth of the memory graph's walk (0: the graph's own).
-  uint32_t memory_ef_search = 0;
-};
-
 /// A re-ranker and the linear fusion's top candidates it reorders (none: reranker null).
 struct Reranking {
   const RankBooster* reranker = nullptr;
   size_t window = 0;
 };
-
-/// The shortlist length when neither the caller nor the model sets one.
-inline constexpr uint32_t kDefaultShortlist = 100;
 
 /// predict() works through its texts this many at a time (candidate sets are the bulk of its memory).
 inline constexpr size_t kPredictChunkTexts = 16384;
@@ -59,10 +39,14 @@ inline constexpr size_t kPredictChunkTexts = 16384;
 /// Everything a prediction needs; pointers may be null / empty for missing stages.
 class FusedPredictor {
  public:
+  /// scorers: one per slot (null: absent), owned by the caller; lexical (may be null) featurises every batch for
+  /// the graph seeds and the scorers that read TF-IDF rows. label_embeddings and label_index give the seeds.
   FusedPredictor(const Encoder& encoder, const std::vector<float>& label_embeddings, const AnnIndex& label_index,
-                 const std::vector<float>* classifiers, const AnnIndex* classifier_index, const MemoryScorer* memory,
-                 const LexicalScorer* lexical, PredictorConfig config,
-                 std::vector<float> label_prior = {});
+                 std::array<const Scorer*, kScorerCount> scorers, const LexicalScorer* lexical,
+                 PredictorConfig config);
+  /// Puts a scorer into a slot (null: none); it takes part in shortlists and fusion from the next call on. Not
+  /// while predictions run; the scorer must outlive this.
+  void set_scorer(size_t slot, const Scorer* scorer);
   /// Candidates and their scores for each text; scorers whose weight is 0 add no shortlist. Each shortlist holds
   /// max(search.shortlist, min_shortlist) labels (search.shortlist 0: the constructor's).
   CandidateSet candidates(const TextCorpus& texts, const FusionWeights& weights, const PredictorConfig& search,
@@ -82,7 +66,7 @@ class FusedPredictor {
   }
   /// The re-ranker rank() and predict() use unless given one (null or empty: none). It must outlive this.
   void set_reranker(const RankBooster* reranker, size_t window) { reranking_ = {reranker, window}; }
-  /// Takes note of labels appended to the label arrays (live addition): new labels get prior 0.
+  /// Takes note of labels appended to the label arrays (live addition; the scorers are told by their owner).
   void labels_appended(size_t label_count);
   /// Number of labels.
   size_t label_count() const { return label_count_; }
@@ -100,17 +84,11 @@ class FusedPredictor {
   const Encoder& encoder_;
   const std::vector<float>& label_embeddings_;
   const AnnIndex& label_index_;
-  const std::vector<float>* classifiers_;
-  const AnnIndex* classifier_index_;
-  const MemoryScorer* memory_;
+  std::array<const Scorer*, kScorerCount> scorers_;
   const LexicalScorer* lexical_;
   PredictorConfig config_;
   size_t label_count_;
-  std::vector<float> label_prior_;  // label_count entries, or empty
   Reranking reranking_;
 };
-
-/// The popularity prior of each label from training label counts: log(1 + n) / log(1 + max n).
-std::vector<float> label_prior_from_counts(const std::vector<uint64_t>& counts);
 
 }  // namespace ngame

@@ -1,5 +1,7 @@
 #include "predict/lexical_scorer.h"
 
+#include "core/error.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -129,6 +131,35 @@ std::vector<uint32_t> LexicalScorer::reach_of_labels(const std::vector<uint32_t>
   std::sort(features.begin(), features.end());
   features.erase(std::unique(features.begin(), features.end()), features.end());
   return labels_of_features(std::move(features), max_labels);
+}
+
+namespace {
+
+class LexicalBatch final : public ScoredBatch {
+ public:
+  LexicalBatch(const LexicalScorer& scorer, const FeatureRows& tfidf,
+               std::vector<std::vector<std::pair<uint32_t, float>>> lists)
+      : scorer_(scorer), tfidf_(tfidf), lists_(std::move(lists)) {}
+  void shortlist(size_t i, std::vector<uint32_t>& out) const override {
+    if (lists_.empty()) return;
+    for (auto [label, score] : lists_[i]) out.push_back(label);
+  }
+  float score(size_t i, uint32_t label) const override { return scorer_.score(tfidf_, i, label); }
+
+ private:
+  const LexicalScorer& scorer_;
+  const FeatureRows& tfidf_;
+  std::vector<std::vector<std::pair<uint32_t, float>>> lists_;  // empty: not wanted
+};
+
+}  // namespace
+
+std::unique_ptr<ScoredBatch> LexicalScorer::score_batch(const QueryBatch& batch, size_t shortlist_length, bool wanted,
+                                                        const PredictorConfig&) const {
+  NGAME_CHECK(batch.tfidf != nullptr, "the lexical scorer needs the batch's TF-IDF rows");
+  return std::make_unique<LexicalBatch>(*this, *batch.tfidf,
+                                        wanted ? shortlist(*batch.tfidf, shortlist_length)
+                                               : std::vector<std::vector<std::pair<uint32_t, float>>>{});
 }
 
 }  // namespace ngame

@@ -3,6 +3,7 @@
 // label's text, through an inverted index over the label texts.
 #include <vector>
 
+#include "predict/scorer.h"
 #include "text/featurizer.h"
 
 namespace ngame {
@@ -11,7 +12,7 @@ namespace ngame {
 inline constexpr size_t kMinPostingCap = 500;
 
 /// Label texts as L2-normalised TF-IDF rows, with an inverted index.
-class LexicalScorer {
+class LexicalScorer final : public Scorer {
  public:
   LexicalScorer(const Featurizer& featurizer, const TextCorpus& label_texts);
   /// TF-IDF rows of texts (L2-normalised): the queries of shortlist() and score().
@@ -26,6 +27,9 @@ class LexicalScorer {
   std::vector<uint32_t> reach_of_labels(const std::vector<uint32_t>& labels, size_t max_labels) const;
   /// Cosine between row q of queries and label l.
   float score(const FeatureRows& queries, size_t q, uint32_t label) const;
+  /// The fusion's view: shortlists by TF-IDF cosine (when wanted) and the cosine of any label, on batch.tfidf.
+  std::unique_ptr<ScoredBatch> score_batch(const QueryBatch& batch, size_t shortlist, bool wanted,
+                                           const PredictorConfig& search) const override;
   /// Adds labels (for live label addition).
   void add_labels(const TextCorpus& label_texts);
   /// Longest posting list shortlist() opens: max(kMinPostingCap, 2% of the labels).

@@ -74,4 +74,37 @@ std::vector<std::vector<std::pair<uint32_t, float>>> MemoryScorer::score(
   return out;
 }
 
+namespace {
+
+class MemoryVotes final : public ScoredBatch {
+ public:
+  explicit MemoryVotes(std::vector<std::vector<std::pair<uint32_t, float>>> votes) : votes_(std::move(votes)) {}
+  void shortlist(size_t i, std::vector<uint32_t>& out) const override {
+    if (votes_.empty()) return;
+    for (auto [label, vote] : votes_[i]) out.push_back(label);
+  }
+  float score(size_t i, uint32_t label) const override {
+    if (votes_.empty()) return 0.0f;
+    auto it = std::lower_bound(votes_[i].begin(), votes_[i].end(), std::make_pair(label, -1e30f));
+    return it != votes_[i].end() && it->first == label ? it->second : 0.0f;
+  }
+
+ private:
+  std::vector<std::vector<std::pair<uint32_t, float>>> votes_;  // per text, sorted by label; empty: not wanted
+};
+
+}  // namespace
+
+std::unique_ptr<ScoredBatch> MemoryScorer::score_batch(const QueryBatch& batch, size_t, bool wanted,
+                                                       const PredictorConfig& search) const {
+  if (!wanted) return std::make_unique<MemoryVotes>(std::vector<std::vector<std::pair<uint32_t, float>>>{});
+  // Seeding the memory graph with the label seeds' documents raises its recall at 1M labels; off by default
+  // (docs/scale.md).
+  const bool seeded = search.memory_seeds && !batch.label_seeds.empty();
+  return std::make_unique<MemoryVotes>(score(batch.embeddings.data(), batch.size,
+                                             seeded ? document_seeds(batch.label_seeds)
+                                                    : std::vector<std::vector<uint32_t>>{},
+                                             search.memory_ef_search));
+}
+
 }  // namespace ngame

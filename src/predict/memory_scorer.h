@@ -7,6 +7,7 @@
 
 #include "data/sparse_matrix.h"
 #include "index/ann_index.h"
+#include "predict/scorer.h"
 
 namespace ngame {
 
@@ -17,7 +18,7 @@ struct MemoryScorerConfig {
 };
 
 /// Training documents' labels behind an index over their embeddings (both owned by the caller, e.g. a ModelParts).
-class MemoryScorer {
+class MemoryScorer final : public Scorer {
  public:
   /// doc_labels: one row per vector of index (the index's ids are the rows).
   MemoryScorer(const SparseMatrix& doc_labels, const AnnIndex& index, MemoryScorerConfig config = {});
@@ -31,6 +32,11 @@ class MemoryScorer {
   /// kSeedDocumentsPerLabel of each: starting points for the memory graph's walk.
   std::vector<std::vector<uint32_t>> document_seeds(const std::vector<std::vector<uint32_t>>& label_lists,
                                                     size_t labels = 16) const;
+
+  /// The fusion's view: each text's voted labels are its shortlist and their votes its scores (none when not
+  /// wanted); the walk starts from the label seeds' documents too when search.memory_seeds says so.
+  std::unique_ptr<ScoredBatch> score_batch(const QueryBatch& batch, size_t shortlist, bool wanted,
+                                           const PredictorConfig& search) const override;
 
   /// Documents of one label that document_seeds() offers at most.
   static constexpr size_t kSeedDocumentsPerLabel = 8;

@@ -11,19 +11,11 @@ ModelPredictor::ModelPredictor(const ModelParts& model, PredictorConfig config) 
   if (config.shortlist == 0 && model.fusion) config.shortlist = model.fusion->shortlist;  // 0: not recorded
   if (model.fusion) config.memory_seeds = model.fusion->memory_seeds;
   NGAME_CHECK(model.label_index != nullptr, "the model's label index is missing");
-  if (!model.memory_embeddings.empty() && model.memory_index) {
-    memory_ = std::make_unique<MemoryScorer>(model.memory_labels, *model.memory_index);
-  }
-  // The lexical scorer reuses the bag-of-embeddings featurizer (word and bigram TF-IDF); other encoders go without.
-  if (const auto* bow = dynamic_cast<const BowEncoder*>(model.encoder.get()); bow && !model.classifiers.empty()) {
-    lexical_ = std::make_unique<LexicalScorer>(bow->featurizer(), model.label_texts);
-  }
-  fused_ = std::make_unique<FusedPredictor>(*model.encoder, model.label_embeddings, *model.label_index,
-                                            &model.classifiers, model.classifier_index.get(), memory_.get(),
-                                            lexical_.get(), config,
-                                            model.memory_labels.rows > 0
-                                                ? label_prior_from_counts(model.memory_labels.column_counts())
-                                                : std::vector<float>{});
+  scorers_ = make_scorers(model);
+  std::array<const Scorer*, kScorerCount> slots;
+  for (size_t k = 0; k < kScorerCount; ++k) slots[k] = scorers_.slots[k].get();
+  fused_ = std::make_unique<FusedPredictor>(*model.encoder, model.label_embeddings, *model.label_index, slots,
+                                            scorers_.lexical, config);
   if (model.fusion && !model.fusion->reranker.is_null()) {
     try {
       reranker_ = RankBooster::from_json(model.fusion->reranker, kRankFeatureCount);
@@ -43,10 +35,13 @@ ModelPredictor::ModelPredictor(const ModelParts& model, PredictorConfig config) 
 void ModelPredictor::labels_appended(const ModelParts& model) {
   NGAME_CHECK(&model == &model_, "labels_appended: a different model");
   const size_t before = fused_->label_count();
-  if (lexical_) {
+  if (scorers_.lexical) {
     TextCorpus added;
     for (size_t l = before; l < model.label_count(); ++l) added.push_back(model.label_texts[l]);
-    lexical_->add_labels(added);
+    scorers_.lexical->add_labels(added);
+  }
+  for (auto& scorer : scorers_.slots) {
+    if (scorer) scorer->labels_appended(model.label_count());
   }
   fused_->labels_appended(model.label_count());
 }

@@ -20,6 +20,10 @@ class ModelPredictor {
   SparseMatrix predict(const TextCorpus& texts, size_t k, const SearchParams& search) const;
   /// The fused predictor, for fitting or inspecting scores.
   const FusedPredictor& fused() const { return *fused_; }
+  /// The same, to register another scorer in a slot (FusedPredictor::set_scorer).
+  FusedPredictor& fused() { return *fused_; }
+  /// The memory scorer (null when the model has no memory).
+  const MemoryScorer* memory() const { return scorers_.memory; }
   /// The weights predict() uses.
   const FusionWeights& weights() const { return weights_; }
   /// Takes note of labels appended to the model (model_addition's append_label_rows) since the last call.
@@ -34,8 +38,7 @@ class ModelPredictor {
   }
 
  private:
-  std::unique_ptr<MemoryScorer> memory_;
-  std::unique_ptr<LexicalScorer> lexical_;
+  ScorerSet scorers_;
   std::unique_ptr<FusedPredictor> fused_;
   FusionWeights weights_;
   RankBooster reranker_;

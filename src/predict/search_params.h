@@ -9,6 +9,27 @@ namespace ngame {
 /// Starting points of the label graph's walk taken from the text's words, unless a call says otherwise.
 inline constexpr uint32_t kDefaultGraphSeeds = 16;
 
+/// The shortlist length when neither the caller nor the model sets one.
+inline constexpr uint32_t kDefaultShortlist = 100;
+
+/// How a prediction searches: shortlist lengths, graph breadths and starting points.
+struct PredictorConfig {
+  /// Labels taken from each label-side shortlist; 0: as the model's fusion was fitted (ModelPredictor), else
+  /// kDefaultShortlist.
+  uint32_t shortlist = 0;
+  /// The label graph's walk also starts from this many labels sharing a word with the text or with its best such
+  /// labels (best by embedding; lexical_graph_seeds); 0: from the graph's entry point only. At 1M labels:
+  /// recall@10 0.63 -> 0.92 (docs/scale.md).
+  uint32_t graph_seeds = kDefaultGraphSeeds;
+  /// The memory graph's walk also starts from training documents of the label graph's seeds
+  /// (MemoryScorer::document_seeds); recorded with the fusion, which must be fitted with it.
+  bool memory_seeds = false;
+  /// Breadth of the label and classifier graphs' walks (0: each graph's own, as the model was loaded).
+  uint32_t ef_search = 0;
+  /// Breadth of the memory graph's walk (0: the graph's own).
+  uint32_t memory_ef_search = 0;
+};
+
 /// Per-call search settings; 0 means "as the model was fitted and loaded".
 struct SearchParams {
   uint32_t shortlist = 0;                  ///< labels taken from each shortlist (0: as the fusion was fitted)

@@ -52,5 +52,53 @@ TEST(ModelPredictor, SeedsTheMemoryGraphAsTheFusionWasFitted) {
   EXPECT_FALSE(ModelPredictor(model, asked).fused().config().memory_seeds);
 }
 
+// A scorer written for the test: it shortlists one label for every text and scores only that one.
+class PlantedScorer final : public Scorer {
+ public:
+  explicit PlantedScorer(uint32_t label) : label_(label) {}
+  std::unique_ptr<ScoredBatch> score_batch(const QueryBatch&, size_t, bool wanted, const PredictorConfig&) const override {
+    calls_ += wanted;
+    struct Batch final : ScoredBatch {
+      uint32_t label;
+      bool wanted;
+      void shortlist(size_t, std::vector<uint32_t>& out) const override {
+        if (wanted) out.push_back(label);
+      }
+      float score(size_t, uint32_t l) const override { return l == label ? 1.0f : 0.0f; }
+    };
+    auto b = std::make_unique<Batch>();
+    b->label = label_;
+    b->wanted = wanted;
+    return b;
+  }
+  mutable int calls_ = 0;
+
+ private:
+  uint32_t label_;
+};
+
+TEST(ModelPredictor, AScorerRegisteredInASlotTakesPartInShortlistsAndFusion) {
+  const ModelParts model = small_model(0);
+  ModelPredictor predictor(model, shortlist_of(1));  // the embeddings shortlist one label a text
+  const TextCorpus texts = testing::make_corpus({"red shoes", "blue hat", "green scarf", "red hat"});
+  const SparseMatrix before = predictor.predict(texts, 3);
+  PlantedScorer planted(2);
+  predictor.fused().set_scorer(kLexicalScorer, &planted);
+  // Weight 0: asked for scores only (no shortlist), so nothing changes.
+  EXPECT_EQ(predictor.predict(texts, 3).indices, before.indices);
+  FusionWeights w = predictor.weights();
+  w.weight[kLexicalScorer] = 10.0f;
+  predictor.set_weights(w);
+  const SparseMatrix after = predictor.predict(texts, 3);
+  EXPECT_GT(planted.calls_, 0);
+  for (uint64_t r = 0; r < after.rows; ++r) {
+    ASSERT_GE(after.row_size(r), 1u);
+    EXPECT_EQ(after.row_indices(r)[0], 2u);  // its shortlist entered the candidates and its score the fusion
+    EXPECT_GE(after.row_values(r)[0], 10.0f - 1.0f);
+  }
+  predictor.fused().set_scorer(kLexicalScorer, nullptr);
+  EXPECT_EQ(predictor.predict(texts, 3).indices, before.indices);
+}
+
 }  // namespace
 }  // namespace ngame
