@@ -103,7 +103,9 @@ int run_cli(int argc, char** argv) {
     std::cerr << "ngame: error: " << e.what() << "\n\n" << deepest_selected(&app)->help();
     return 2;
   } catch (const InputError& e) {
-    std::cerr << "ngame: error: " << e.what() << "\n";
+    // The library names no flags; the command line adds the one that helps.
+    const bool utf8 = e.problem().find("invalid UTF-8") != std::string::npos;
+    std::cerr << "ngame: error: " << e.what() << (utf8 ? " (--latin1 reads Latin-1 files)" : "") << "\n";
     return 2;
   } catch (const UsageError& e) {
     std::cerr << "ngame: error: " << e.what() << "\n";

@@ -17,13 +17,13 @@ namespace fs = std::filesystem;
 
 void SyntheticDatasetConfig::validate() const {
   if (output_dir.empty()) throw UsageError("data synth needs -o DIR");
-  if (docs == 0 || labels == 0) throw UsageError("--docs and --labels must be positive");
-  if (labels >= (1ull << 31)) throw UsageError("--labels must be below 2^31");
-  if (!(labels_per_doc >= 1.0) || labels_per_doc > 1000) throw UsageError("--labels-per-doc must be in [1, 1000]");
-  if (words_per_doc < 2 || words_per_doc > 1000) throw UsageError("--words-per-doc must be in [2, 1000]");
-  if (!(zipf >= 0.0) || zipf > 3) throw UsageError("--zipf must be in [0, 3]");
-  if (!(unseen_labels >= 0.0) || unseen_labels > 0.5) throw UsageError("--unseen-labels must be in [0, 0.5]");
-  if (!(noise >= 0.0) || noise > 1) throw UsageError("--noise must be in [0, 1]");
+  if (docs == 0 || labels == 0) throw UsageError("docs and labels must be positive");
+  if (labels >= (1ull << 31)) throw UsageError("labels must be below 2^31");
+  if (!(labels_per_doc >= 1.0) || labels_per_doc > 1000) throw UsageError("labels per doc must be in [1, 1000]");
+  if (words_per_doc < 2 || words_per_doc > 1000) throw UsageError("words per doc must be in [2, 1000]");
+  if (!(zipf >= 0.0) || zipf > 3) throw UsageError("zipf must be in [0, 3]");
+  if (!(unseen_labels >= 0.0) || unseen_labels > 0.5) throw UsageError("unseen labels must be in [0, 0.5]");
+  if (!(noise >= 0.0) || noise > 1) throw UsageError("noise must be in [0, 1]");
 }
 
 namespace {

@@ -24,7 +24,7 @@ TextCorpus read_text_file(const std::string& path, const TextReadOptions& option
       line = converted;
     } else if (size_t bad = find_invalid_utf8(line); bad != std::string_view::npos) {
       throw InputError(path, reader.line_number(),
-                       "invalid UTF-8 at byte " + std::to_string(bad + 1) + " (use --latin1 for Latin-1 files)");
+                       "invalid UTF-8 at byte " + std::to_string(bad + 1) + " (read Latin-1 files as Latin-1)");
     }
     if (line.empty() && !options.allow_empty) throw InputError(path, reader.line_number(), "empty text");
     corpus.push_back(line);

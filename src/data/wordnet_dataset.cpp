@@ -133,7 +133,7 @@ WordnetDatasetSummary build_wordnet_dataset(const WordnetDatasetConfig& config) 
   NGAME_CHECK(config.test_modulus >= 1, "test modulus must be >= 1");
   const std::string data_path = (fs::path(config.wordnet_dir) / "data.noun").string();
   if (!fs::exists(data_path)) {
-    throw InputError(data_path, 0, "not found (install Debian's wordnet-base or pass --wordnet-dir)");
+    throw InputError(data_path, 0, "not found (install Debian's wordnet-base, or give the folder that holds data.noun)");
   }
   const std::map<std::string, Synset> synsets = read_noun_synsets(data_path);
 

@@ -33,7 +33,7 @@ AnnChoice parse_ann_choice(const std::string& name) {
   if (name == "auto") return AnnChoice::kAuto;
   if (name == "exact") return AnnChoice::kExact;
   if (name == "hnsw") return AnnChoice::kHnsw;
-  throw UsageError("--ann must be auto, exact or hnsw, not '" + name + "'");
+  throw UsageError("ann must be auto, exact or hnsw, not '" + name + "'");
 }
 
 void HnswConfig::validate() const {

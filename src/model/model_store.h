@@ -24,7 +24,7 @@ inline constexpr int kModelFormatVersion = 1;
 /// batch prediction much faster for a fraction of a point of P@1 (bench/results: memory breadth).
 inline constexpr uint32_t kMemoryEfSearch = 64;
 
-/// A trained model in memory. Stages after M1 are optional (empty when the model was trained with --stage encoder).
+/// A trained model in memory. Stages after M1 are optional (empty when only the encoder was trained).
 struct ModelParts {
   std::unique_ptr<Encoder> encoder;
   TextCorpus label_texts;

@@ -103,7 +103,7 @@ PredictionServer::PredictionServer(std::string model_dir, ServerConfig config) :
   spdlog::info("model {}: {} labels ({} added since training), loaded in {:.1f} s", s.dir, s.model->label_count(),
                s.model->label_count() - std::min(s.model->label_count(), s.model->trained_label_count()),
                std::chrono::duration<double>(Clock::now() - t).count());
-  // Each request computes on one thread; --threads requests compute at once.
+  // Each request computes on one thread; config.threads requests compute at once.
   set_thread_count(1);
   s.routes();
 }
