@@ -40,7 +40,6 @@ struct OpenOptions {
   uint32_t shortlist = 0;             ///< default labels per shortlist (0: as the fusion was fitted)
   uint32_t graph_seeds = kDefaultGraphSeeds;  ///< default label-graph walk starting points
   bool writable = false;              ///< lock the label log for additions now (else at the first add_labels)
-  size_t label_room = 0;              ///< room made up front for this many added labels (no memory moves then)
 };
 
 /// What one add_labels call did.

@@ -80,7 +80,6 @@ Model Model::open(const std::string& dir, const OpenOptions& options) {
   impl->defaults.shortlist = options.shortlist;  // 0: as the fusion was fitted
   impl->defaults.graph_seeds = options.graph_seeds;
   impl->start_predicting();
-  if (options.label_room > 0) reserve_label_room(impl->parts, options.label_room);
   Model model(std::move(impl));
   return model;
 }

@@ -142,11 +142,6 @@ TrainConfig parse_options(const std::vector<std::string>& words) {
   return parsed.config;
 }
 
-Model train_on(const Dataset& data, const TrainConfig& config) {
-  if (config.eval_every > 0 && !data.test) throw UsageError("eval_every needs a test split");
-  return train(data, config);
-}
-
 }  // namespace
 
 PYBIND11_MODULE(_ngame, m) {
@@ -245,7 +240,7 @@ PYBIND11_MODULE(_ngame, m) {
         py::gil_scoped_release release;
         const TrainConfig config = parse_options(words);
         const Dataset data = load_dataset(dir, {.require_test = false, .latin1 = config.latin1});
-        return train_on(data, config);
+        return train(data, config);
       },
       py::arg("dir"), py::arg("options"));
   m.def(
@@ -258,7 +253,7 @@ PYBIND11_MODULE(_ngame, m) {
         py::gil_scoped_release release;
         const TrainConfig config = parse_options(words);
         const Dataset data = make_dataset(x, labels, y);
-        return train_on(data, config);
+        return train(data, config);
       },
       py::arg("texts"), py::arg("indptr"), py::arg("indices"), py::arg("values"), py::arg("rows"), py::arg("cols"),
       py::arg("label_texts"), py::arg("options"));

@@ -94,10 +94,9 @@ PredictionServer::PredictionServer(std::string model_dir, ServerConfig config) :
   const auto t = Clock::now();
   OpenOptions open = s.config.open;
   open.writable = true;
-  // Room for new labels up front: growing the arrays and graphs later would hold predictions off while memory moves.
-  open.label_room = 4096;
   s.model = std::make_unique<Model>(Model::open(s.dir, open));
-  if (s.model->label_count() / 4 > open.label_room) s.model->reserve_labels(s.model->label_count() / 4);
+  // Room for new labels up front: growing the arrays and graphs later would hold predictions off while memory moves.
+  s.model->reserve_labels(std::max<size_t>(4096, s.model->label_count() / 4));
   const int threads = s.config.threads > 0 ? s.config.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   s.compute = std::make_unique<std::counting_semaphore<>>(threads);
   spdlog::info("model {}: {} labels ({} added since training), loaded in {:.1f} s", s.dir, s.model->label_count(),
