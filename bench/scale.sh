@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scale benchmark (issue 6): for each DOCS/LABELS size, generates a dataset with `ngame data synth`, then measures
+# Scale benchmark: for each DOCS/LABELS size, generates a dataset with `ngame data synth`, then measures
 # wall time and peak RSS of reading (data stats), training (with the per-stage times the manifest records),
 # prediction of the test split, evaluation, and HNSW recall@10 against exact search. Prints one JSON line per step.
 # Usage: bench/scale.sh OUT_DIR "20000/10000 200000/100000" [extra `ngame train` flags]

@@ -52,8 +52,8 @@ OpenOptions for_writing() {
 void add_serve_commands(CLI::App& app) {
   {
     static std::string model_dir;
-    // One query at a time: a narrower search and sparser graphs than batch prediction (README: 1.41 -> 1.15 ms a
-    // query for 0.2 points of P@1 on WordNet).
+    // One query at a time: a narrower search and sparser graphs than batch prediction, faster per query for a small
+    // loss of P@1 (bench_predict_parts times these settings; docs/serving.md).
     static ServerConfig config = [] {
       ServerConfig c;
       c.open.ef_search = 64;

@@ -59,8 +59,8 @@ class FastInnerProductSpace : public hnswlib::SpaceInterface<float> {
 
 namespace {
 // A graph's vectors are read at random addresses; once a graph holds hundreds of MB, nearly every read also misses
-// the TLB with 4 KB pages. Where the kernel gives transparent huge pages only on request (THP "madvise", as on the
-// machine of the README's figures), ask for them: a 300K-vector build took 204.8 s instead of 219.8 s.
+// the TLB with 4 KB pages. Where the kernel gives transparent huge pages only on request (THP "madvise"), ask for
+// them: large builds and searches get faster (bench_hnsw_build --huge 1 compares builds).
 void advise_huge_pages(void* memory, size_t bytes) {
 #ifdef MADV_HUGEPAGE
   constexpr uintptr_t kPage = 4096, kHugePage = 2u << 20;
@@ -79,9 +79,9 @@ void advise_base_layer(hnswlib::HierarchicalNSW<float>& g) {
 }
 }  // namespace
 
-// Build time grows with efConstruction per inserted vector. On a trained 200K / 100K model (README, Scale), halving
-// it (200 -> 100) halved the build time of both graphs and kept label recall@10 at 0.956 (from 0.975, ef 200);
-// halving M as well made builds 3.4x faster but cut recall to 0.82-0.92, so M stays.
+// Build time grows with efConstruction per inserted vector: above kLargeGraphVectors, 100 instead of 200 halves the
+// build for a small loss of recall, while halving M as well loses far more recall, so M stays
+// (bench_index_recall --build M,EFC measures both; docs/scale.md).
 HnswConfig HnswConfig::for_size(size_t n) const {
   HnswConfig c = *this;
   if (scale_with_size && n > kLargeGraphVectors) c.ef_construction = std::min<uint32_t>(c.ef_construction, 100);
@@ -98,7 +98,7 @@ struct HnswIndex::Impl {
   /// hnswlib's search (greedy descent through the upper layers, then a best-first walk of breadth ef on the base
   /// layer), except that the base-layer walk starts from the seeds (external ids; unknown ones are skipped) as well
   /// as from the descent's end. hnswlib's own walk takes one starting point only, hence this copy of its loop
-  /// (without seeds hnswlib's own search is used: about 10% faster on the 1M label graph).
+  /// (without seeds hnswlib's own search is used, which is the faster of the two).
   FurthestFirst walk_from(const float* query, size_t ef, const std::vector<uint32_t>& seeds) const;
 };
 

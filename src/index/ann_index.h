@@ -106,11 +106,11 @@ enum class AnnChoice { kAuto, kExact, kHnsw };
 /// Parses "auto", "exact" or "hnsw"; UsageError otherwise.
 AnnChoice parse_ann_choice(const std::string& name);
 
-/// Exact search up to this many vectors, HNSW above: batched exact BLAS search out-runs HNSW on 2 cores up to about
-/// 100K synthetic vectors, but on WordNet's 62K training documents HNSW was already faster (README).
+/// Exact search up to this many vectors, HNSW above: batched exact BLAS search out-runs HNSW on 2 cores past this size
+/// on clustered synthetic vectors (bench_ann), but on WordNet's 62K training documents HNSW is already faster.
 inline constexpr size_t kExactSearchMaxVectors = 50000;
 /// The same switch for one query at a time (a server): exact search reads every vector for every query, so HNSW wins
-/// much earlier (bench_ann --single, README).
+/// much earlier (bench/serve_wrk.sh with `--ann exact` or `--ann hnsw` compares them).
 inline constexpr size_t kExactSearchMaxVectorsSingleQuery = 5000;
 
 }  // namespace ngame

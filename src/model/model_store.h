@@ -20,8 +20,8 @@ namespace ngame {
 /// Current model-directory format version; loading refuses others.
 inline constexpr int kModelFormatVersion = 1;
 
-/// Search breadth of the memory scorer's graph: it asks for 32 neighbours, and a breadth of 64 instead of 200 makes
-/// batch prediction much faster for a fraction of a point of P@1 (bench/results: memory breadth).
+/// Search breadth of the memory scorer's graph: it asks for 32 neighbours, and a breadth of 64 rather than 200 makes
+/// prediction much faster for a fraction of a point of P@1 (bench_predict_parts --memory-ef times it).
 inline constexpr uint32_t kMemoryEfSearch = 64;
 
 /// A trained model in memory. Stages after M1 are optional (empty when only the encoder was trained).

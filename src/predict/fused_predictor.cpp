@@ -41,7 +41,7 @@ CandidateSet FusedPredictor::candidates(const TextCorpus& texts, const FusionWei
     batch.tfidf = &tfidf;
   }
   // A graph's greedy walk from its entry point loses most of a text's nearest labels when they lie in several
-  // regions (1M labels: recall@10 0.63); labels sharing a word with the text are starting points in those regions.
+  // regions (bench_index_recall compares both walks); labels sharing a word with the text start walks in those regions.
   if (lexical_ && search.graph_seeds > 0 && label_index_.is_graph()) {
     batch.label_seeds = lexical_graph_seeds(*lexical_, tfidf, batch.embeddings.data(), label_embeddings_, d,
                                             {.count = search.graph_seeds});
@@ -134,8 +134,8 @@ SparseMatrix FusedPredictor::predict(const TextCorpus& texts, const FusionWeight
   if (texts.size() <= kPredictChunkTexts) {
     return rank(candidates(texts, weights, search, min_shortlist), weights, k, reranking);
   }
-  // Every text is ranked on its own, so chunks give the same rows; the candidate sets of 500K texts at a time took
-  // about 3 GB at 1M labels.
+  // Every text is ranked on its own, so chunks give the same rows; the candidate sets of a whole test split at once
+  // take gigabytes at 1M labels (bench/scale.sh records the peak RSS).
   SparseMatrix out;
   out.cols = label_count_;
   for (size_t begin = 0; begin < texts.size(); begin += kPredictChunkTexts) {

@@ -98,8 +98,8 @@ class MemoryVotes final : public ScoredBatch {
 std::unique_ptr<ScoredBatch> MemoryScorer::score_batch(const QueryBatch& batch, size_t, bool wanted,
                                                        const PredictorConfig& search) const {
   if (!wanted) return std::make_unique<MemoryVotes>(std::vector<std::vector<std::pair<uint32_t, float>>>{});
-  // Seeding the memory graph with the label seeds' documents raises its recall at 1M labels; off by default
-  // (docs/scale.md).
+  // Seeding the memory graph with the label seeds' documents raises its recall at 1M labels but not test P@1, so it
+  // is off by default (bench_index_recall's memory_seeded; docs/scale.md).
   const bool seeded = search.memory_seeds && !batch.label_seeds.empty();
   return std::make_unique<MemoryVotes>(score(batch.embeddings.data(), batch.size,
                                              seeded ? document_seeds(batch.label_seeds)

@@ -45,7 +45,7 @@ class MemoryScorer final : public Scorer {
   const SparseMatrix& labels_;
   void build_seed_index() const;
   // label -> its first documents in seed_documents_: built by the first document_seeds() call only, since
-  // prediction does not seed the memory graph (README) and should not pay for it.
+  // only models trained with --memory-seeds seed the memory graph at prediction, and the others should not pay for it.
   mutable std::once_flag seed_index_built_;
   mutable std::vector<uint64_t> seed_offsets_;
   mutable std::vector<uint32_t> seed_documents_;

@@ -3,7 +3,8 @@
 // weighted by the NDCG change of swapping two candidates) over per-candidate features: the five scorer terms, each
 // term's gap to the best candidate of the same query, each candidate's rank by each term, and the linear fusion's
 // score, gap and rank. The reference fuses with one depth-7 tree on [classifier, embedding, inverse propensity];
-// boosting many shallow trees over these query-relative features is our calibrated alternative (README).
+// boosting many shallow trees over these query-relative features is our alternative (training fits the reference's
+// tree too and records its hold-out P@1 in fusion.json, reference_tree).
 #include <array>
 #include <cstdint>
 #include <nlohmann/json.hpp>

@@ -18,8 +18,8 @@ struct PredictorConfig {
   /// kDefaultShortlist.
   uint32_t shortlist = 0;
   /// The label graph's walk also starts from this many labels sharing a word with the text or with its best such
-  /// labels (best by embedding; lexical_graph_seeds); 0: from the graph's entry point only. At 1M labels:
-  /// recall@10 0.63 -> 0.92 (docs/scale.md).
+  /// labels (best by embedding; lexical_graph_seeds); 0: from the graph's entry point only. They raise the label
+  /// graph's recall@10 most at large label counts (bench_index_recall --seeds; docs/scale.md).
   uint32_t graph_seeds = kDefaultGraphSeeds;
   /// The memory graph's walk also starts from training documents of the label graph's seeds
   /// (MemoryScorer::document_seeds); recorded with the fusion, which must be fitted with it.

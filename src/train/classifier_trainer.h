@@ -14,7 +14,7 @@ namespace ngame {
 /// M4 options.
 struct ClassifierTrainConfig {
   uint32_t epochs = 10;
-  float lr = 3e-4f;               ///< sparse Adam learning rate (measured: 2e-3 and above overfit, see README)
+  float lr = 3e-4f;               ///< sparse Adam learning rate (2e-3 and above overfit rare labels; docs/design.md)
   uint32_t warmup_steps = 100;
   float dropout = 0.5f;           ///< dropout on the frozen document embedding (reference: 0.5)
   BatchingConfig batching;        ///< cluster batches on the frozen embeddings

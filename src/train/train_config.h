@@ -17,7 +17,7 @@ namespace ngame {
 
 /// From this many labels, the shortlist length and the graphs' search breadth that training leaves alone are
 /// kLargeLabelSearchWidth instead of 100 / 100 (the fusion is fitted, and prediction runs, with them): at 1M labels
-/// it buys a third more texts a second for almost no recall (docs/scale.md).
+/// it predicts markedly faster for almost no recall (bench/scale.sh; docs/scale.md).
 inline constexpr size_t kLargeLabelCount = 500000;
 /// The shortlist length and search breadth from kLargeLabelCount labels.
 inline constexpr uint32_t kLargeLabelSearchWidth = 50;

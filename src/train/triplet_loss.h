@@ -13,7 +13,7 @@ namespace ngame {
 /// Loss options.
 struct TripletLossConfig {
   uint32_t negatives = 10;     ///< k hardest negatives per document
-  float margin = 0.1f;         ///< hinge margin (the reference uses 0.3; 0.1 measured best here, see README)
+  float margin = 0.1f;         ///< hinge margin (the reference uses 0.3; 0.1 scores best here, docs/design.md)
   float temperature = 0.1f;    ///< softmax temperature of the weights
   bool softmax_weights = true; ///< false: plain mean of the k hinges
   /// Throws UsageError on invalid values.
