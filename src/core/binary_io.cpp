@@ -110,7 +110,9 @@ std::map<std::string, std::string> read_container(const std::string& path) {
     if (crc != crc_of(payload)) throw InputError(path, 0, "corrupted model file (checksum of section '" + tag + "')");
     pos += length + 4;
     if (tag == "END ") break;
-    sections.emplace(tag, std::string(payload));
+    if (!sections.emplace(tag, std::string(payload)).second) {
+      throw InputError(path, 0, "corrupted model file (section '" + tag + "' appears twice)");
+    }
   }
   if (pos != bytes.size()) throw InputError(path, 0, "trailing bytes after the END section");
   return sections;

@@ -1,5 +1,7 @@
 #include "model/model_store.h"
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 
 #include "core/binary_io.h"
@@ -123,6 +125,83 @@ TEST(BinaryContainer, RejectsOtherVersionsAndBadMagic) {
   EXPECT_THROW(read_container(dir.file("c.ngm")), InputError);
   testing::write_bytes(dir.file("d.ngm"), bytes + "x");
   EXPECT_THROW(read_container(dir.file("d.ngm")), InputError);
+}
+
+// The container's own checks, below the manifest's checksum: each damage is named, with the file.
+class ContainerDamage : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    write_container(dir.file("ok.ngm"), {{"AAAA", "first payload"}, {"BBBB", std::string(100, 'b')}});
+    bytes = testing::read_bytes(dir.file("ok.ngm"));
+    ASSERT_EQ(read_container(dir.file("ok.ngm")).size(), 2u);
+  }
+  // Writes the damaged bytes and expects read_container to reject them with the fragment and the file's path.
+  void expect_rejected(const std::string& damaged, const std::string& fragment) {
+    testing::write_bytes(dir.file("bad.ngm"), damaged);
+    try {
+      read_container(dir.file("bad.ngm"));
+      FAIL() << "read a damaged container (expected: " << fragment << ")";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("bad.ngm"), std::string::npos) << e.what();
+    }
+  }
+  static void put_u64(std::string& bytes, size_t at, uint64_t v) { std::memcpy(bytes.data() + at, &v, 8); }
+  // Offsets: header 16 bytes, then tag (4) | length (8) | payload | crc (4) per section.
+  static constexpr size_t kFirstLength = 16 + 4, kFirstPayload = 16 + 12;
+  static constexpr size_t kSecondTag = kFirstPayload + 13 + 4;
+  testing::TempDir dir;
+  std::string bytes;
+};
+
+TEST_F(ContainerDamage, FlippedPayloadOrChecksumByteFailsTheSectionCrc) {
+  std::string payload = bytes;
+  payload[kFirstPayload + 3] ^= 0x20;
+  expect_rejected(payload, "checksum of section 'AAAA'");
+  std::string crc = bytes;
+  crc[kSecondTag + 12 + 100] ^= 0x01;  // first byte of the second section's CRC
+  expect_rejected(crc, "checksum of section 'BBBB'");
+}
+
+TEST_F(ContainerDamage, LengthsThatRunPastTheFileAreTruncation) {
+  std::string longer = bytes;
+  put_u64(longer, kFirstLength, bytes.size());
+  expect_rejected(longer, "section 'AAAA' runs past the end");
+  std::string huge = bytes;  // a length that would overflow an unchecked pos + length
+  put_u64(huge, kFirstLength, ~uint64_t{0} - 2);
+  expect_rejected(huge, "section 'AAAA' runs past the end");
+  std::string shorter = bytes;  // one byte short: the "CRC" then reads payload bytes
+  put_u64(shorter, kFirstLength, 12);
+  expect_rejected(shorter, "checksum of section 'AAAA'");
+}
+
+TEST_F(ContainerDamage, CutFilesAndBadHeadersAreNamed) {
+  expect_rejected(bytes.substr(0, kSecondTag), "no END section");
+  expect_rejected(bytes.substr(0, kSecondTag + 20), "section 'BBBB' runs past the end");
+  expect_rejected(bytes.substr(0, bytes.size() - 1), "section 'END ' runs past the end");
+  expect_rejected(bytes.substr(0, 10), "too short");
+  std::string swapped = bytes;
+  std::reverse(swapped.begin() + 12, swapped.begin() + 16);  // the endianness mark
+  expect_rejected(swapped, "wrong byte order");
+  std::string twice = bytes;  // the second section renamed to the first's tag
+  twice.replace(kSecondTag, 4, "AAAA");
+  expect_rejected(twice, "section 'AAAA' appears twice");
+}
+
+// Through the model loader: a section damaged and the manifest's fingerprint updated to match, so that only the
+// container's check stands between the damage and the loaded model.
+TEST(ModelStore, ContainerChecksRunBehindAMatchingManifest) {
+  SavedModel m;
+  nlohmann::json manifest = nlohmann::json::parse(testing::read_bytes(m.file("manifest.json")));
+  const std::string file = manifest["files"]["labels.ngm"]["file"];
+  std::string bytes = testing::read_bytes(m.file(file));
+  bytes[bytes.size() / 2] ^= 0x04;
+  testing::write_bytes(m.file(file), bytes);
+  nlohmann::json fingerprint = file_fingerprint(m.file(file));
+  fingerprint["file"] = file;
+  manifest["files"]["labels.ngm"] = fingerprint;
+  testing::write_bytes(m.file("manifest.json"), manifest.dump());
+  expect_load_error(m.dir.str(), "corrupted model file (checksum of section");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <omp.h>
 
 #include <random>
+#include <tuple>
 
 #include "data/dataset.h"
 #include "data/filter_pairs.h"
@@ -68,16 +69,20 @@ TEST(EncoderTraining, SameSeedOnOneThreadGivesTheSameModel) {
     config.batching.batch_size = 32;
     config.batching.curriculum_epochs = {1};
     config.seed = 5;
+    std::vector<float> untrained(labels.size() * 16), out(labels.size() * 16);
+    encoder.embed_all(*li, untrained.data());
     auto history = train_encoder(encoder, *di, y, *li, config);
-    std::vector<float> out(labels.size() * 16);
     encoder.embed_all(*li, out.data());
-    return std::make_pair(out, history.back().loss);
+    return std::make_tuple(out, history.back().loss, untrained, history.front().loss);
   };
   omp_set_num_threads(1);
   auto first = run();
   auto second = run();
-  EXPECT_EQ(first.first, second.first);
-  EXPECT_EQ(first.second, second.second);
+  EXPECT_EQ(std::get<0>(first), std::get<0>(second));
+  EXPECT_EQ(std::get<1>(first), std::get<1>(second));
+  // Equal because trained alike, not because nothing was trained: the vectors moved and the loss fell.
+  EXPECT_NE(std::get<0>(first), std::get<2>(first));
+  EXPECT_LT(std::get<1>(first), std::get<3>(first));
 }
 
 TEST(LinearSchedule, WarmupThenDecay) {

@@ -1,0 +1,152 @@
+// The fusion's ranking on hand-made candidates: the weighted sum and its ties, the re-ranker's window, and fitting
+// the blend's weights on validation rows.
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "encoder/bow_encoder.h"
+#include "eval/metrics.h"
+#include "model/model_store.h"
+#include "predict/fused_predictor.h"
+#include "predict/rank_features.h"
+#include "test_util.h"
+#include "train/fusion_fitting.h"
+
+namespace ngame {
+namespace {
+
+constexpr size_t kLabels = 6;
+
+// A predictor over kLabels labels with no scorers: rank() reads only the candidates it is given.
+class FusedRanking : public ::testing::Test {
+ protected:
+  FusedRanking() {
+    TextCorpus labels;
+    for (size_t l = 0; l < kLabels; ++l) labels.push_back("label " + std::to_string(l));
+    Featurizer f({.min_count = 1, .bigram_buckets = 4});
+    f.fit({&labels});
+    model.encoder = std::make_unique<BowEncoder>(std::move(f), BowEncoderConfig{.dim = 8, .hidden = 4}, 1);
+    model.label_texts = labels;
+    model.label_embeddings.assign(kLabels * 8, 0.0f);
+    for (size_t l = 0; l < kLabels; ++l) model.label_embeddings[l * 8 + l] = 1.0f;
+    model.build_missing_indices(HnswConfig{}, AnnChoice::kExact, 100, false);
+    predictor = std::make_unique<FusedPredictor>(*model.encoder, model.label_embeddings, *model.label_index,
+                                                 std::array<const Scorer*, kScorerCount>{}, nullptr,
+                                                 PredictorConfig{});
+  }
+  // Appends one query's candidates: (label, scores) pairs.
+  static void add_query(CandidateSet& set,
+                        const std::vector<std::pair<uint32_t, std::array<float, kScorerCount>>>& cands) {
+    for (const auto& [label, scores] : cands) {
+      set.labels.push_back(label);
+      set.scores.push_back(scores);
+    }
+    set.offsets.push_back(set.labels.size());
+  }
+  static std::vector<uint32_t> ids(const SparseMatrix& m, uint64_t row) {
+    auto r = m.row_indices(row);
+    return {r.begin(), r.end()};
+  }
+  static std::vector<float> values(const SparseMatrix& m, uint64_t row) {
+    auto r = m.row_values(row);
+    return {r.begin(), r.end()};
+  }
+  static FusionWeights weights(std::array<float, kScorerCount> w) {
+    FusionWeights out;
+    out.weight = w;
+    return out;
+  }
+  ModelParts model;
+  std::unique_ptr<FusedPredictor> predictor;
+};
+
+TEST_F(FusedRanking, ScoresAreTheWeightedSumAndTiesGoToTheLowerId) {
+  CandidateSet set;
+  // label: embedding, classifier, memory, lexical, prior
+  add_query(set, {{4, {0.5f, 0.1f, 0.0f, 0.0f, 0.0f}},
+                  {1, {0.2f, 0.5f, 0.0f, 0.0f, 0.0f}},
+                  {3, {0.1f, 0.1f, 1.0f, 0.0f, 0.0f}},
+                  {0, {0.0f, 0.0f, 0.0f, 0.0f, 0.0f}}});
+  const FusionWeights w = weights({1.0f, 2.0f, 0.5f, 0.0f, 0.0f});
+  // Fused: 4 -> 0.7, 1 -> 1.2, 3 -> 0.8, 0 -> 0.
+  const SparseMatrix top = predictor->rank(set, w, 3, {});
+  ASSERT_EQ(top.rows, 1u);
+  EXPECT_EQ(top.cols, kLabels);
+  EXPECT_EQ(ids(top, 0), (std::vector<uint32_t>{1, 3, 4}));
+  const std::vector<float> v = values(top, 0);
+  EXPECT_FLOAT_EQ(v[0], 1.2f);
+  EXPECT_FLOAT_EQ(v[1], 0.8f);
+  EXPECT_FLOAT_EQ(v[2], 0.7f);
+  // Other weights, other order: the embedding alone.
+  EXPECT_EQ(ids(predictor->rank(set, weights({1, 0, 0, 0, 0}), 2, {}), 0), (std::vector<uint32_t>{4, 1}));
+
+  // Equal fused scores: the lower label id first, whatever the candidate order.
+  CandidateSet tied;
+  add_query(tied, {{5, {0.5f, 0, 0, 0, 0}}, {2, {0.5f, 0, 0, 0, 0}}, {3, {0.25f, 0.25f, 0, 0, 0}}});
+  add_query(tied, {});  // a query without candidates gives an empty row
+  const SparseMatrix t = predictor->rank(tied, weights({1, 1, 0, 0, 0}), 3, {});
+  EXPECT_EQ(ids(t, 0), (std::vector<uint32_t>{2, 3, 5}));
+  EXPECT_TRUE(ids(t, 1).empty());
+}
+
+TEST_F(FusedRanking, TheReRankerReordersOnlyItsWindow) {
+  // One tree: the linear fusion's first candidate (feature 15, its position, is 0) scores 0, every other 1. So
+  // within the window the linear top falls to the window's end; below the window the linear order stays.
+  RankBooster demote_first = RankBooster::from_json(
+      {{"features", kRankFeatureCount},
+       {"roots", {0}},
+       {"nodes", {{15, 0.5f, 1, 2, 0.0f}, {-1, 0.0f, -1, -1, 0.0f}, {-1, 0.0f, -1, -1, 1.0f}}}},
+      kRankFeatureCount);
+  ASSERT_EQ(demote_first.trees(), 1u);
+  CandidateSet set;
+  add_query(set, {{0, {0.9f, 0, 0, 0, 0}}, {1, {0.8f, 0, 0, 0, 0}}, {2, {0.7f, 0, 0, 0, 0}},
+                  {3, {0.6f, 0, 0, 0, 0}}, {4, {0.5f, 0, 0, 0, 0}}});
+  const FusionWeights w = weights({1, 0, 0, 0, 0});
+  const SparseMatrix top = predictor->rank(set, w, 5, {&demote_first, 3});
+  EXPECT_EQ(ids(top, 0), (std::vector<uint32_t>{1, 2, 0, 3, 4}));
+  const std::vector<float> v = values(top, 0);
+  EXPECT_FLOAT_EQ(v[0], 1.0f);  // the re-ranker's score replaces the linear one inside the window
+  EXPECT_FLOAT_EQ(v[2], 0.0f);
+  EXPECT_LT(v[3], v[2]);  // below the window: scores under the window's lowest, in linear order
+  EXPECT_LT(v[4], v[3]);
+  // A wider window takes in more candidates; k below the window still returns k.
+  EXPECT_EQ(ids(predictor->rank(set, w, 5, {&demote_first, 5}), 0), (std::vector<uint32_t>{1, 2, 3, 4, 0}));
+  EXPECT_EQ(ids(predictor->rank(set, w, 2, {&demote_first, 5}), 0), (std::vector<uint32_t>{1, 2}));
+  // An empty re-ranker is no re-ranker.
+  RankBooster none;
+  EXPECT_EQ(ids(predictor->rank(set, w, 3, {&none, 3}), 0), (std::vector<uint32_t>{0, 1, 2}));
+}
+
+TEST_F(FusedRanking, FittingTheBlendFindsTheScorerThatKnows) {
+  // 40 validation queries of 4 candidates. The embedding prefers a wrong label by a little; the classifier gives
+  // the relevant label a clear lead; the memory is noise. Only a blend that weighs the classifier ranks right.
+  CandidateSet set;
+  SparseMatrix truth;
+  truth.cols = kLabels;
+  for (uint32_t q = 0; q < 40; ++q) {
+    const uint32_t right = q % kLabels, wrong = (q + 1) % kLabels, other = (q + 2) % kLabels,
+                   last = (q + 3) % kLabels;
+    const float noise = static_cast<float>((q * 7) % 5) / 10.0f;
+    add_query(set, {{right, {0.50f, 0.9f, noise, 0, 0}},
+                    {wrong, {0.55f, 0.1f, 0.4f - noise / 2, 0, 0}},
+                    {other, {0.20f, 0.2f, 0.2f, 0, 0}},
+                    {last, {0.10f, 0.0f, 0.1f, 0, 0}}});
+    truth.append_row(std::vector<uint32_t>{right}, std::vector<float>{1.0f});
+  }
+  const std::vector<double> inv_propensity(kLabels, 1.0);
+  nlohmann::json report;
+  const FusionWeights fitted = fit_fusion(*predictor, set, truth, inv_propensity, report);
+  EXPECT_DOUBLE_EQ(report["alone"]["embedding"]["P@1"].get<double>(), 0.0);
+  EXPECT_DOUBLE_EQ(report["alone"]["classifier"]["P@1"].get<double>(), 100.0);
+  EXPECT_DOUBLE_EQ(report["fused"]["P@1"].get<double>(), 100.0);
+  EXPECT_GT(fitted.weight[kClassifierScorer], 0.0f);
+  EXPECT_GT(fitted.weight[kEmbeddingScorer], 0.0f);  // the scale is kept
+  // The fitted weights rank every validation query right, and the report's ablation says the classifier mattered.
+  const MetricsReport m = compute_metrics(predictor->rank(set, fitted, 5, {}), truth, inv_propensity, 5);
+  EXPECT_DOUBLE_EQ(m.precision[0], 1.0);
+  EXPECT_LT(report["without"]["classifier"]["P@1"].get<double>(), 100.0);
+  EXPECT_EQ(report["weights"], fitted.to_json());
+}
+
+}  // namespace
+}  // namespace ngame
