@@ -2,6 +2,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 
 #include "core/error.h"
 
@@ -78,6 +80,20 @@ bool LineReader::next(std::string_view& line) {
   ++line_number_;
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   return true;
+}
+
+uint64_t decoded_size_bound(const std::string& path) {
+  // A deflate stream expands at most 1032 times (a 258-byte match per 2 bits); gzip headers only lower the ratio.
+  constexpr uint64_t kMaxDeflateRatio = 1032;
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) return UINT64_MAX;
+  const uint64_t size = std::filesystem::file_size(path, error);
+  if (error) return UINT64_MAX;
+  unsigned char magic[2] = {0, 0};
+  std::ifstream(path, std::ios::binary).read(reinterpret_cast<char*>(magic), 2);
+  const bool gzip = magic[0] == 0x1f && magic[1] == 0x8b;
+  if (!gzip) return size;
+  return size > UINT64_MAX / kMaxDeflateRatio ? UINT64_MAX : size * kMaxDeflateRatio;
 }
 
 uint64_t count_lines(const std::string& path) {

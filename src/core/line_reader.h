@@ -39,6 +39,10 @@ class LineReader {
   uint64_t line_number_ = 0;
 };
 
+/// The most bytes a LineReader can read from the file: its size when plain, 1032 times its size when it starts as
+/// gzip (deflate's largest expansion); UINT64_MAX when unknown (not a regular file). Bounds counts a file claims.
+uint64_t decoded_size_bound(const std::string& path);
+
 /// Counts the lines of a file the same way LineReader does (a last line without '\n' counts).
 uint64_t count_lines(const std::string& path);
 

@@ -61,7 +61,13 @@ bool parse_uint(std::string_view token, uint64_t& value) {
   return ec == std::errc() && end == token.data() + token.size();
 }
 
-void parse_header(const std::string& path, LineReader& reader, SparseMatrix& m) {
+struct Header {
+  uint64_t rows = 0;
+  uint64_t cols = 0;
+  uint64_t bytes = 0;  // the header line with its line break
+};
+
+Header parse_header(const std::string& path, LineReader& reader) {
   std::string_view line;
   if (!reader.next(line)) throw InputError(path, 1, "missing header 'rows cols' (file is empty)");
   size_t a = 0;
@@ -74,38 +80,46 @@ void parse_header(const std::string& path, LineReader& reader, SparseMatrix& m) 
   while (d < line.size() && !is_space(line[d])) ++d;
   size_t e = d;
   while (e < line.size() && is_space(line[e])) ++e;
-  uint64_t rows = 0;
-  uint64_t cols = 0;
-  if (!parse_uint(line.substr(a, b - a), rows) || !parse_uint(line.substr(c, d - c), cols) || e != line.size()) {
+  Header h;
+  if (!parse_uint(line.substr(a, b - a), h.rows) || !parse_uint(line.substr(c, d - c), h.cols) || e != line.size()) {
     throw InputError(path, 1, "header must be two non-negative integers 'rows cols', got " + quoted(line));
   }
-  if (cols > UINT32_MAX) throw InputError(path, 1, "column count " + std::to_string(cols) + " exceeds 2^32-1");
-  m.rows = 0;
-  m.cols = cols;
-  m.indptr.clear();
-  m.indptr.reserve(rows + 1);
-  m.indptr.push_back(0);
-  m.rows = rows;  // expected; reset below while reading
+  if (h.cols > UINT32_MAX) throw InputError(path, 1, "column count " + std::to_string(h.cols) + " exceeds 2^32-1");
+  h.bytes = line.size() + 1;
+  return h;
 }
 
 }  // namespace
 
 SparseMatrix read_sparse_matrix(const std::string& path) {
   LineReader reader(path);
+  const Header header = parse_header(path, reader);
+  // Each row takes at least one byte after the header (its line break, or the text of a last line without one), so
+  // the bytes the file can yield bound the row count: an impossible header is an error before anything is
+  // allocated from it.
+  const uint64_t decoded_bound = decoded_size_bound(path);
+  const uint64_t max_rows = decoded_bound > header.bytes ? decoded_bound - header.bytes : 0;
+  if (decoded_bound != UINT64_MAX && header.rows > max_rows) {
+    throw InputError(path, 1,
+                     "header says " + std::to_string(header.rows) + " rows, but the rest of the file holds at most " +
+                         std::to_string(max_rows) + " lines");
+  }
+  const uint64_t expected_rows = header.rows;
   SparseMatrix m;
-  parse_header(path, reader, m);
-  const uint64_t expected_rows = m.rows;
-  m.rows = 0;
-  // Each entry takes at least 4 bytes ("i:v "), so a plain file's size bounds nnz. Reserving that much touches no
-  // pages until they are filled, so the peak RSS stays that of the matrix itself (no doubling copies).
+  m.cols = header.cols;
   std::error_code size_error;
   const uint64_t file_bytes = std::filesystem::file_size(path, size_error);
+  // Row offsets for at most as many rows as the file has bytes on disk (a compressed file grows the rest).
+  if (!size_error) m.indptr.reserve(std::min(expected_rows, file_bytes) + 1);
+  // Each entry takes at least 4 bytes ("i:v "), so a plain file's size bounds nnz. Reserving that much touches no
+  // pages until they are filled, so the peak RSS stays that of the matrix itself (no doubling copies).
   if (!size_error && !path.ends_with(".gz")) {
     m.indices.reserve(file_bytes / 4 + 1);
     m.values.reserve(file_bytes / 4 + 1);
   }
-  // seen[col] == row + 1 when col already appeared in the current row: O(1) duplicate detection.
-  std::vector<uint32_t> seen(m.cols, 0);
+  // Duplicate ids are found by sorting a copy of each row's ids: nothing is allocated per column, since a header may
+  // claim up to 2^32-1 columns that no row uses.
+  std::vector<uint32_t> row_ids;
   std::string_view line;
   while (reader.next(line)) {
     const uint64_t line_no = reader.line_number();
@@ -113,7 +127,6 @@ SparseMatrix read_sparse_matrix(const std::string& path) {
       throw InputError(path, line_no,
                        "more rows than the header says (" + std::to_string(expected_rows) + ")");
     }
-    const auto stamp = static_cast<uint32_t>(m.rows + 1);
     size_t pos = 0;
     while (pos < line.size()) {
       while (pos < line.size() && is_space(line[pos])) ++pos;
@@ -154,12 +167,16 @@ SparseMatrix read_sparse_matrix(const std::string& path) {
       if (value_ec != std::errc() || !std::isfinite(value)) {
         throw InputError(path, line_no, "value is not a finite float in " + quoted(token));
       }
-      if (seen[id] == stamp) {
-        throw InputError(path, line_no, "duplicate label id " + std::to_string(id) + " in the row");
-      }
-      seen[id] = stamp;
       m.indices.push_back(static_cast<uint32_t>(id));
       m.values.push_back(value);
+    }
+    const uint64_t row_begin = m.indptr.back();
+    if (m.indices.size() - row_begin > 1) {
+      row_ids.assign(m.indices.begin() + static_cast<ptrdiff_t>(row_begin), m.indices.end());
+      std::sort(row_ids.begin(), row_ids.end());
+      if (const auto dup = std::adjacent_find(row_ids.begin(), row_ids.end()); dup != row_ids.end()) {
+        throw InputError(path, line_no, "duplicate label id " + std::to_string(*dup) + " in the row");
+      }
     }
     m.indptr.push_back(m.indices.size());
     ++m.rows;

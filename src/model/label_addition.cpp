@@ -12,6 +12,10 @@ void validate_label_texts(const TextCorpus& texts, const std::string& source) {
   for (size_t i = 0; i < texts.size(); ++i) {
     const std::string_view t = texts[i];
     if (t.empty()) throw InputError(source, i + 1, "empty label text");
+    if (t.size() > kMaxLabelTextBytes) {
+      throw InputError(source, i + 1, "label text of " + std::to_string(t.size()) + " bytes is longer than the " +
+                                          std::to_string(kMaxLabelTextBytes) + " a label may have");
+    }
     if (const size_t bad = find_invalid_utf8(t); bad != std::string_view::npos) {
       throw InputError(source, i + 1, "label text is not valid UTF-8 (byte " + std::to_string(bad) + ")");
     }

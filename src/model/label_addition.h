@@ -1,6 +1,7 @@
 #pragma once
 // Adding labels to a trained model without retraining: each new label is embedded by the model's encoder and its
 // embedding doubles as its classifier (zero-shot), then it enters the shortlist indices.
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -9,8 +10,11 @@
 
 namespace ngame {
 
-/// Checks label texts for addition: non-empty, valid UTF-8, one line each; throws InputError naming `source` and the
-/// 1-based position of the first bad text.
+/// The longest label text, in bytes (the label log's records hold no longer ones).
+inline constexpr size_t kMaxLabelTextBytes = size_t{1} << 20;
+
+/// Checks label texts for addition: non-empty, at most kMaxLabelTextBytes, valid UTF-8, one line each; throws
+/// InputError naming `source` and the 1-based position of the first bad text.
 void validate_label_texts(const TextCorpus& texts, const std::string& source);
 /// Unit embeddings of label texts by the model's encoder (texts x dim); touches nothing in the model.
 std::vector<float> embed_new_labels(const ModelParts& model, const TextCorpus& texts);

@@ -22,7 +22,7 @@ namespace {
 constexpr char kHeader[8] = {'N', 'G', 'L', 'A', 'B', 'W', 'A', '1'};  // format of labels.wal, version 1
 constexpr char kRecordMagic[4] = {'L', 'A', 'B', 'L'};
 constexpr size_t kRecordOverhead = 4 + 4 + 8 + 4;  // magic, text length, id, crc
-constexpr uint32_t kMaxLabelBytes = 1u << 20;
+constexpr uint32_t kMaxLabelBytes = kMaxLabelTextBytes;  // a longer length field marks a corrupt record
 
 uint32_t record_crc(uint64_t id, std::string_view text) {
   uLong crc = crc32(0L, Z_NULL, 0);

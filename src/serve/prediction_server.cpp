@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <semaphore>
@@ -15,6 +16,7 @@
 #include "core/runtime.h"
 #include "data/utf8.h"
 #include "model/label_addition.h"
+#include "serve/json_reply.h"
 #include "serve/server_metrics.h"
 
 namespace ngame {
@@ -23,17 +25,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using json = nlohmann::json;
-
-// A client mistake: answered with its status and a JSON error, never a 5xx.
-struct ClientError : std::runtime_error {
-  int status;
-  ClientError(int s, const std::string& message) : std::runtime_error(message), status(s) {}
-};
-
-void send_json(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_content(body.dump() + "\n", "application/json");
-}
 
 json parse_body(const httplib::Request& req) {
   // nlohmann rejects malformed JSON and ill-formed UTF-8 inside strings.
@@ -66,6 +57,17 @@ const json& request_array(const json& body, const std::string& field, const std:
   return array;
 }
 
+std::string not_allowed_message(const httplib::Request& req) {
+  return "method " + request_excerpt(req.method) + " not allowed on " + request_excerpt(req.path);
+}
+
+// The model directory's own name, for /v1/health: a client learns which model answers, not where it lives.
+std::string model_name(const std::string& dir) {
+  std::filesystem::path path(dir);
+  if (path.filename().empty()) path = path.parent_path();  // "models/wordnet/"
+  return path.filename().string();
+}
+
 thread_local Clock::time_point request_start;
 thread_local bool single_threaded_loops = false;
 
@@ -73,6 +75,7 @@ thread_local bool single_threaded_loops = false;
 
 struct PredictionServer::State {
   std::string dir;
+  std::string name;  // dir's last component
   ServerConfig config;
   std::unique_ptr<Model> model;  // predictions and label additions run on it at once (it holds the lock)
   std::unique_ptr<std::counting_semaphore<>> compute;  // predictions computed at once
@@ -90,6 +93,7 @@ struct PredictionServer::State {
 PredictionServer::PredictionServer(std::string model_dir, ServerConfig config) : state_(std::make_unique<State>()) {
   State& s = *state_;
   s.dir = std::move(model_dir);
+  s.name = model_name(s.dir);
   s.config = std::move(config);
   const auto t = Clock::now();
   OpenOptions open = s.config.open;
@@ -122,64 +126,61 @@ void PredictionServer::State::routes() {
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
+  // The logger and the error handler run outside cpp-httplib's exception handling: neither may throw.
   http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-    std::string route = "other";
-    for (const char* known : {"/v1/predict", "/v1/labels", "/v1/health", "/v1/metrics"}) {
-      if (req.path == known) route = known;
+    try {
+      std::string route = "other";
+      for (const char* known : {"/v1/predict", "/v1/labels", "/v1/health", "/v1/metrics"}) {
+        if (req.path == known) route = known;
+      }
+      if (req.path.starts_with("/v1/labels/")) route = "/v1/labels/{id}";
+      metrics.record_request(route, res.status, std::chrono::duration<double>(Clock::now() - request_start).count());
+    } catch (...) {
     }
-    if (req.path.starts_with("/v1/labels/")) route = "/v1/labels/{id}";
-    metrics.record_request(route, res.status, std::chrono::duration<double>(Clock::now() - request_start).count());
   });
   http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
-    std::string message;
-    switch (res.status) {
-      case 404: message = "no such path: " + req.path; break;
-      case 405: message = "method " + req.method + " not allowed on " + req.path; break;
-      case 413: message = "request body too large"; break;
-      default: message = res.status >= 500 ? "server error" : "bad request";
-    }
-    send_json(res, res.status, {{"error", message}});
-  });
-  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-    std::string message = "internal error";
     try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      message = e.what();
+      std::string message;
+      switch (res.status) {
+        case 404: message = "no such path: " + request_excerpt(req.path); break;
+        case 405: message = not_allowed_message(req); break;
+        case 413: message = "request body too large"; break;
+        default: message = res.status >= 500 ? "server error" : "bad request";
+      }
+      send_json(res, res.status, {{"error", message}});
     } catch (...) {
+      send_exception(req, res, std::current_exception());
     }
-    spdlog::error("request failed: {}", message);
-    send_json(res, 500, {{"error", message}});
   });
+  // An exception that escapes a handler below (none should) is answered the same way.
+  http.set_exception_handler(send_exception);
   auto guarded = [](auto handler) {
     return [handler](const httplib::Request& req, httplib::Response& res) {
       try {
         handler(req, res);
-      } catch (const ClientError& e) {
-        send_json(res, e.status, {{"error", e.what()}});
-      } catch (const InputError& e) {
-        send_json(res, 400, {{"error", e.problem()}});
+      } catch (...) {
+        send_exception(req, res, std::current_exception());
       }
     };
   };
   http.Post("/v1/predict", guarded([this](const auto& req, auto& res) { handle_predict(req, res); }));
   http.Post("/v1/labels", guarded([this](const auto& req, auto& res) { handle_add_labels(req, res); }));
   http.Get(R"(/v1/labels/([^/]+))", guarded([this](const auto& req, auto& res) { handle_get_label(req, res); }));
-  http.Get("/v1/health", [this](const httplib::Request&, httplib::Response& res) {
-    send_json(res, 200, {{"status", "ok"}, {"labels", model->label_count()}, {"model", dir}});
-  });
-  http.Get("/v1/metrics", [this](const httplib::Request&, httplib::Response& res) {
+  http.Get("/v1/health", guarded([this](const httplib::Request&, httplib::Response& res) {
+    send_json(res, 200, {{"status", "ok"}, {"labels", model->label_count()}, {"model", name}});
+  }));
+  http.Get("/v1/metrics", guarded([this](const httplib::Request&, httplib::Response& res) {
     const size_t labels = model->label_count();
     res.set_content(metrics.render({{"ngame_labels", static_cast<double>(labels)},
                                     {"ngame_labels_added_total", static_cast<double>(labels_added.load())},
                                     {"ngame_label_log_pending", static_cast<double>(model->pending_labels())}}),
                     "text/plain; version=0.0.4");
-  });
+  }));
   // Known paths with the wrong method: 405, not 404.
-  auto not_allowed = [](const httplib::Request& req, httplib::Response& res) {
-    send_json(res, 405, {{"error", "method " + req.method + " not allowed on " + req.path}});
-  };
+  auto not_allowed = guarded([](const httplib::Request& req, httplib::Response& res) {
+    send_json(res, 405, {{"error", not_allowed_message(req)}});
+  });
   for (const char* path : {"/v1/predict", "/v1/labels", "/v1/health", "/v1/metrics", R"(/v1/labels/([^/]+))"}) {
     const std::string p = path;
     if (p != "/v1/predict" && p != "/v1/labels") http.Post(p, not_allowed);
@@ -238,7 +239,14 @@ void PredictionServer::State::handle_add_labels(const httplib::Request& req, htt
     if (!labels_json[i].contains("text")) throw ClientError(400, where + " has no \"text\"");
     texts.push_back(request_text(labels_json[i]["text"], where + ".text"));
   }
-  const AddedLabels added = model->add_labels(texts, "labels");
+  AddedLabels added;
+  try {
+    added = model->add_labels(texts, "labels");
+  } catch (const InputError& e) {
+    // The request's texts, as validate_label_texts names them (source "labels", counted from 1).
+    if (e.file() != "labels" || e.line() == 0) throw;
+    throw ClientError(400, "labels[" + std::to_string(e.line() - 1) + "].text: " + e.problem());
+  }
   for (double seconds : added.lock_seconds) metrics.record_label_lock(seconds);
   labels_added += texts.size();
   json ids = json::array();
@@ -251,7 +259,7 @@ void PredictionServer::State::handle_get_label(const httplib::Request& req, http
   const std::string raw = req.matches[1];
   uint64_t id = 0;
   if (raw.empty() || raw.size() > 12 || raw.find_first_not_of("0123456789") != std::string::npos) {
-    throw ClientError(400, "label id must be a non-negative integer, not '" + raw + "'");
+    throw ClientError(400, "label id must be a non-negative integer, not '" + request_excerpt(raw) + "'");
   }
   id = std::stoull(raw);
   std::string text;

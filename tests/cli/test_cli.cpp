@@ -98,6 +98,17 @@ TEST(Cli, InvalidUtf8InADatasetText) {
   EXPECT_EQ(r.err.rfind("ngame: error: " + d.file("trn_X.txt") + ":2: invalid UTF-8", 0), 0u) << r.err;
 }
 
+TEST(Cli, ImpossibleMatrixHeaderExitsTwoNamingTheFile) {
+  TempDir d;
+  write_bytes(d.file("Y.txt"), "a\nb\n");
+  write_bytes(d.file("trn_X.txt"), "one\ntwo\n");
+  write_bytes(d.file("trn_X_Y.txt"), "1000000000000 2\n0:1\n1:1\n");
+  auto r = run_ngame("data stats " + d.str());
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_EQ(r.err.rfind("ngame: error: " + d.file("trn_X_Y.txt") + ":1: header says 1000000000000 rows", 0), 0u)
+      << r.err;
+}
+
 TEST(Cli, MissingFile) {
   Fixture f;
   auto r = run_ngame(f.eval_args("/nonexistent/pred.txt"));

@@ -1,5 +1,8 @@
 #include "data/dataset.h"
 
+#include <tuple>
+
+#include "address_space_cap.h"
 #include "core/error.h"
 #include "data/dataset_stats.h"
 #include "test_util.h"
@@ -53,6 +56,32 @@ TEST(Dataset, LabelCountMismatch) {
   write_tiny_dataset(dir);
   write_bytes(dir.file("Y.txt"), "label zero\nlabel one\n");
   EXPECT_THROW(load_dataset(dir.str()), InputError);
+}
+
+// A header's counts are checked before anything is allocated from them: the error names the file and its header.
+TEST(Dataset, ImpossibleHeaderCountsNameTheFileNotOutOfMemory) {
+  const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
+      {"trn_X_Y.txt", "1000000000000 3\n0:1 1:1\n1:1\n", "header says 1000000000000 rows"},
+      {"tst_X_Y.txt", "1000000000000 3\n2:1\n", "header says 1000000000000 rows"},
+      {"trn_X_Y.txt", "2 4294967295\n0:1 1:1\n1:1\n", "header says 4294967295 labels but Y.txt has 3"},
+      {"tst_X_Y.txt", "1 4294967295\n2:1\n", "header says 4294967295 labels but Y.txt has 3"},
+  };
+  for (const auto& [file, content, message] : cases) {
+    TempDir dir;
+    write_tiny_dataset(dir);
+    write_bytes(dir.file(file), content);
+    testing::AddressSpaceCap cap(1u << 30);
+    try {
+      load_dataset(dir.str());
+      ADD_FAILURE() << file << ": no error";
+    } catch (const InputError& e) {
+      EXPECT_EQ(e.file(), dir.file(file));
+      EXPECT_EQ(e.line(), 1u) << e.what();
+      EXPECT_NE(e.problem().find(message), std::string::npos) << e.what();
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << file << ": " << e.what();
+    }
+  }
 }
 
 TEST(Dataset, FilterOutOfRange) {

@@ -1,5 +1,8 @@
 #include "data/sparse_matrix.h"
 
+#include <zlib.h>
+
+#include "address_space_cap.h"
 #include "core/error.h"
 #include "test_util.h"
 
@@ -52,6 +55,39 @@ TEST(SparseMatrix, SortedRowsKeepValuesWithTheirIds) {
   EXPECT_EQ(s.indptr, m.indptr);
 }
 
+TEST(SparseMatrix, ColumnCountAllocatesNothingPerColumn) {
+  TempDir dir;
+  // Valid: one row, and 2^32-1 columns that no row uses. Reading it must not cost memory per column.
+  write_bytes(dir.file("m.txt"), "2 4294967295\n0:1 4294967294:0.5\n\n");
+  testing::AddressSpaceCap cap(1u << 30);
+  const SparseMatrix m = read_sparse_matrix(dir.file("m.txt"));
+  EXPECT_EQ(m.cols, 4294967295u);
+  EXPECT_EQ(m.indices, (std::vector<uint32_t>{0, 4294967294u}));
+  EXPECT_EQ(m.row_size(1), 0u);
+}
+
+TEST(SparseMatrix, GzipHeaderBeyondTheDataIsAnErrorNotAnAllocation) {
+  TempDir dir;
+  // gzip of "1000000000000 5\n0:1\n" (header 10^12 rows, one row).
+  const std::string path = dir.file("m.txt.gz");
+  {
+    gzFile f = gzopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    const std::string text = "1000000000000 5\n0:1\n";
+    gzwrite(f, text.data(), static_cast<unsigned>(text.size()));
+    gzclose(f);
+  }
+  testing::AddressSpaceCap cap(1u << 30);
+  try {
+    read_sparse_matrix(path);
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.file(), path);
+    EXPECT_EQ(e.line(), 1u) << e.what();
+    EXPECT_NE(e.problem().find("header says 1000000000000 rows"), std::string::npos) << e.what();
+  }
+}
+
 struct BadMatrixCase {
   const char* name;
   const char* content;
@@ -67,6 +103,7 @@ TEST_P(SparseMatrixErrors, NamesLineAndProblem) {
   const BadMatrixCase& c = GetParam();
   TempDir dir;
   write_bytes(dir.file("m.txt"), c.content);
+  testing::AddressSpaceCap cap(1u << 30);  // a header's counts never turn into a large allocation
   try {
     read_sparse_matrix(dir.file("m.txt"));
     FAIL() << "no error for " << c.name;
@@ -93,7 +130,10 @@ INSTANTIATE_TEST_SUITE_P(
                       BadMatrixCase{"garbage_after_value", "1 5\n2:1.0x\n", 2, "garbage after"},
                       BadMatrixCase{"garbage_token", "1 5\n2:1 junk\n", 2, "expected 'id:value'"},
                       BadMatrixCase{"nan_value", "1 5\n2:nan\n", 2, "finite"},
-                      BadMatrixCase{"missing_value", "1 5\n2:\n", 2, "not a number"}),
+                      BadMatrixCase{"missing_value", "1 5\n2:\n", 2, "not a number"},
+                      BadMatrixCase{"rows_beyond_the_file_size", "1000000000000 5\n0:1\n", 1,
+                                    "header says 1000000000000 rows"},
+                      BadMatrixCase{"rows_one_beyond_the_file_size", "3 5\n\n\n", 1, "header says 3 rows"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace

@@ -297,6 +297,50 @@ TEST_F(ServeTest, BadRequestsGetA4xxWithAJsonError) {
   EXPECT_NE(metrics.find("ngame_labels 6"), std::string::npos);
 }
 
+// A reply that may echo request bytes: JSON that parses, with an "error", and nothing of the server's files or
+// source code in it.
+void expect_safe_error(const httplib::Result& res, int status, const std::string& model_dir, const std::string& what) {
+  ASSERT_TRUE(res) << what << ": no response";
+  EXPECT_EQ(res->status, status) << what << " -> " << res->body;
+  const json j = json::parse(res->body, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << what << " -> " << res->body;
+  ASSERT_TRUE(j.is_object() && j.contains("error") && j["error"].is_string()) << what << " -> " << res->body;
+  for (const std::string& internal : {model_dir, std::string("/src/"), std::string(".cpp"), std::string(".h:")}) {
+    EXPECT_EQ(res->body.find(internal), std::string::npos) << what << " shows '" << internal << "': " << res->body;
+  }
+}
+
+TEST_F(ServeTest, RequestBytesNeverBreakAReply) {
+  const std::string dir = model_copy();
+  ServerProcess server(dir);
+  ASSERT_GT(server.port, 0);
+  auto client = server.client();
+  // Paths the server echoes in its error, decoding to bytes that are not UTF-8.
+  expect_safe_error(client.Get("/%ff"), 404, dir, "GET /%ff");
+  expect_safe_error(client.Get("/v1/%c3%28/%fe"), 404, dir, "GET /v1/%c3%28/%fe");
+  expect_safe_error(client.Post("/%ff", "{}", "application/json"), 404, dir, "POST /%ff");
+  expect_safe_error(client.Get("/v1/labels/%ff"), 400, dir, "GET /v1/labels/%ff");
+  expect_safe_error(client.Get("/v1/labels/%ff%fe"), 400, dir, "GET /v1/labels/%ff%fe");
+  expect_safe_error(client.Put("/v1/labels/%ff", "{}", "application/json"), 405, dir, "PUT /v1/labels/%ff");
+  expect_safe_error(client.Get(("/v1/labels/" + std::string(3000, '9')).c_str()), 400, dir, "a long label id");
+  // A label text beyond what the label log holds (1 MiB) is the client's mistake, answered without internals.
+  const std::string long_label = json{{"labels", {{{"text", std::string((1u << 20) + 1, 'a')}}}}}.dump();
+  auto res = client.Post("/v1/labels", long_label, "application/json");
+  expect_safe_error(res, 400, dir, "a label over 1 MiB");
+  if (res) EXPECT_EQ(res->body.find('/'), std::string::npos) << res->body;
+  // Health names the model without any filesystem path.
+  auto health = client.Get("/v1/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  const json h = json::parse(health->body);
+  EXPECT_EQ(h["labels"], 6);  // the refused label was not added
+  EXPECT_EQ(h["model"], "model");
+  EXPECT_EQ(health->body.find('/'), std::string::npos) << health->body;
+  // The server still answers, then stops cleanly.
+  post(client, "/v1/predict", json{{"texts", {"engine brake"}}, {"k", 2}}.dump(), 200);
+  EXPECT_EQ(server.signal_and_wait(SIGTERM), 0);
+}
+
 TEST_F(ServeTest, LabelsAddOfflineAndItsErrors) {
   const std::string dir = model_copy();
   testing::write_bytes(work_.file("new.txt"), "comet pasta violin keeper\ndelta wheel\n");
