@@ -50,7 +50,7 @@ TEST(AnnIndex, HnswRecallAt10AgainstExact) {
   ASSERT_EQ(hnsw.size(), n);
   Neighbors e = exact.search(queries.data(), nq, 10), a = hnsw.search(queries.data(), nq, 10);
   const double at_default = recall_at(a, e, nq, 10);
-  EXPECT_GE(at_default, 0.9);  // issue 6's bar for shortlists
+  EXPECT_GE(at_default, 0.9);  // the floor the project sets for a shortlist's recall@10
   for (size_t r = 1; r < 10; ++r) EXPECT_GE(a.scores[r - 1], a.scores[r]);  // best first
   // A broader search, chosen per call, finds more; the index's own breadth is untouched.
   const double broader = recall_at(hnsw.search(queries.data(), nq, 10, 400), e, nq, 10);
