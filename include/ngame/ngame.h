@@ -8,7 +8,8 @@
 //   ngame::SparseMatrix top = model.predict(texts, 10);
 //
 // Errors: InputError for bad data (its message names the file and line, or the field), UsageError for bad
-// settings or calls, RuntimeError for failures that are not the caller's (I/O).
+// settings or calls, RuntimeError for failures that are not the caller's (I/O); StorageError, a RuntimeError, for a
+// write to disk that failed and was undone (no_space(): the disk is full).
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -72,11 +73,15 @@ class Model {
   std::vector<float> embed(const TextCorpus& texts, bool normalize = true) const;
   /// Adds labels by their text (zero-shot). A model opened from a directory logs them durably (fsync) before they
   /// become visible; predictions running meanwhile are held off for one index insertion at a time.
-  /// Bad texts (empty, not UTF-8, a line break) are an InputError naming source and the 1-based position.
+  /// Bad texts (empty, not UTF-8, a line break) are an InputError naming source and the 1-based position. A failed
+  /// log write (a full disk) is a StorageError: the log is cut back to its last complete record first, nothing is
+  /// added, and the next call gets the ids this one would have had (no id is ever given twice); while the cut
+  /// itself fails, every call is a StorageError.
   AddedLabels add_labels(const TextCorpus& texts, const std::string& source = "texts");
   /// Makes room for `extra` more labels, so that adding them moves no memory (predictions wait meanwhile).
   void reserve_labels(size_t extra);
-  /// Folds logged labels into the model files (a new generation) and empties the log; no-op without a log.
+  /// Folds logged labels into the model files (a new generation) and empties the log; no-op without a log. When it
+  /// fails (RuntimeError), every logged label is still in the log or already in the model files; call it again.
   void compact();
   /// Labels logged since the last compaction.
   uint64_t pending_labels() const;

@@ -28,6 +28,13 @@ struct Model::Impl {
   size_t logged_at_open = 0;      // complete log records seen when the model was opened read-only
   mutable LabelGate gate;         // predictions read under it; additions write under it
   std::mutex writer;              // one addition, compaction or save at a time
+  // Logged labels failed to enter memory: additions and compactions are refused (the log is the only full record)
+  // until the model is opened again.
+  bool stopped = false;
+  std::string stopped_reason;
+  void refuse_if_stopped() const {
+    if (stopped) throw RuntimeError(stopped_reason.empty() ? "labels are logged but not in memory" : stopped_reason);
+  }
 
   void start_predicting() { predictor = std::make_unique<ModelPredictor>(parts, defaults); }
   // The label log, opened for writing on first need; labels another process logged since open are an error.
@@ -103,6 +110,7 @@ void Model::save(const std::string& dir) {
   const bool same_dir = !m.dir.empty() && fs::exists(dir) && fs::equivalent(dir, m.dir, ec);
   if (same_dir) {
     // The directory it came from: a new generation of its label-side parts, then an empty log.
+    m.refuse_if_stopped();
     m.open_log();
     compact_label_log(m.dir, m.parts, *m.log);
     return;
@@ -149,29 +157,50 @@ AddedLabels Model::add_labels(const TextCorpus& texts, const std::string& source
   AddedLabels out;
   out.count = texts.size();
   std::lock_guard one_writer(m.writer);
+  m.refuse_if_stopped();
   out.first_id = m.parts.label_count();  // only this writer changes it
   if (texts.size() == 0) return out;
   m.open_log();
   // Embedding reads only the encoder, which never changes: predictions go on meanwhile.
   const std::vector<float> emb = embed_new_labels(m.parts, texts);
-  if (m.log) m.log->append(out.first_id, texts);  // durable before anything is acknowledged or visible
-  {
+  // Out of room (rare: a quarter of the model's size at a time): this one addition moves the arrays, before the
+  // labels are logged, so that running out of memory here leaves nothing logged.
+  if (label_room(m.parts) < texts.size()) {
     const auto t = Clock::now();
     LabelGate::WriteGuard write(m.gate);
-    // Out of room (rare: a quarter of the model's size at a time): this one addition moves the arrays.
-    if (label_room(m.parts) < texts.size()) {
-      reserve_label_room(m.parts, std::max(texts.size(), m.parts.label_count() / 4));
-    }
-    append_label_rows(m.parts, texts, emb);
-    m.predictor->labels_appended(m.parts);
+    reserve_label_room(m.parts, std::max(texts.size(), m.parts.label_count() / 4));
     out.lock_seconds.push_back(std::chrono::duration<double>(Clock::now() - t).count());
   }
-  // Index insertions one label at a time, so that predictions wait at most one insertion.
-  for (size_t i = 0; i < texts.size(); ++i) {
-    const auto t = Clock::now();
-    LabelGate::WriteGuard write(m.gate);
-    index_new_labels(m.parts, static_cast<uint32_t>(out.first_id + i), 1);
-    out.lock_seconds.push_back(std::chrono::duration<double>(Clock::now() - t).count());
+  // Durable before anything is acknowledged or visible. A failed write is undone (StorageError) and changes
+  // nothing here: the next addition takes the same ids, which no one was ever given.
+  if (m.log) m.log->append(out.first_id, texts);
+  try {
+    {
+      const auto t = Clock::now();
+      LabelGate::WriteGuard write(m.gate);
+      append_label_rows(m.parts, texts, emb);
+      m.predictor->labels_appended(m.parts);
+      out.lock_seconds.push_back(std::chrono::duration<double>(Clock::now() - t).count());
+    }
+    // Index insertions one label at a time, so that predictions wait at most one insertion.
+    for (size_t i = 0; i < texts.size(); ++i) {
+      const auto t = Clock::now();
+      LabelGate::WriteGuard write(m.gate);
+      index_new_labels(m.parts, static_cast<uint32_t>(out.first_id + i), 1);
+      out.lock_seconds.push_back(std::chrono::duration<double>(Clock::now() - t).count());
+    }
+  } catch (const std::exception& e) {
+    // Logged, so their ids are taken, but not (wholly) in memory: handing the ids out again would clash with the
+    // log, and compacting would drop them, so both stop here; opening the model again replays the log.
+    m.stopped = true;
+    try {
+      m.stopped_reason = "labels " + std::to_string(out.first_id) + ".." +
+                         std::to_string(out.first_id + texts.size() - 1) +
+                         " are logged but could not be added in memory (" + e.what() +
+                         "); open the model again to add more";
+    } catch (...) {
+    }
+    throw;
   }
   return out;
 }
@@ -186,6 +215,7 @@ void Model::compact() {
   Impl& m = *impl_;
   std::lock_guard one_writer(m.writer);
   if (m.dir.empty()) return;
+  m.refuse_if_stopped();
   m.open_log();
   if (m.log->pending() == 0) return;
   // The model only changes under `writer`: writing it needs no gate.

@@ -2,9 +2,15 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "cli/cli_common.h"
@@ -17,7 +23,7 @@ namespace ngame {
 
 namespace {
 
-// Runs the server until SIGTERM or SIGINT, then lets it drain.
+// Runs the server until SIGTERM or SIGINT, then lets it drain. The watcher thread is joined however run() ends.
 void serve_until_signalled(PredictionServer& server) {
   std::atomic<bool> done{false};
   sigset_t signals;
@@ -35,9 +41,41 @@ void serve_until_signalled(PredictionServer& server) {
       }
     }
   });
+  struct JoinWatcher {
+    std::atomic<bool>& done;
+    std::thread& watcher;
+    ~JoinWatcher() {
+      done = true;
+      watcher.join();
+    }
+  } join_watcher{done, watcher};
   server.run();
-  done = true;
-  watcher.join();
+}
+
+// The API key in --api-key-file: the file's content without its trailing line break. A key that is missing, empty
+// or holds what an HTTP header cannot carry is a usage error.
+std::string read_api_key(const std::string& path) {
+  const std::string flag = "--api-key-file " + path;
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw UsageError(flag + ": cannot read: it is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError(flag + ": cannot read: " + std::strerror(errno));
+  std::string key((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw UsageError(flag + ": cannot read: " + std::strerror(errno));
+  while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
+  if (key.empty()) throw UsageError(flag + ": the file is empty (it must hold the key)");
+  for (const char c : key) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f) {
+      throw UsageError(flag + ": the key holds a space, a line break or a control character (it travels in an "
+                              "HTTP header)");
+    }
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) != 0) {
+    spdlog::warn("{}: other users may read the API key (chmod 600 it)", path);
+  }
+  return key;
 }
 
 // Opening a model to add labels: its label log is locked against other writers (a server) at once.
@@ -51,7 +89,7 @@ OpenOptions for_writing() {
 
 void add_serve_commands(CLI::App& app) {
   {
-    static std::string model_dir;
+    static std::string model_dir, api_key_file;
     // One query at a time: a narrower search and sparser graphs than batch prediction, faster per query for a small
     // loss of P@1 (bench_predict_parts times these settings; docs/serving.md).
     static ServerConfig config = [] {
@@ -79,6 +117,9 @@ void add_serve_commands(CLI::App& app) {
     cmd->add_option("--compact-after", config.compact_after, "fold the label log into the model files after this many labels")
         ->check(CLI::Range(1, 1 << 30))
         ->capture_default_str();
+    cmd->add_option("--api-key-file", api_key_file,
+                    "label additions need \"Authorization: Bearer KEY\", KEY being this file's content (without a key, "
+                    "a server listening beyond loopback refuses them)");
     add_search_options(cmd, config.open, "up to 5,000 vectors, for one query at a time");
     add_common_options(cmd);
     cmd->callback(with_common_options([] {
@@ -90,11 +131,23 @@ void add_serve_commands(CLI::App& app) {
       pthread_sigmask(SIG_BLOCK, &signals, nullptr);
       config.threads = common_options().threads;
       config.open.exact_max = kExactSearchMaxVectorsSingleQuery;
+      if (!api_key_file.empty()) config.api_key = read_api_key(api_key_file);
+      config.read_only_hint = "start it with --api-key-file FILE to allow them, or listen on 127.0.0.1";
       PredictionServer server(model_dir, config);
       const int port = server.bind();
-      std::printf("ngame serve: listening on http://%s:%d (%zu labels)\n", config.host.c_str(), port,
-                  server.label_count());
+      // No colon after the port: scripts read the port from this line.
+      const char* writes = server.labels_read_only() ? "; read-only for labels, as it listens beyond loopback without "
+                                                       "--api-key-file"
+                           : config.api_key.empty() ? ""
+                                                    : "; label additions need the API key";
+      std::printf("ngame serve: listening on http://%s:%d (%zu labels%s)\n", config.host.c_str(), port,
+                  server.label_count(), writes);
       std::fflush(stdout);
+      if (server.labels_read_only()) {
+        spdlog::warn("listening on {} without an API key: label additions are refused (403); give --api-key-file to "
+                     "allow them",
+                     config.host);
+      }
       serve_until_signalled(server);
       spdlog::info("stopped");
     }));

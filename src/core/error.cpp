@@ -1,5 +1,6 @@
 #include "core/error.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 
@@ -18,6 +19,8 @@ InputError::InputError(std::string file, uint64_t line, std::string problem)
       file_(std::move(file)),
       line_(line),
       problem_(std::move(problem)) {}
+
+bool StorageError::no_space() const { return error_code_ == ENOSPC || error_code_ == EDQUOT; }
 
 void throw_check_failure(const char* expr, const std::string& msg, const char* file, int line) {
   throw UsageError(msg + " (check '" + expr + "' failed at " + file + ":" + std::to_string(line) + ")");

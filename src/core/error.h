@@ -1,6 +1,7 @@
 #pragma once
 // Three kinds of failure, as in faiss: bad user input (InputError, exit 2), caller misuse (NGAME_CHECK throws
-// UsageError, exit 2) and broken internal invariants (NGAME_ASSERT aborts, on in Release too).
+// UsageError, exit 2) and broken internal invariants (NGAME_ASSERT aborts, on in Release too). Failures that are
+// nobody's fault are RuntimeErrors; StorageError, one of them, says that a write to disk failed and was undone.
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -34,6 +35,19 @@ class UsageError : public std::invalid_argument {
 class RuntimeError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+/// A write to disk failed (disk full, I/O error) and nothing of the failed operation was kept: it may succeed later.
+class StorageError : public RuntimeError {
+ public:
+  StorageError(const std::string& message, int error_code) : RuntimeError(message), error_code_(error_code) {}
+  /// The errno of the failed call.
+  int error_code() const { return error_code_; }
+  /// The disk (or the user's quota) is full: freeing space lets the operation succeed.
+  bool no_space() const;
+
+ private:
+  int error_code_;
 };
 
 [[noreturn]] void throw_check_failure(const char* expr, const std::string& msg, const char* file, int line);

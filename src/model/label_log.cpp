@@ -12,6 +12,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "model/label_addition.h"
+#include "model/label_log_io.h"
 
 namespace ngame {
 
@@ -31,18 +32,25 @@ uint32_t record_crc(uint64_t id, std::string_view text) {
   return static_cast<uint32_t>(crc);
 }
 
-void write_all(int fd, const std::string& bytes, const std::string& path) {
+// Writes all of bytes at offset; returns 0, or the errno of the call that failed.
+int write_all_at(int fd, std::string_view bytes, uint64_t offset) {
+  const LabelLogIo& io = label_log_io();
   size_t done = 0;
   while (done < bytes.size()) {
-    const ssize_t w = ::write(fd, bytes.data() + done, bytes.size() - done);
+    const ssize_t w = io.pwrite(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
     if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) throw RuntimeError(path + ": write failed: " + std::strerror(errno));
+    if (w < 0) return errno;
+    if (w == 0) return EIO;  // no progress and no reason: give up rather than spin
     done += static_cast<size_t>(w);
   }
+  return 0;
 }
 
-void sync_or_throw(int fd, const std::string& path) {
-  if (::fsync(fd) != 0) throw RuntimeError(path + ": fsync failed: " + std::strerror(errno));
+// Throws StorageError for a failed call. Passing its arguments allocates nothing, so an errno passed to it is read
+// before anything can change it.
+[[noreturn]] void throw_storage(const std::string& path, const char* what, int error_code,
+                                std::string_view outcome = {}) {
+  throw StorageError(path + ": " + what + ": " + std::strerror(error_code) + std::string(outcome), error_code);
 }
 
 void sync_directory(const std::string& dir) {
@@ -98,44 +106,57 @@ LabelLog::LabelLog(const std::string& model_dir) : path_((fs::path(model_dir) / 
   const bool existed = fs::exists(path_);
   fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) throw RuntimeError(path_ + ": cannot open: " + std::strerror(errno));
-  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+  try {
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      throw InputError(path_, 0, "in use by another process (a running `ngame serve`?)");
+    }
+    std::string bytes;
+    {
+      char buf[1 << 16];
+      for (;;) {
+        const ssize_t r = ::pread(fd_, buf, sizeof buf, static_cast<off_t>(bytes.size()));
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) throw RuntimeError(path_ + ": read failed: " + std::strerror(errno));
+        if (r == 0) break;
+        bytes.append(buf, static_cast<size_t>(r));
+      }
+    }
+    const size_t good = parse_records(bytes, path_, records_);
+    const LabelLogIo& io = label_log_io();
+    if (good < sizeof kHeader) {
+      // New (or torn while being created): write the header.
+      if (io.ftruncate(fd_, 0) != 0) throw_storage(path_, "truncate failed", errno);
+      if (const int err = write_all_at(fd_, std::string_view(kHeader, sizeof kHeader), 0)) {
+        throw_storage(path_, "write failed", err);
+      }
+      if (io.fsync(fd_) != 0) throw_storage(path_, "fsync failed", errno);
+      if (!existed) sync_directory(fs::path(path_).parent_path().string());
+      truncated_bytes_ = bytes.size();
+      end_ = sizeof kHeader;
+    } else {
+      end_ = good;
+      if (good < bytes.size()) {
+        truncated_bytes_ = bytes.size() - good;
+        roll_back();
+      }
+    }
+  } catch (...) {
     ::close(fd_);
     fd_ = -1;
-    throw InputError(path_, 0, "in use by another process (a running `ngame serve`?)");
+    throw;
   }
-  std::string bytes;
-  {
-    char buf[1 << 16];
-    for (;;) {
-      const ssize_t r = ::pread(fd_, buf, sizeof buf, static_cast<off_t>(bytes.size()));
-      if (r < 0 && errno == EINTR) continue;
-      if (r < 0) throw RuntimeError(path_ + ": read failed: " + std::strerror(errno));
-      if (r == 0) break;
-      bytes.append(buf, static_cast<size_t>(r));
-    }
-  }
-  const size_t good = parse_records(bytes, path_, records_);
-  if (good < sizeof kHeader) {
-    // New (or torn while being created): write the header.
-    if (::ftruncate(fd_, 0) != 0) throw RuntimeError(path_ + ": truncate failed: " + std::strerror(errno));
-    if (::lseek(fd_, 0, SEEK_SET) < 0) throw RuntimeError(path_ + ": seek failed");
-    write_all(fd_, std::string(kHeader, sizeof kHeader), path_);
-    sync_or_throw(fd_, path_);
-    if (!existed) sync_directory(fs::path(path_).parent_path().string());
-    truncated_bytes_ = bytes.size();
-  } else if (good < bytes.size()) {
-    truncated_bytes_ = bytes.size() - good;
-    if (::ftruncate(fd_, static_cast<off_t>(good)) != 0) {
-      throw RuntimeError(path_ + ": truncate failed: " + std::strerror(errno));
-    }
-    sync_or_throw(fd_, path_);
-  }
-  if (::lseek(fd_, 0, SEEK_END) < 0) throw RuntimeError(path_ + ": seek failed");
   pending_ = records_.size();
 }
 
 LabelLog::~LabelLog() {
   if (fd_ >= 0) ::close(fd_);
+}
+
+void LabelLog::roll_back() {
+  const LabelLogIo& io = label_log_io();
+  if (io.ftruncate(fd_, static_cast<off_t>(end_)) != 0) throw_storage(path_, "cannot cut an unfinished record", errno);
+  if (io.fsync(fd_) != 0) throw_storage(path_, "cannot cut an unfinished record (fsync)", errno);
+  unsettled_ = false;
 }
 
 void LabelLog::append(uint64_t first_id, const TextCorpus& texts) {
@@ -152,17 +173,45 @@ void LabelLog::append(uint64_t first_id, const TextCorpus& texts) {
     bytes.append(t);
     bytes.append(reinterpret_cast<const char*>(&crc), 4);
   }
-  write_all(fd_, bytes, path_);
-  sync_or_throw(fd_, path_);
+  // Torn bytes that an earlier failure could not cut go first: nothing is ever written behind them, since a
+  // restart cuts the log at the first torn record and would lose what follows.
+  if (unsettled_) roll_back();
+  const char* failed = nullptr;
+  int err = write_all_at(fd_, bytes, end_);
+  if (err != 0) {
+    failed = "write failed";
+  } else if (label_log_io().fsync(fd_) != 0) {
+    err = errno;
+    failed = "fsync failed";
+  }
+  if (failed) {
+    // Not durable, never acknowledged: cut it before anyone hears of the failure.
+    unsettled_ = true;
+    std::string outcome = " (the unfinished record was cut off)";
+    try {
+      roll_back();
+    } catch (const StorageError& e) {
+      outcome = std::string(" (and cutting off the unfinished record failed: ") + e.what() +
+                "; appends are refused until it succeeds)";
+    }
+    throw_storage(path_, failed, err, outcome);
+  }
+  end_ += bytes.size();
   pending_ += texts.size();
 }
 
 void LabelLog::clear() {
-  if (::ftruncate(fd_, sizeof kHeader) != 0) throw RuntimeError(path_ + ": truncate failed: " + std::strerror(errno));
-  sync_or_throw(fd_, path_);
-  if (::lseek(fd_, 0, SEEK_END) < 0) throw RuntimeError(path_ + ": seek failed");
+  const LabelLogIo& io = label_log_io();
+  if (io.ftruncate(fd_, sizeof kHeader) != 0) throw_storage(path_, "truncate failed", errno);
+  // The records are in the model files now, whether or not the truncation reaches the disk.
+  end_ = sizeof kHeader;
   records_.clear();
   pending_ = 0;
+  unsettled_ = false;
+  if (io.fsync(fd_) != 0) {
+    unsettled_ = true;  // the next append truncates again first
+    throw_storage(path_, "fsync failed", errno);
+  }
 }
 
 std::vector<LoggedLabel> read_label_log(const std::string& model_dir) {

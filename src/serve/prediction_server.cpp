@@ -4,11 +4,14 @@
 #include <omp.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <semaphore>
 #include <thread>
 
@@ -18,6 +21,7 @@
 #include "model/label_addition.h"
 #include "serve/json_reply.h"
 #include "serve/server_metrics.h"
+#include "serve/write_access.h"
 
 namespace ngame {
 
@@ -26,7 +30,23 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using json = nlohmann::json;
 
+// Whether a Content-Type header names JSON: "application/json", any case, parameters (charset) allowed.
+bool is_json_media_type(std::string_view type) {
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+  constexpr std::string_view kJson = "application/json";
+  return type.size() == kJson.size() && std::equal(type.begin(), type.end(), kJson.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
+}
+
 json parse_body(const httplib::Request& req) {
+  // Only JSON: a web page may send text/plain (or a form) to any address without asking first, so refusing those
+  // keeps pages in a browser from posting to the server; a JSON body needs the CORS preflight, which it never passes.
+  if (!is_json_media_type(req.get_header_value("Content-Type"))) {
+    throw ClientError(415, "request body must be JSON, sent with \"Content-Type: application/json\"");
+  }
   // nlohmann rejects malformed JSON and ill-formed UTF-8 inside strings.
   json body = json::parse(req.body, nullptr, false);
   if (body.is_discarded()) throw ClientError(400, "request body is not valid JSON (or not UTF-8)");
@@ -81,12 +101,17 @@ struct PredictionServer::State {
   std::unique_ptr<std::counting_semaphore<>> compute;  // predictions computed at once
   ServerMetrics metrics;
   httplib::Server http;
+  std::unique_ptr<WriteAccess> access;  // who may add labels
   std::atomic<uint64_t> labels_added{0};
+  std::atomic<uint64_t> compaction_failures{0};
+  std::mutex compaction_retry;               // guards last_compaction_failure
+  std::optional<Clock::time_point> last_compaction_failure;  // set while the latest compaction failed
 
   void handle_predict(const httplib::Request& req, httplib::Response& res);
   void handle_add_labels(const httplib::Request& req, httplib::Response& res);
   void handle_get_label(const httplib::Request& req, httplib::Response& res);
-  void compact();
+  void compact_if_due();
+  bool compact(bool stopping) noexcept;
   void routes();
 };
 
@@ -95,6 +120,7 @@ PredictionServer::PredictionServer(std::string model_dir, ServerConfig config) :
   s.dir = std::move(model_dir);
   s.name = model_name(s.dir);
   s.config = std::move(config);
+  s.access = std::make_unique<WriteAccess>(s.config.api_key, s.config.host, s.config.read_only_hint);
   const auto t = Clock::now();
   OpenOptions open = s.config.open;
   open.writable = true;
@@ -165,7 +191,13 @@ void PredictionServer::State::routes() {
     };
   };
   http.Post("/v1/predict", guarded([this](const auto& req, auto& res) { handle_predict(req, res); }));
-  http.Post("/v1/labels", guarded([this](const auto& req, auto& res) { handle_add_labels(req, res); }));
+  // Routes that change state: only for requests the write policy admits (checked before the body is looked at).
+  auto writing = [this](auto handler) {
+    return [this, handler](const httplib::Request& req, httplib::Response& res) {
+      if (access->admit(req, res)) handler(req, res);
+    };
+  };
+  http.Post("/v1/labels", guarded(writing([this](const auto& req, auto& res) { handle_add_labels(req, res); })));
   http.Get(R"(/v1/labels/([^/]+))", guarded([this](const auto& req, auto& res) { handle_get_label(req, res); }));
   http.Get("/v1/health", guarded([this](const httplib::Request&, httplib::Response& res) {
     send_json(res, 200, {{"status", "ok"}, {"labels", model->label_count()}, {"model", name}});
@@ -174,7 +206,9 @@ void PredictionServer::State::routes() {
     const size_t labels = model->label_count();
     res.set_content(metrics.render({{"ngame_labels", static_cast<double>(labels)},
                                     {"ngame_labels_added_total", static_cast<double>(labels_added.load())},
-                                    {"ngame_label_log_pending", static_cast<double>(model->pending_labels())}}),
+                                    {"ngame_label_log_pending", static_cast<double>(model->pending_labels())},
+                                    {"ngame_label_log_compaction_failures_total",
+                                     static_cast<double>(compaction_failures.load())}}),
                     "text/plain; version=0.0.4");
   }));
   // Known paths with the wrong method: 405, not 404.
@@ -246,12 +280,23 @@ void PredictionServer::State::handle_add_labels(const httplib::Request& req, htt
     // The request's texts, as validate_label_texts names them (source "labels", counted from 1).
     if (e.file() != "labels" || e.line() == 0) throw;
     throw ClientError(400, "labels[" + std::to_string(e.line() - 1) + "].text: " + e.problem());
+  } catch (const StorageError& e) {
+    // The log write failed and was undone (or additions wait until it can be): nothing was added, no id taken.
+    spdlog::error("label addition refused: {}", e.what());
+    if (e.no_space()) {
+      send_json(res, 507, {{"error", "no space left on the model's disk: the labels were not added; retry when "
+                                     "there is space"}});
+    } else {
+      send_json(res, 503, {{"error", "the label log cannot be written now: the labels were not added; retry later"}});
+    }
+    return;
   }
   for (double seconds : added.lock_seconds) metrics.record_label_lock(seconds);
   labels_added += texts.size();
   json ids = json::array();
   for (size_t i = 0; i < texts.size(); ++i) ids.push_back(added.first_id + i);
-  if (model->pending_labels() >= config.compact_after) compact();
+  // The labels are durable now: whatever the compaction does, this addition succeeded.
+  if (model->pending_labels() >= config.compact_after) compact_if_due();
   send_json(res, 200, {{"ids", std::move(ids)}});
 }
 
@@ -271,12 +316,56 @@ void PredictionServer::State::handle_get_label(const httplib::Request& req, http
   send_json(res, 200, {{"id", id}, {"label", text}, {"added", id >= model->trained_label_count()}});
 }
 
-void PredictionServer::State::compact() {
-  const auto t = Clock::now();
-  const uint64_t pending = model->pending_labels();
-  model->compact();
-  spdlog::info("compacted {} added labels into {} in {:.1f} s", pending, dir,
-               std::chrono::duration<double>(Clock::now() - t).count());
+void PredictionServer::State::compact_if_due() {
+  {
+    // After a failure, the next try waits (a compaction that fails for lack of space rewrites the label-side files
+    // up to the point where the disk is full: not at every addition).
+    std::lock_guard lock(compaction_retry);
+    if (last_compaction_failure &&
+        Clock::now() - *last_compaction_failure < std::chrono::duration<double>(config.compact_retry_seconds)) {
+      return;
+    }
+  }
+  compact(false);
+}
+
+// Compacts the label log; a failure is logged and counted, never thrown: the labels are durable in the log, so
+// neither the addition that triggered it nor the stop fails.
+bool PredictionServer::State::compact(bool stopping) noexcept {
+  try {
+    const auto t = Clock::now();
+    const uint64_t pending = model->pending_labels();
+    try {
+      model->compact();
+    } catch (const std::exception& e) {
+      ++compaction_failures;
+      {
+        std::lock_guard lock(compaction_retry);
+        last_compaction_failure = Clock::now();
+      }
+      if (stopping) {
+        spdlog::error("compaction of {} logged labels into {} failed: {}; they stay in the label log, which the next "
+                      "start replays",
+                      pending, dir, e.what());
+      } else {
+        spdlog::error("compaction of {} logged labels into {} failed: {}; they stay in the label log, and the "
+                      "compaction is tried again at the first addition {} s or more from now (and at the stop)",
+                      pending, dir, e.what(), config.compact_retry_seconds);
+      }
+      return false;
+    }
+    {
+      std::lock_guard lock(compaction_retry);
+      last_compaction_failure.reset();
+    }
+    if (pending > 0) {
+      spdlog::info("compacted {} added labels into {} in {:.1f} s", pending, dir,
+                   std::chrono::duration<double>(Clock::now() - t).count());
+    }
+    return true;
+  } catch (...) {
+    return false;  // only logging can fail here (out of memory): the labels are in the log either way
+  }
 }
 
 int PredictionServer::bind() {
@@ -294,8 +383,11 @@ int PredictionServer::bind() {
 void PredictionServer::run() {
   State& s = *state_;
   s.http.listen_after_bind();
-  if (s.model->pending_labels() > 0) s.compact();
+  // A failure here is logged and leaves the labels in the log: the stop itself succeeds.
+  if (s.model->pending_labels() > 0) s.compact(true);
 }
+
+bool PredictionServer::labels_read_only() const { return state_->access->read_only(); }
 
 void PredictionServer::stop() { state_->http.stop(); }
 

@@ -20,6 +20,11 @@ struct ServerConfig {
   size_t max_labels = 10000;              ///< labels per add request
   size_t max_body_bytes = 8u << 20;       ///< request body limit (413 above)
   size_t compact_after = 10000;           ///< compact the label log into the model files after this many labels
+  double compact_retry_seconds = 30;      ///< after a failed compaction, the next try waits at least this long
+  std::string api_key;                    ///< label additions need "Authorization: Bearer <api_key>" (empty: none)
+  /// How an operator lets a server that listens beyond loopback without a key accept label additions (its 403
+  /// replies say it).
+  std::string read_only_hint = "start the server with an API key, or listen on loopback only";
   OpenOptions open;                       ///< indices and default search (auto: HNSW above exact_max vectors)
 };
 
@@ -33,12 +38,15 @@ class PredictionServer {
   /// Binds the listening socket; returns the port (useful with port 0). RuntimeError when it cannot bind.
   int bind();
   /// Serves until stop(); requests in flight finish first. Compacts the label log before returning if labels
-  /// were added since the last compaction.
+  /// were added since the last compaction; a failed compaction is logged (the labels stay in the log, replayed at
+  /// the next start), never thrown.
   void run();
   /// Stops accepting connections (safe from another thread).
   void stop();
   /// Number of labels now served.
   size_t label_count() const;
+  /// Label additions are refused (403): no API key, and the server listens beyond loopback.
+  bool labels_read_only() const;
 
  private:
   struct State;

@@ -1,11 +1,18 @@
-// Adding labels to a saved model: the label log's durability rules and compaction into a new generation.
+// Adding labels to a saved model: the label log's durability rules (a failed write is rolled back, acknowledged
+// records survive any later failure) and compaction into a new generation.
 #include "model/label_log.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <filesystem>
+#include <memory>
 
 #include "core/error.h"
 #include "encoder/bow_encoder.h"
 #include "model/label_addition.h"
+#include "model/label_log_io.h"
+#include "ngame/ngame.h"
 #include "test_util.h"
 
 namespace ngame {
@@ -149,6 +156,128 @@ TEST(LabelLog, CrashBeforeTheManifestSwitchLeavesTheOldModel) {
   ModelParts old = load_model(m.dir.str());
   EXPECT_EQ(old.label_count(), 3u);
   EXPECT_NE(new_labels, labels);
+}
+
+// Writes of which the first puts half of its bytes on disk, and every later one finds the disk full (ENOSPC).
+LabelLogIo half_then_disk_full() {
+  LabelLogIo io;
+  io.pwrite = [wrote = std::make_shared<bool>(false)](int fd, const void* data, size_t bytes, off_t offset) -> ssize_t {
+    if (!*wrote && bytes > 1) {
+      *wrote = true;
+      return ::pwrite(fd, data, bytes / 2, offset);
+    }
+    errno = ENOSPC;
+    return -1;
+  };
+  return io;
+}
+
+// Runs f, which must fail with a StorageError whose no_space() is as given.
+template <class F>
+void expect_storage_error(F f, bool no_space) {
+  try {
+    f();
+    ADD_FAILURE() << "no error";
+  } catch (const StorageError& e) {
+    EXPECT_EQ(e.no_space(), no_space) << e.what();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "not a StorageError: " << e.what();
+  }
+}
+
+std::vector<std::pair<uint64_t, std::string>> ids_and_texts(const std::vector<LoggedLabel>& records) {
+  std::vector<std::pair<uint64_t, std::string>> out;
+  for (const LoggedLabel& r : records) out.emplace_back(r.id, r.text);
+  return out;
+}
+
+TEST(LabelLog, AHalfWrittenRecordIsRolledBackBeforeTheErrorIsReported) {
+  LabelModel m;
+  {
+    LabelLog log(m.dir.str());
+    log.append(3, corpus({"wool socks"}));  // acknowledged
+    const auto good = fs::file_size(m.wal());
+    {
+      ScopedLabelLogIo full(half_then_disk_full());
+      expect_storage_error([&] { log.append(4, corpus({"silk tie"})); }, true);
+    }
+    EXPECT_EQ(fs::file_size(m.wal()), good);  // cut back to the last good record before the error came
+    log.append(4, corpus({"red hat"}));      // space again: the next record follows the last good one
+  }
+  // Reopened as after a kill -9: nothing torn, the acknowledged records as they were written.
+  LabelLog log(m.dir.str());
+  EXPECT_EQ(log.truncated_bytes(), 0u);
+  using Records = std::vector<std::pair<uint64_t, std::string>>;
+  EXPECT_EQ(ids_and_texts(log.records()), (Records{{3, "wool socks"}, {4, "red hat"}}));
+}
+
+TEST(LabelLog, AcknowledgedRecordsSurviveALaterFailedSync) {
+  LabelModel m;
+  {
+    LabelLog log(m.dir.str());
+    log.append(3, corpus({"wool socks", "silk tie"}));
+    // The whole record is written but fsync fails (an I/O error): it was never durable, so it goes.
+    LabelLogIo io;
+    io.fsync = [](int) {
+      errno = EIO;
+      return -1;
+    };
+    ScopedLabelLogIo failing(io);
+    expect_storage_error([&] { log.append(5, corpus({"red hat"})); }, false);
+  }
+  LabelLog log(m.dir.str());
+  EXPECT_EQ(log.truncated_bytes(), 0u);
+  using Records = std::vector<std::pair<uint64_t, std::string>>;
+  EXPECT_EQ(ids_and_texts(log.records()), (Records{{3, "wool socks"}, {4, "silk tie"}}));
+}
+
+TEST(LabelLog, AppendsAreRefusedUntilAFailedOneIsRolledBack) {
+  LabelModel m;
+  using Records = std::vector<std::pair<uint64_t, std::string>>;
+  {
+    LabelLog log(m.dir.str());
+    log.append(3, corpus({"wool socks"}));
+    {
+      // The disk fills half-way through a record and the truncation that would undo it fails too.
+      LabelLogIo io = half_then_disk_full();
+      io.ftruncate = [](int, off_t) {
+        errno = EIO;
+        return -1;
+      };
+      ScopedLabelLogIo failing(io);
+      expect_storage_error([&] { log.append(4, corpus({"silk tie"})); }, true);
+      // While the torn bytes cannot be cut, nothing is written after them.
+      const auto torn = fs::file_size(m.wal());
+      expect_storage_error([&] { log.append(4, corpus({"red hat"})); }, false);
+      EXPECT_EQ(fs::file_size(m.wal()), torn);
+      // A kill -9 now loses nothing acknowledged: readers (and the next open) ignore the torn tail.
+      EXPECT_EQ(ids_and_texts(read_label_log(m.dir.str())), (Records{{3, "wool socks"}}));
+    }
+    log.append(4, corpus({"red hat"}));  // the truncation works again: it goes first, then the record
+  }
+  LabelLog log(m.dir.str());
+  EXPECT_EQ(log.truncated_bytes(), 0u);
+  EXPECT_EQ(ids_and_texts(log.records()), (Records{{3, "wool socks"}, {4, "red hat"}}));
+}
+
+TEST(LabelLog, AFailedAdditionTakesNoIdAndTheNextOneSurvivesAReopen) {
+  LabelModel m;
+  {
+    OpenOptions writable;
+    writable.writable = true;
+    Model model = Model::open(m.dir.str(), writable);
+    EXPECT_EQ(model.add_labels(corpus({"wool socks"})).first_id, 3u);
+    {
+      ScopedLabelLogIo full(half_then_disk_full());
+      expect_storage_error([&] { model.add_labels(corpus({"silk tie"})); }, true);
+    }
+    EXPECT_EQ(model.label_count(), 4u);
+    EXPECT_EQ(model.add_labels(corpus({"red hat"})).first_id, 4u);  // the failed addition never had an id
+  }  // no compaction: the reopen replays the log
+  Model model = Model::open(m.dir.str());
+  ASSERT_EQ(model.label_count(), 5u);
+  EXPECT_EQ(model.label_text(3), "wool socks");
+  EXPECT_EQ(model.label_text(4), "red hat");
 }
 
 TEST(LabelAddition, RejectsBadTexts) {

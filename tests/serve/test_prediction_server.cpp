@@ -1,5 +1,6 @@
-// `ngame serve` on an ephemeral port: predictions equal `ngame predict`, live label addition survives restarts and
-// kill -9, every class of bad request gets its 4xx, SIGTERM drains and exits 0.
+// `ngame serve` on an ephemeral port: predictions equal `ngame predict`, live label addition survives restarts,
+// kill -9 and a full disk, every class of bad request gets its 4xx, label additions need the API key (or a
+// loopback-only server), SIGTERM drains and exits 0.
 #include "serve/prediction_server.h"
 
 #include <arpa/inet.h>
@@ -11,11 +12,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "model/label_log.h"
+#include "model/label_log_io.h"
 #include "test_util.h"
 
 namespace ngame {
@@ -82,6 +86,7 @@ struct InProcessServer {
 struct ServerProcess {
   pid_t pid = -1;
   int port = -1;
+  std::string banner;  // the first line of its output
   explicit ServerProcess(const std::string& dir, const std::string& extra = "") {
     int out[2];
     EXPECT_EQ(pipe(out), 0);
@@ -98,6 +103,7 @@ struct ServerProcess {
     char c;
     while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
     close(out[0]);
+    banner = line;
     const size_t colon = line.rfind(':');
     if (line.find("listening on") != std::string::npos && colon != std::string::npos) port = std::stoi(line.substr(colon + 1));
   }
@@ -327,7 +333,9 @@ TEST_F(ServeTest, RequestBytesNeverBreakAReply) {
   const std::string long_label = json{{"labels", {{{"text", std::string((1u << 20) + 1, 'a')}}}}}.dump();
   auto res = client.Post("/v1/labels", long_label, "application/json");
   expect_safe_error(res, 400, dir, "a label over 1 MiB");
-  if (res) EXPECT_EQ(res->body.find('/'), std::string::npos) << res->body;
+  if (res) {
+    EXPECT_EQ(res->body.find('/'), std::string::npos) << res->body;
+  }
   // Health names the model without any filesystem path.
   auto health = client.Get("/v1/health");
   ASSERT_TRUE(health);
@@ -404,6 +412,239 @@ TEST_F(ServeTest, SigtermDrainsTheRequestInFlightAndExitsZero) {
   // The stop compacted the added label into the model files.
   EXPECT_TRUE(read_label_log(dir).empty());
   EXPECT_EQ(load_model(dir).label_count(), 7u);
+}
+
+std::string labels_body(const std::string& text) { return json{{"labels", {{{"text", text}}}}}.dump(); }
+
+// Label-log writes of which the first puts half of its bytes on disk and every later one finds the disk full.
+LabelLogIo half_then_disk_full() {
+  LabelLogIo io;
+  io.pwrite = [wrote = std::make_shared<bool>(false)](int fd, const void* data, size_t bytes, off_t offset) -> ssize_t {
+    if (!*wrote && bytes > 1) {
+      *wrote = true;
+      return ::pwrite(fd, data, bytes / 2, offset);
+    }
+    errno = ENOSPC;
+    return -1;
+  };
+  return io;
+}
+
+TEST_F(ServeTest, DiskFullAnswers507AndLosesNoAcknowledgedLabel) {
+  const std::string dir = model_copy();
+  {
+    InProcessServer server(dir);
+    auto client = server.client();
+    EXPECT_EQ(post(client, "/v1/labels", labels_body("orbit sauce"), 200)["ids"], json::array({6}));
+    {
+      // The disk fills half-way through a record: the record is cut off again before the reply.
+      ScopedLabelLogIo full(half_then_disk_full());
+      expect_safe_error(client.Post("/v1/labels", labels_body("comet pasta"), "application/json"), 507, dir,
+                        "an addition on a full disk");
+    }
+    {
+      // The same, and cutting it off fails too: additions are refused until it works.
+      LabelLogIo io = half_then_disk_full();
+      io.ftruncate = [](int, off_t) {
+        errno = EIO;
+        return -1;
+      };
+      ScopedLabelLogIo failing(io);
+      expect_safe_error(client.Post("/v1/labels", labels_body("comet pasta"), "application/json"), 507, dir,
+                        "an addition on a full disk whose rollback fails");
+      expect_safe_error(client.Post("/v1/labels", labels_body("comet pasta"), "application/json"), 503, dir,
+                        "an addition while the log cannot be rolled back");
+    }
+    // Space again: the next addition takes the next id, after the last acknowledged one.
+    EXPECT_EQ(post(client, "/v1/labels", labels_body("violin keeper"), 200)["ids"], json::array({7}));
+    EXPECT_EQ(json::parse(client.Get("/v1/health")->body)["labels"], 8);
+    // What a kill -9 now would leave: the acknowledged labels, nothing torn between them.
+    const std::vector<LoggedLabel> logged = read_label_log(dir);
+    ASSERT_EQ(logged.size(), 2u);
+    EXPECT_EQ(logged[0].id, 6u);
+    EXPECT_EQ(logged[1].id, 7u);
+    EXPECT_EQ(logged[1].text, "violin keeper");
+  }
+  InProcessServer again(dir);
+  auto client = again.client();
+  auto res = client.Get("/v1/labels/7");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(json::parse(res->body)["label"], "violin keeper");
+  EXPECT_EQ(json::parse(client.Get("/v1/health")->body)["labels"], 8);
+}
+
+// The file the model's next compaction writes its labels to (labels.g<N>.ngm).
+std::string next_labels_file(const std::string& dir) {
+  const json manifest = json::parse(testing::read_bytes(dir + "/manifest.json"));
+  return dir + "/labels.g" + std::to_string(manifest.value("generation", 0) + 1) + ".ngm";
+}
+
+// Makes the model's compactions fail until unblock_compaction: a folder, not empty, where the next one renames its
+// labels file (root cannot write over it either).
+void block_compaction(const std::string& dir) { fs::create_directories(next_labels_file(dir) + "/in-the-way"); }
+void unblock_compaction(const std::string& dir) { fs::remove_all(next_labels_file(dir)); }
+
+TEST_F(ServeTest, AFailedCompactionKeepsTheAddition200AndIsRetried) {
+  const std::string dir = model_copy();
+  ServerConfig config;
+  config.compact_after = 1;
+  config.compact_retry_seconds = 0;  // retried at the next addition
+  block_compaction(dir);
+  InProcessServer server(dir, config);
+  auto client = server.client();
+  // The label was durable before the compaction ran: the compaction's failure is not the addition's.
+  EXPECT_EQ(post(client, "/v1/labels", labels_body("orbit sauce"), 200)["ids"], json::array({6}));
+  EXPECT_EQ(read_label_log(dir).size(), 1u);
+  const std::string metrics = client.Get("/v1/metrics")->body;
+  EXPECT_NE(metrics.find("ngame_label_log_pending 1\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("ngame_label_log_compaction_failures_total 1\n"), std::string::npos) << metrics;
+  unblock_compaction(dir);
+  EXPECT_EQ(post(client, "/v1/labels", labels_body("comet pasta"), 200)["ids"], json::array({7}));
+  EXPECT_TRUE(read_label_log(dir).empty());  // the retry compacted both
+  EXPECT_EQ(load_model(dir).label_count(), 8u);
+}
+
+TEST_F(ServeTest, SigtermAfterAFailedCompactionExitsZeroAndKeepsTheLabel) {
+  const std::string dir = model_copy();
+  block_compaction(dir);
+  {
+    ServerProcess server(dir, "--compact-after 1");
+    ASSERT_GT(server.port, 0);
+    auto client = server.client();
+    EXPECT_EQ(post(client, "/v1/labels", labels_body("orbit sauce"), 200)["ids"], json::array({6}));
+    // The stop's compaction fails as well; the label stays in the log.
+    EXPECT_EQ(server.signal_and_wait(SIGTERM), 0);
+  }
+  ASSERT_EQ(read_label_log(dir).size(), 1u);
+  unblock_compaction(dir);
+  ServerProcess restarted(dir);
+  ASSERT_GT(restarted.port, 0);
+  auto client = restarted.client();
+  auto res = client.Get("/v1/labels/6");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(json::parse(res->body)["label"], "orbit sauce");
+  EXPECT_EQ(restarted.signal_and_wait(SIGTERM), 0);
+  EXPECT_TRUE(read_label_log(dir).empty());  // compacted at this stop
+  EXPECT_EQ(load_model(dir).label_count(), 7u);
+}
+
+TEST_F(ServeTest, LabelAdditionsNeedTheApiKeyPredictionsDoNot) {
+  const std::string dir = model_copy();
+  const std::string key = "k3y-with.symbols_~+/=";
+  testing::write_bytes(work_.file("key"), key + "\n");  // the trailing newline is not part of the key
+  ServerProcess server(dir, "--api-key-file " + work_.file("key"));
+  ASSERT_GT(server.port, 0) << server.banner;
+  auto client = server.client();
+  const std::vector<httplib::Headers> refused = {
+      {},
+      {{"Authorization", "Bearer wrong"}},
+      {{"Authorization", "Bearer " + key + "x"}},
+      {{"Authorization", "Bearer " + key.substr(0, key.size() - 1)}},
+      {{"Authorization", key}},
+      {{"Authorization", "Basic " + key}},
+  };
+  for (const httplib::Headers& headers : refused) {
+    const std::string what = headers.empty() ? "no key" : headers.begin()->second;
+    auto res = client.Post("/v1/labels", headers, labels_body("orbit sauce"), "application/json");
+    expect_safe_error(res, 401, dir, what);
+    if (res) {
+      EXPECT_TRUE(res->get_header_value("WWW-Authenticate").starts_with("Bearer")) << what;
+    }
+  }
+  auto res = client.Post("/v1/labels", {{"Authorization", "Bearer " + key}}, labels_body("orbit sauce"),
+                         "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(json::parse(res->body, nullptr, false)["ids"], json::array({6}));
+  // Reading needs no key.
+  post(client, "/v1/predict", json{{"texts", {"engine brake"}}, {"k", 2}}.dump(), 200);
+  EXPECT_EQ(client.Get("/v1/labels/6")->status, 200);
+  EXPECT_EQ(json::parse(client.Get("/v1/health")->body)["labels"], 7);
+  EXPECT_EQ(server.signal_and_wait(SIGTERM), 0);
+}
+
+TEST_F(ServeTest, AnApiKeyFileMustHoldAKey) {
+  const std::string dir = model_copy();
+  testing::write_bytes(work_.file("empty"), "");
+  testing::write_bytes(work_.file("newline"), "\n");
+  testing::write_bytes(work_.file("spaced"), "two words\n");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {work_.file("missing"), "cannot read"}, {work_.str(), "cannot read"}, {work_.file("empty"), "empty"},
+      {work_.file("newline"), "empty"},       {work_.file("spaced"), "space"}};
+  for (const auto& [file, problem] : cases) {
+    auto r = testing::run_ngame("serve " + dir + " --port 0 --api-key-file " + file);
+    EXPECT_EQ(r.status, 2) << file << ": " << r.err;
+    EXPECT_NE(r.err.find(problem), std::string::npos) << file << ": " << r.err;
+  }
+}
+
+TEST_F(ServeTest, BeyondLoopbackWithoutAKeyLabelsAreReadOnly) {
+  const std::string dir = model_copy();
+  ServerConfig open_to_all;
+  open_to_all.host = "0.0.0.0";
+  {
+    InProcessServer server(dir, open_to_all);
+    auto client = server.client();
+    auto res = client.Post("/v1/labels", labels_body("orbit sauce"), "application/json");
+    expect_safe_error(res, 403, dir, "an addition without a key beyond loopback");
+    if (res) {
+      EXPECT_NE(res->body.find("API key"), std::string::npos) << res->body;
+    }
+    post(client, "/v1/predict", json{{"texts", {"engine brake"}}, {"k", 2}}.dump(), 200);
+    EXPECT_EQ(json::parse(client.Get("/v1/health")->body)["labels"], 6);
+  }
+  {
+    ServerConfig with_key = open_to_all;
+    with_key.api_key = "sesame";
+    InProcessServer server(dir, with_key);
+    auto client = server.client();
+    auto res = client.Post("/v1/labels", {{"Authorization", "Bearer sesame"}}, labels_body("orbit sauce"),
+                           "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200) << res->body;
+  }
+  // The command says so when it starts.
+  ServerProcess server(dir, "--host 0.0.0.0");
+  ASSERT_GT(server.port, 0) << server.banner;
+  EXPECT_NE(server.banner.find("read-only"), std::string::npos) << server.banner;
+  EXPECT_EQ(server.signal_and_wait(SIGTERM), 0);
+}
+
+// Sends a whole request on a new connection and returns the whole response (the request asks to close).
+std::string raw_exchange(int port, const std::string& request) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  EXPECT_EQ(write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  std::string response;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) response.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return response;
+}
+
+TEST_F(ServeTest, PostBodiesMustBeJson) {
+  const std::string dir = model_copy();
+  InProcessServer server(dir);
+  auto client = server.client();
+  const std::string predict = json{{"texts", {"engine brake"}}, {"k", 2}}.dump();
+  // text/plain is what a web page's form or fetch() may send anywhere without asking first.
+  for (const char* type : {"text/plain", "application/x-www-form-urlencoded", "application/jsonp", "text/json"}) {
+    expect_safe_error(client.Post("/v1/predict", predict, type), 415, dir, type);
+    expect_safe_error(client.Post("/v1/labels", labels_body("orbit sauce"), type), 415, dir, type);
+  }
+  const std::string untyped = raw_exchange(server.port, "POST /v1/labels HTTP/1.1\r\nHost: localhost\r\n"
+                                                        "Connection: close\r\nContent-Length: " +
+                                                            std::to_string(labels_body("x").size()) + "\r\n\r\n" +
+                                                            labels_body("x"));
+  EXPECT_TRUE(untyped.starts_with("HTTP/1.1 415")) << untyped;
+  auto res = client.Post("/v1/predict", predict, "Application/JSON; charset=utf-8");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(json::parse(client.Get("/v1/health")->body)["labels"], 6);  // none of the refused labels went in
 }
 
 }  // namespace

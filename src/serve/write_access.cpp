@@ -1,0 +1,93 @@
+#include "serve/write_access.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "serve/json_reply.h"
+
+namespace ngame {
+
+namespace {
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// The credentials of an "Authorization: Bearer <token>" header (RFC 6750), or false when the header is missing or
+// of another scheme.
+bool bearer_token(std::string_view header, std::string_view& token) {
+  constexpr std::string_view kScheme = "bearer";
+  if (header.size() <= kScheme.size() || !equal_ignoring_case(header.substr(0, kScheme.size()), kScheme) ||
+      header[kScheme.size()] != ' ') {
+    return false;
+  }
+  token = header.substr(kScheme.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  return !token.empty();
+}
+
+}  // namespace
+
+WriteAccess::WriteAccess(std::string api_key, const std::string& host, std::string read_only_hint)
+    : api_key_(std::move(api_key)),
+      read_only_hint_(std::move(read_only_hint)),
+      read_only_(api_key_.empty() && !is_loopback_host(host)) {}
+
+bool WriteAccess::admit(const httplib::Request& req, httplib::Response& res) const {
+  if (!api_key_.empty()) {
+    const std::string header = req.get_header_value("Authorization");  // a copy: token points into it
+    std::string_view token;
+    if (!bearer_token(header, token)) {
+      res.set_header("WWW-Authenticate", "Bearer");
+      send_json(res, 401, {{"error", "this request changes the model: it needs \"Authorization: Bearer <API key>\""}});
+      return false;
+    }
+    if (!equal_in_constant_time(api_key_, token)) {
+      res.set_header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+      send_json(res, 401, {{"error", "wrong API key"}});
+      return false;
+    }
+    return true;
+  }
+  if (read_only_) {
+    send_json(res, 403, {{"error", "label additions are off: this server listens beyond loopback without an API key (" +
+                                       read_only_hint_ + ")"}});
+    return false;
+  }
+  return true;
+}
+
+bool is_loopback_host(std::string_view host) {
+  if (equal_ignoring_case(host, "localhost")) return true;
+  std::string address(host);
+  if (address.size() >= 2 && address.front() == '[' && address.back() == ']') {
+    address = address.substr(1, address.size() - 2);
+  }
+  in_addr v4{};
+  if (inet_pton(AF_INET, address.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, address.c_str(), &v6) == 1) {
+    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+  }
+  return false;  // "", 0.0.0.0, ::, a public address or a host name: reachable from elsewhere, or may be
+}
+
+bool equal_in_constant_time(std::string_view secret, std::string_view presented) {
+  if (secret.empty()) return false;
+  // Every byte of presented is compared (against the secret, repeated), and differences are accumulated rather than
+  // acted on; volatile keeps the compiler from turning the loop into an early exit.
+  volatile unsigned char diff = secret.size() == presented.size() ? 0 : 1;
+  for (size_t i = 0; i < presented.size(); ++i) {
+    diff = diff | static_cast<unsigned char>(secret[i % secret.size()] ^ presented[i]);
+  }
+  return diff == 0;
+}
+
+}  // namespace ngame
