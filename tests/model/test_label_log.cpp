@@ -13,6 +13,7 @@
 #include "model/label_addition.h"
 #include "model/label_log_io.h"
 #include "ngame/ngame.h"
+#include "label_log_faults.h"
 #include "test_util.h"
 
 namespace ngame {
@@ -158,20 +159,6 @@ TEST(LabelLog, CrashBeforeTheManifestSwitchLeavesTheOldModel) {
   EXPECT_NE(new_labels, labels);
 }
 
-// Writes of which the first puts half of its bytes on disk, and every later one finds the disk full (ENOSPC).
-LabelLogIo half_then_disk_full() {
-  LabelLogIo io;
-  io.pwrite = [wrote = std::make_shared<bool>(false)](int fd, const void* data, size_t bytes, off_t offset) -> ssize_t {
-    if (!*wrote && bytes > 1) {
-      *wrote = true;
-      return ::pwrite(fd, data, bytes / 2, offset);
-    }
-    errno = ENOSPC;
-    return -1;
-  };
-  return io;
-}
-
 // Runs f, which must fail with a StorageError whose no_space() is as given.
 template <class F>
 void expect_storage_error(F f, bool no_space) {
@@ -198,7 +185,7 @@ TEST(LabelLog, AHalfWrittenRecordIsRolledBackBeforeTheErrorIsReported) {
     log.append(3, corpus({"wool socks"}));  // acknowledged
     const auto good = fs::file_size(m.wal());
     {
-      ScopedLabelLogIo full(half_then_disk_full());
+      ScopedLabelLogIo full(testing::half_then_disk_full());
       expect_storage_error([&] { log.append(4, corpus({"silk tie"})); }, true);
     }
     EXPECT_EQ(fs::file_size(m.wal()), good);  // cut back to the last good record before the error came
@@ -239,7 +226,7 @@ TEST(LabelLog, AppendsAreRefusedUntilAFailedOneIsRolledBack) {
     log.append(3, corpus({"wool socks"}));
     {
       // The disk fills half-way through a record and the truncation that would undo it fails too.
-      LabelLogIo io = half_then_disk_full();
+      LabelLogIo io = testing::half_then_disk_full();
       io.ftruncate = [](int, off_t) {
         errno = EIO;
         return -1;
@@ -268,7 +255,7 @@ TEST(LabelLog, AFailedAdditionTakesNoIdAndTheNextOneSurvivesAReopen) {
     Model model = Model::open(m.dir.str(), writable);
     EXPECT_EQ(model.add_labels(corpus({"wool socks"})).first_id, 3u);
     {
-      ScopedLabelLogIo full(half_then_disk_full());
+      ScopedLabelLogIo full(testing::half_then_disk_full());
       expect_storage_error([&] { model.add_labels(corpus({"silk tie"})); }, true);
     }
     EXPECT_EQ(model.label_count(), 4u);

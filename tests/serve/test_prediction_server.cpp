@@ -20,6 +20,7 @@
 
 #include "model/label_log.h"
 #include "model/label_log_io.h"
+#include "label_log_faults.h"
 #include "test_util.h"
 
 namespace ngame {
@@ -372,14 +373,20 @@ TEST_F(ServeTest, LabelsAddOfflineAndItsErrors) {
   EXPECT_EQ(load_model(dir).label_count(), 8u);
 }
 
-// Opens a connection and sends a request whose body is still incomplete.
-int send_partial_request(int port, const std::string& body, size_t sent) {
+// A TCP connection to the server on the loopback interface.
+int connect_loopback(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  return fd;
+}
+
+// Opens a connection and sends a request whose body is still incomplete.
+int send_partial_request(int port, const std::string& body, size_t sent) {
+  const int fd = connect_loopback(port);
   const std::string head = "POST /v1/predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                            "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, sent);
   EXPECT_EQ(write(fd, head.data(), head.size()), static_cast<ssize_t>(head.size()));
@@ -416,20 +423,6 @@ TEST_F(ServeTest, SigtermDrainsTheRequestInFlightAndExitsZero) {
 
 std::string labels_body(const std::string& text) { return json{{"labels", {{{"text", text}}}}}.dump(); }
 
-// Label-log writes of which the first puts half of its bytes on disk and every later one finds the disk full.
-LabelLogIo half_then_disk_full() {
-  LabelLogIo io;
-  io.pwrite = [wrote = std::make_shared<bool>(false)](int fd, const void* data, size_t bytes, off_t offset) -> ssize_t {
-    if (!*wrote && bytes > 1) {
-      *wrote = true;
-      return ::pwrite(fd, data, bytes / 2, offset);
-    }
-    errno = ENOSPC;
-    return -1;
-  };
-  return io;
-}
-
 TEST_F(ServeTest, DiskFullAnswers507AndLosesNoAcknowledgedLabel) {
   const std::string dir = model_copy();
   {
@@ -438,13 +431,13 @@ TEST_F(ServeTest, DiskFullAnswers507AndLosesNoAcknowledgedLabel) {
     EXPECT_EQ(post(client, "/v1/labels", labels_body("orbit sauce"), 200)["ids"], json::array({6}));
     {
       // The disk fills half-way through a record: the record is cut off again before the reply.
-      ScopedLabelLogIo full(half_then_disk_full());
+      ScopedLabelLogIo full(testing::half_then_disk_full());
       expect_safe_error(client.Post("/v1/labels", labels_body("comet pasta"), "application/json"), 507, dir,
                         "an addition on a full disk");
     }
     {
       // The same, and cutting it off fails too: additions are refused until it works.
-      LabelLogIo io = half_then_disk_full();
+      LabelLogIo io = testing::half_then_disk_full();
       io.ftruncate = [](int, off_t) {
         errno = EIO;
         return -1;
@@ -612,12 +605,7 @@ TEST_F(ServeTest, BeyondLoopbackWithoutAKeyLabelsAreReadOnly) {
 
 // Sends a whole request on a new connection and returns the whole response (the request asks to close).
 std::string raw_exchange(int port, const std::string& request) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const int fd = connect_loopback(port);
   EXPECT_EQ(write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
   std::string response;
   char buf[4096];
