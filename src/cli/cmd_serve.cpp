@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -36,6 +37,9 @@ void serve_until_signalled(PredictionServer& server) {
       const int sig = sigtimedwait(&signals, nullptr, &wait);
       if (sig == SIGTERM || sig == SIGINT) {
         spdlog::info("signal {}: finishing requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        // A signal that arrives between the bind (when the start line is printed) and the listening loop would be
+        // lost: stop() does nothing until the server runs. So wait for it to run, unless run() has already ended.
+        while (!done && !server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
         server.stop();
         return;
       }

@@ -391,6 +391,8 @@ bool PredictionServer::labels_read_only() const { return state_->access->read_on
 
 void PredictionServer::stop() { state_->http.stop(); }
 
+bool PredictionServer::is_running() const { return state_->http.is_running(); }
+
 size_t PredictionServer::label_count() const { return state_->model->label_count(); }
 
 }  // namespace ngame

@@ -41,8 +41,10 @@ class PredictionServer {
   /// were added since the last compaction; a failed compaction is logged (the labels stay in the log, replayed at
   /// the next start), never thrown.
   void run();
-  /// Stops accepting connections (safe from another thread).
+  /// Stops accepting connections (safe from another thread); a no-op until run() is listening (see is_running()).
   void stop();
+  /// True while run() accepts connections.
+  bool is_running() const;
   /// Number of labels now served.
   size_t label_count() const;
   /// Label additions are refused (403): no API key, and the server listens beyond loopback.
