@@ -2,14 +2,15 @@
 # Runs the libFuzzer targets (fuzz/) under address and undefined-behaviour sanitizers, each for SECONDS, in a clang
 # build of its own (build-fuzz/). Each target's corpus grows in build-fuzz/corpus/TARGET, seeded from the inputs kept
 # in fuzz/corpus/TARGET; a crash is written as build-fuzz/crash-TARGET-* and stops that target.
-# Usage: scripts/fuzz.sh [SECONDS (default 600)] [TARGET ...]   (targets: sparse_matrix text_file container label_log)
+# Usage: scripts/fuzz.sh [SECONDS (default 600)] [TARGET ...]   (targets: sparse_matrix text_file container label_log
+# request_body)
 # Prints one line per target: executions, new corpus inputs, and crashes found. Exit status 1 when any crashed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(sparse_matrix text_file container label_log)
+[ ${#targets[@]} -gt 0 ] || targets=(sparse_matrix text_file container label_log request_body)
 command -v clang++ >/dev/null || { echo "fuzz.sh: needs clang and libomp-dev (Debian packages)" >&2; exit 2; }
 CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNGAME_FUZZ=ON \
   -DNGAME_BUILD_TESTS=OFF -DNGAME_BUILD_BENCH=OFF -DNGAME_BUILD_PYTHON=OFF >/dev/null

@@ -109,8 +109,17 @@ void add_serve_commands(CLI::App& app) {
     cmd->add_option("--port", config.port, "port (0: any free port, printed on start)")
         ->check(CLI::Range(0, 65535))
         ->capture_default_str();
-    cmd->add_option("--connections", config.connections, "connections served at once (one thread each)")
+    cmd->add_option("--connections", config.connections,
+                    "connections served at once (one thread each); one more is answered 503 at once")
         ->check(CLI::Range(1, 4096))
+        ->capture_default_str();
+    cmd->add_option("--connections-per-client", config.connections_per_client,
+                    "connections from one client address (0: half of --connections; raise it behind a proxy)")
+        ->check(CLI::Range(0, 4096))
+        ->capture_default_str();
+    cmd->add_option("--request-timeout", config.request_seconds,
+                    "seconds within which a request's headers and body must arrive (408 after)")
+        ->check(CLI::Range(0.1, 3600.0))
         ->capture_default_str();
     cmd->add_option("--max-texts", config.max_texts, "texts per predict request")->check(CLI::Range(1, 1000000))->capture_default_str();
     cmd->add_option("--max-k", config.max_k, "largest k a request may ask")->check(CLI::Range(1, 1000000))->capture_default_str();

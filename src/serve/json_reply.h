@@ -6,17 +6,12 @@
 
 #include <exception>
 #include <nlohmann/json.hpp>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
-namespace ngame {
+#include "serve/client_error.h"
 
-/// A client's mistake: answered with its status and message.
-struct ClientError : std::runtime_error {
-  int status;
-  ClientError(int s, const std::string& message) : std::runtime_error(message), status(s) {}
-};
+namespace ngame {
 
 /// Serialises JSON that may hold request bytes: ill-formed UTF-8 becomes U+FFFD instead of an exception.
 std::string dump_lenient(const nlohmann::json& body);

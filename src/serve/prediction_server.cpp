@@ -5,7 +5,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -19,7 +18,9 @@
 #include "core/runtime.h"
 #include "data/utf8.h"
 #include "model/label_addition.h"
+#include "serve/bounded_http_server.h"
 #include "serve/json_reply.h"
+#include "serve/request_body.h"
 #include "serve/server_metrics.h"
 #include "serve/write_access.h"
 
@@ -29,53 +30,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using json = nlohmann::json;
-
-// Whether a Content-Type header names JSON: "application/json", any case, parameters (charset) allowed.
-bool is_json_media_type(std::string_view type) {
-  type = type.substr(0, type.find(';'));
-  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
-  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
-  constexpr std::string_view kJson = "application/json";
-  return type.size() == kJson.size() && std::equal(type.begin(), type.end(), kJson.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) == b;
-         });
-}
-
-json parse_body(const httplib::Request& req) {
-  // Only JSON: a web page may send text/plain (or a form) to any address without asking first, so refusing those
-  // keeps pages in a browser from posting to the server; a JSON body needs the CORS preflight, which it never passes.
-  if (!is_json_media_type(req.get_header_value("Content-Type"))) {
-    throw ClientError(415, "request body must be JSON, sent with \"Content-Type: application/json\"");
-  }
-  // nlohmann rejects malformed JSON and ill-formed UTF-8 inside strings.
-  json body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded()) throw ClientError(400, "request body is not valid JSON (or not UTF-8)");
-  if (!body.is_object()) throw ClientError(400, "request body must be a JSON object");
-  return body;
-}
-
-// A text from a request: a non-empty UTF-8 string; line breaks become spaces (texts are one line in ngame).
-std::string request_text(const json& value, const std::string& where) {
-  if (!value.is_string()) throw ClientError(400, where + " must be a string");
-  std::string text = value.get<std::string>();
-  if (find_invalid_utf8(text) != std::string::npos) throw ClientError(400, where + " is not valid UTF-8");
-  for (char& c : text) {
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-  }
-  if (text.find_first_not_of(' ') == std::string::npos) throw ClientError(400, where + " is empty");
-  return text;
-}
-
-// The non-empty array `field` of a request body, of at most `limit` entries (413 above); `what` describes its
-// entries in the error for a wrong type.
-const json& request_array(const json& body, const std::string& field, const std::string& what, size_t limit) {
-  if (!body.contains(field)) throw ClientError(400, "missing field \"" + field + "\"");
-  const json& array = body[field];
-  if (!array.is_array()) throw ClientError(400, "\"" + field + "\" must be an array of " + what);
-  if (array.empty()) throw ClientError(400, "\"" + field + "\" is empty");
-  if (array.size() > limit) throw ClientError(413, "at most " + std::to_string(limit) + " " + field + " a request");
-  return array;
-}
 
 std::string not_allowed_message(const httplib::Request& req) {
   return "method " + request_excerpt(req.method) + " not allowed on " + request_excerpt(req.path);
@@ -100,7 +54,7 @@ struct PredictionServer::State {
   std::unique_ptr<Model> model;  // predictions and label additions run on it at once (it holds the lock)
   std::unique_ptr<std::counting_semaphore<>> compute;  // predictions computed at once
   ServerMetrics metrics;
-  httplib::Server http;
+  std::unique_ptr<BoundedHttpServer> http;
   std::unique_ptr<WriteAccess> access;  // who may add labels
   std::atomic<uint64_t> labels_added{0};
   std::atomic<uint64_t> compaction_failures{0};
@@ -110,6 +64,7 @@ struct PredictionServer::State {
   void handle_predict(const httplib::Request& req, httplib::Response& res);
   void handle_add_labels(const httplib::Request& req, httplib::Response& res);
   void handle_get_label(const httplib::Request& req, httplib::Response& res);
+  RequestLimits limits() const { return {config.max_texts, config.max_k, config.max_labels, config.max_body_bytes}; }
   void compact_if_due();
   bool compact(bool stopping) noexcept;
   void routes();
@@ -120,6 +75,13 @@ PredictionServer::PredictionServer(std::string model_dir, ServerConfig config) :
   s.dir = std::move(model_dir);
   s.name = model_name(s.dir);
   s.config = std::move(config);
+  ConnectionLimits limits;
+  limits.connections = s.config.connections;
+  limits.connections_per_client =
+      s.config.connections_per_client > 0 ? s.config.connections_per_client : std::max(1, s.config.connections / 2);
+  limits.request_seconds = s.config.request_seconds;
+  limits.max_body_bytes = s.config.max_body_bytes;
+  s.http = std::make_unique<BoundedHttpServer>(limits);
   s.access = std::make_unique<WriteAccess>(s.config.api_key, s.config.host, s.config.read_only_hint);
   const auto t = Clock::now();
   OpenOptions open = s.config.open;
@@ -140,12 +102,10 @@ PredictionServer::PredictionServer(std::string model_dir, ServerConfig config) :
 PredictionServer::~PredictionServer() = default;
 
 void PredictionServer::State::routes() {
-  http.new_task_queue = [n = static_cast<size_t>(std::max(1, config.connections))] { return new httplib::ThreadPool(n); };
-  http.set_payload_max_length(config.max_body_bytes);
-  http.set_tcp_nodelay(true);
-  http.set_keep_alive_timeout(2);
-  http.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+  BoundedHttpServer& server = *http;
+  server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     request_start = Clock::now();
+    if (http->screen_request(req, res)) return httplib::Server::HandlerResponse::Handled;
     if (!single_threaded_loops) {
       omp_set_num_threads(1);
       single_threaded_loops = true;
@@ -153,7 +113,7 @@ void PredictionServer::State::routes() {
     return httplib::Server::HandlerResponse::Unhandled;
   });
   // The logger and the error handler run outside cpp-httplib's exception handling: neither may throw.
-  http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+  server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     try {
       std::string route = "other";
       for (const char* known : {"/v1/predict", "/v1/labels", "/v1/health", "/v1/metrics"}) {
@@ -164,9 +124,10 @@ void PredictionServer::State::routes() {
     } catch (...) {
     }
   });
-  http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+  server.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     try {
+      if (http->answer_read_failure(req, res)) return;  // a request cut short while it was read
       std::string message;
       switch (res.status) {
         case 404: message = "no such path: " + request_excerpt(req.path); break;
@@ -180,7 +141,7 @@ void PredictionServer::State::routes() {
     }
   });
   // An exception that escapes a handler below (none should) is answered the same way.
-  http.set_exception_handler(send_exception);
+  server.set_exception_handler(send_exception);
   auto guarded = [](auto handler) {
     return [handler](const httplib::Request& req, httplib::Response& res) {
       try {
@@ -190,25 +151,28 @@ void PredictionServer::State::routes() {
       }
     };
   };
-  http.Post("/v1/predict", guarded([this](const auto& req, auto& res) { handle_predict(req, res); }));
+  server.Post("/v1/predict", guarded([this](const auto& req, auto& res) { handle_predict(req, res); }));
   // Routes that change state: only for requests the write policy admits (checked before the body is looked at).
   auto writing = [this](auto handler) {
     return [this, handler](const httplib::Request& req, httplib::Response& res) {
       if (access->admit(req, res)) handler(req, res);
     };
   };
-  http.Post("/v1/labels", guarded(writing([this](const auto& req, auto& res) { handle_add_labels(req, res); })));
-  http.Get(R"(/v1/labels/([^/]+))", guarded([this](const auto& req, auto& res) { handle_get_label(req, res); }));
-  http.Get("/v1/health", guarded([this](const httplib::Request&, httplib::Response& res) {
+  server.Post("/v1/labels", guarded(writing([this](const auto& req, auto& res) { handle_add_labels(req, res); })));
+  server.Get(R"(/v1/labels/([^/]+))", guarded([this](const auto& req, auto& res) { handle_get_label(req, res); }));
+  server.Get("/v1/health", guarded([this](const httplib::Request&, httplib::Response& res) {
     send_json(res, 200, {{"status", "ok"}, {"labels", model->label_count()}, {"model", name}});
   }));
-  http.Get("/v1/metrics", guarded([this](const httplib::Request&, httplib::Response& res) {
+  server.Get("/v1/metrics", guarded([this](const httplib::Request&, httplib::Response& res) {
     const size_t labels = model->label_count();
     res.set_content(metrics.render({{"ngame_labels", static_cast<double>(labels)},
                                     {"ngame_labels_added_total", static_cast<double>(labels_added.load())},
                                     {"ngame_label_log_pending", static_cast<double>(model->pending_labels())},
                                     {"ngame_label_log_compaction_failures_total",
-                                     static_cast<double>(compaction_failures.load())}}),
+                                     static_cast<double>(compaction_failures.load())},
+                                    {"ngame_connections_refused_total",
+                                     static_cast<double>(http->refused_connections())},
+                                    {"ngame_requests_too_slow_total", static_cast<double>(http->slow_requests())}}),
                     "text/plain; version=0.0.4");
   }));
   // Known paths with the wrong method: 405, not 404.
@@ -217,30 +181,18 @@ void PredictionServer::State::routes() {
   });
   for (const char* path : {"/v1/predict", "/v1/labels", "/v1/health", "/v1/metrics", R"(/v1/labels/([^/]+))"}) {
     const std::string p = path;
-    if (p != "/v1/predict" && p != "/v1/labels") http.Post(p, not_allowed);
-    if (p == "/v1/predict" || p == "/v1/labels") http.Get(p, not_allowed);
-    http.Put(p, not_allowed);
-    http.Patch(p, not_allowed);
-    http.Delete(p, not_allowed);
+    if (p != "/v1/predict" && p != "/v1/labels") server.Post(p, not_allowed);
+    if (p == "/v1/predict" || p == "/v1/labels") server.Get(p, not_allowed);
+    server.Put(p, not_allowed);
+    server.Patch(p, not_allowed);
+    server.Delete(p, not_allowed);
   }
 }
 
 void PredictionServer::State::handle_predict(const httplib::Request& req, httplib::Response& res) {
-  const json body = parse_body(req);
-  const json& texts_json = request_array(body, "texts", "strings", config.max_texts);
-  int64_t k = 10;
-  if (body.contains("k")) {
-    const json& kj = body["k"];
-    if (!kj.is_number_integer()) throw ClientError(400, "\"k\" must be an integer");
-    k = kj.get<int64_t>();
-    if (k <= 0 || k > static_cast<int64_t>(config.max_k)) {
-      throw ClientError(400, "\"k\" must be between 1 and " + std::to_string(config.max_k));
-    }
-  }
-  TextCorpus texts;
-  for (size_t i = 0; i < texts_json.size(); ++i) {
-    texts.push_back(request_text(texts_json[i], "texts[" + std::to_string(i) + "]"));
-  }
+  const PredictRequest request = parse_predict_request(req.get_header_value("Content-Type"), req.body, limits());
+  const TextCorpus& texts = request.texts;
+  const size_t k = request.k;
   json predictions = json::array();
   {
     compute->acquire();
@@ -248,7 +200,7 @@ void PredictionServer::State::handle_predict(const httplib::Request& req, httpli
       std::counting_semaphore<>& s;
       ~Release() { s.release(); }
     } release{*compute};
-    const SparseMatrix pred = model->predict(texts, static_cast<size_t>(k));
+    const SparseMatrix pred = model->predict(texts, k);
     for (uint64_t r = 0; r < pred.rows; ++r) {
       json row = json::array();
       auto ids = pred.row_indices(r);
@@ -264,15 +216,7 @@ void PredictionServer::State::handle_predict(const httplib::Request& req, httpli
 }
 
 void PredictionServer::State::handle_add_labels(const httplib::Request& req, httplib::Response& res) {
-  const json body = parse_body(req);
-  const json& labels_json = request_array(body, "labels", "{\"text\": ...} objects", config.max_labels);
-  TextCorpus texts;
-  for (size_t i = 0; i < labels_json.size(); ++i) {
-    const std::string where = "labels[" + std::to_string(i) + "]";
-    if (!labels_json[i].is_object()) throw ClientError(400, where + " must be an object with a \"text\"");
-    if (!labels_json[i].contains("text")) throw ClientError(400, where + " has no \"text\"");
-    texts.push_back(request_text(labels_json[i]["text"], where + ".text"));
-  }
+  const TextCorpus texts = parse_label_request(req.get_header_value("Content-Type"), req.body, limits());
   AddedLabels added;
   try {
     added = model->add_labels(texts, "labels");
@@ -372,9 +316,9 @@ int PredictionServer::bind() {
   State& s = *state_;
   int port = s.config.port;
   if (port == 0) {
-    port = s.http.bind_to_any_port(s.config.host);
+    port = s.http->bind_to_any_port(s.config.host);
     if (port < 0) throw RuntimeError("cannot bind " + s.config.host + " on any port");
-  } else if (!s.http.bind_to_port(s.config.host, port)) {
+  } else if (!s.http->bind_to_port(s.config.host, port)) {
     throw RuntimeError("cannot bind " + s.config.host + ":" + std::to_string(port) + " (in use?)");
   }
   return port;
@@ -382,16 +326,16 @@ int PredictionServer::bind() {
 
 void PredictionServer::run() {
   State& s = *state_;
-  s.http.listen_after_bind();
+  s.http->listen_after_bind();
   // A failure here is logged and leaves the labels in the log: the stop itself succeeds.
   if (s.model->pending_labels() > 0) s.compact(true);
 }
 
 bool PredictionServer::labels_read_only() const { return state_->access->read_only(); }
 
-void PredictionServer::stop() { state_->http.stop(); }
+void PredictionServer::stop() { state_->http->stop(); }
 
-bool PredictionServer::is_running() const { return state_->http.is_running(); }
+bool PredictionServer::is_running() const { return state_->http->is_running(); }
 
 size_t PredictionServer::label_count() const { return state_->model->label_count(); }
 

@@ -14,11 +14,13 @@ struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8080;                        ///< 0: any free port (see PredictionServer::bind)
   int threads = 0;                        ///< predictions computed at once (0: all cores)
-  int connections = 64;                   ///< connections served at once (one thread each)
+  int connections = 64;                   ///< connections served at once (one thread each); beyond: 503 at once
+  int connections_per_client = 0;         ///< of those, from one client address (0: half of connections)
+  double request_seconds = 10;            ///< a request's headers and body must arrive within this time (408 after)
   size_t max_texts = 1000;                ///< texts per predict request
   size_t max_k = 1000;                    ///< largest k
   size_t max_labels = 10000;              ///< labels per add request
-  size_t max_body_bytes = 8u << 20;       ///< request body limit (413 above)
+  size_t max_body_bytes = 8u << 20;       ///< request body limit, as sent (413 above); compressed bodies: 415
   size_t compact_after = 10000;           ///< compact the label log into the model files after this many labels
   double compact_retry_seconds = 30;      ///< after a failed compaction, the next try waits at least this long
   std::string api_key;                    ///< label additions need "Authorization: Bearer <api_key>" (empty: none)

@@ -635,5 +635,43 @@ TEST_F(ServeTest, PostBodiesMustBeJson) {
   EXPECT_EQ(json::parse(client.Get("/v1/health")->body)["labels"], 6);  // none of the refused labels went in
 }
 
+
+std::string hex(size_t n) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%zx", n);
+  return text;
+}
+
+TEST_F(ServeTest, NoTransferFormWalksAroundTheLimits) {
+  const std::string dir = model_copy();
+  ServerProcess server(dir, "--max-body 65536 --connections 4 --request-timeout 30");
+  ASSERT_GT(server.port, 0) << server.banner;
+  auto request = [&](const std::string& headers, const std::string& body) {
+    return raw_exchange(server.port, "POST /v1/predict HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                                     "Content-Type: application/json\r\n" + headers + "\r\n" + body);
+  };
+  // Many tiny values within the body limit: refused while parsing, before they are held.
+  std::string values = R"({"texts": ["engine"], "x": [)";
+  while (values.size() < 60000) values += "[],";
+  values += "[]]}";
+  const std::string many = request("Content-Length: " + std::to_string(values.size()) + "\r\n", values);
+  EXPECT_TRUE(many.starts_with("HTTP/1.1 413")) << many.substr(0, 300);
+  // A compressed body is refused unread; a chunked body counts as sent.
+  EXPECT_TRUE(request("Content-Encoding: gzip\r\nContent-Length: 4\r\n", "abcd").starts_with("HTTP/1.1 415"));
+  std::string chunked;
+  for (int i = 0; i < 40; ++i) chunked += "800\r\n" + std::string(2048, ' ') + "\r\n";
+  EXPECT_TRUE(request("Transfer-Encoding: chunked\r\n", chunked + "0\r\n\r\n").starts_with("HTTP/1.1 413"));
+  const std::string fine = json{{"texts", {"engine brake"}}, {"k", 2}}.dump();
+  const std::string ok = request("Transfer-Encoding: chunked\r\n", "10\r\n" + fine.substr(0, 16) + "\r\n" +
+                                                                      hex(fine.size() - 16) + "\r\n" +
+                                                                      fine.substr(16) + "\r\n0\r\n\r\n");
+  EXPECT_TRUE(ok.starts_with("HTTP/1.1 200")) << ok.substr(0, 300);
+  auto client = server.client();
+  const std::string metrics = client.Get("/v1/metrics")->body;
+  EXPECT_NE(metrics.find("ngame_connections_refused_total 0"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("ngame_requests_too_slow_total 0"), std::string::npos) << metrics;
+  EXPECT_EQ(server.signal_and_wait(SIGTERM), 0);
+}
+
 }  // namespace
 }  // namespace ngame

@@ -1,0 +1,120 @@
+#include "serve/request_body.h"
+
+#include <algorithm>
+#include <cctype>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "data/utf8.h"
+
+namespace ngame {
+
+namespace {
+
+using json = nlohmann::json;
+
+// Bodies nest an object, an array and (for labels) objects: anything deeper is not a request of ours.
+constexpr int kMaxDepth = 16;
+
+// Whether a Content-Type header names JSON: "application/json", any case, parameters (charset) allowed.
+bool is_json_media_type(std::string_view type) {
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+  constexpr std::string_view kJson = "application/json";
+  return type.size() == kJson.size() && std::equal(type.begin(), type.end(), kJson.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
+}
+
+// The body as a JSON object of at most max_values values. The values are counted as the parser meets them, so a
+// body such as 8 MiB of "[]," (about 50 bytes of memory per 3 bytes of body once parsed) is refused before it is
+// held whole.
+json parse_object(std::string_view content_type, std::string_view body, size_t max_values, size_t max_bytes) {
+  // Only JSON: a web page may send text/plain (or a form) to any address without asking first, so refusing those
+  // keeps pages in a browser from posting to the server; a JSON body needs the CORS preflight, which it never passes.
+  if (!is_json_media_type(content_type)) {
+    throw ClientError(415, "request body must be JSON, sent with \"Content-Type: application/json\"");
+  }
+  // A chunked body is capped as sent, framing included: decoded, it may still pass the limit by a little.
+  if (body.size() > max_bytes) {
+    throw ClientError(413, "request body larger than " + std::to_string(max_bytes) + " bytes");
+  }
+  size_t values = 0;
+  auto count = [&](int depth, json::parse_event_t event, json&) {
+    if (depth > kMaxDepth) throw ClientError(400, "request body nests deeper than " + std::to_string(kMaxDepth));
+    if (event == json::parse_event_t::value || event == json::parse_event_t::object_start ||
+        event == json::parse_event_t::array_start) {
+      if (++values > max_values) {
+        throw ClientError(413, "request body holds more than " + std::to_string(max_values) + " JSON values");
+      }
+    }
+    return true;
+  };
+  // nlohmann rejects malformed JSON and ill-formed UTF-8 inside strings.
+  json parsed = json::parse(body.begin(), body.end(), count, false);
+  if (parsed.is_discarded()) throw ClientError(400, "request body is not valid JSON (or not UTF-8)");
+  if (!parsed.is_object()) throw ClientError(400, "request body must be a JSON object");
+  return parsed;
+}
+
+// A text from a request: a non-empty UTF-8 string; line breaks become spaces (texts are one line in ngame).
+std::string request_text(const json& value, const std::string& where) {
+  if (!value.is_string()) throw ClientError(400, where + " must be a string");
+  std::string text = value.get<std::string>();
+  if (find_invalid_utf8(text) != std::string::npos) throw ClientError(400, where + " is not valid UTF-8");
+  for (char& c : text) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  if (text.find_first_not_of(' ') == std::string::npos) throw ClientError(400, where + " is empty");
+  return text;
+}
+
+// The non-empty array `field` of a request body, of at most `limit` entries (413 above); `what` describes its
+// entries in the error for a wrong type.
+const json& request_array(const json& body, const std::string& field, const std::string& what, size_t limit) {
+  if (!body.contains(field)) throw ClientError(400, "missing field \"" + field + "\"");
+  const json& array = body[field];
+  if (!array.is_array()) throw ClientError(400, "\"" + field + "\" must be an array of " + what);
+  if (array.empty()) throw ClientError(400, "\"" + field + "\" is empty");
+  if (array.size() > limit) throw ClientError(413, "at most " + std::to_string(limit) + " " + field + " a request");
+  return array;
+}
+
+}  // namespace
+
+PredictRequest parse_predict_request(std::string_view content_type, std::string_view body, const RequestLimits& limits) {
+  // Room for one more text than allowed (so that the 413 names the text limit) and a few other fields.
+  const json request = parse_object(content_type, body, 2 * limits.max_texts + 64, limits.max_body_bytes);
+  const json& texts = request_array(request, "texts", "strings", limits.max_texts);
+  PredictRequest parsed;
+  if (request.contains("k")) {
+    const json& k = request["k"];
+    if (!k.is_number_integer()) throw ClientError(400, "\"k\" must be an integer");
+    const int64_t value = k.get<int64_t>();
+    if (value <= 0 || static_cast<uint64_t>(value) > limits.max_k) {
+      throw ClientError(400, "\"k\" must be between 1 and " + std::to_string(limits.max_k));
+    }
+    parsed.k = static_cast<size_t>(value);
+  }
+  for (size_t i = 0; i < texts.size(); ++i) {
+    parsed.texts.push_back(request_text(texts[i], "texts[" + std::to_string(i) + "]"));
+  }
+  return parsed;
+}
+
+TextCorpus parse_label_request(std::string_view content_type, std::string_view body, const RequestLimits& limits) {
+  // A label is an object and its text: room for labels with a few more fields, and one label more than allowed.
+  const json request = parse_object(content_type, body, 4 * limits.max_labels + 64, limits.max_body_bytes);
+  const json& labels = request_array(request, "labels", "{\"text\": ...} objects", limits.max_labels);
+  TextCorpus texts;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const std::string where = "labels[" + std::to_string(i) + "]";
+    if (!labels[i].is_object()) throw ClientError(400, where + " must be an object with a \"text\"");
+    if (!labels[i].contains("text")) throw ClientError(400, where + " has no \"text\"");
+    texts.push_back(request_text(labels[i]["text"], where + ".text"));
+  }
+  return texts;
+}
+
+}  // namespace ngame
