@@ -298,6 +298,8 @@ BoundedHttpServer::BoundedHttpServer(ConnectionLimits limits) : limits_(limits) 
   new_task_queue = [n = static_cast<size_t>(limits_.connections)] { return new ConnectionPool(n); };
   set_payload_max_length(limits_.max_body_bytes);
   set_keep_alive_timeout(static_cast<time_t>(std::ceil(limits_.keep_alive_seconds)));
+  // httplib closes a connection after 5 requests by default: a client would reconnect every 5 requests.
+  set_keep_alive_max_count(1000);
 }
 
 bool BoundedHttpServer::screen_request(const httplib::Request& req, httplib::Response& res) const {

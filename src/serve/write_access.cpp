@@ -32,6 +32,20 @@ bool bearer_token(std::string_view header, std::string_view& token) {
   return !token.empty();
 }
 
+// The host of a Host header ("name", "name:port", "[v6]:port").
+std::string_view host_of(std::string_view header) {
+  while (!header.empty() && (header.front() == ' ' || header.front() == '\t')) header.remove_prefix(1);
+  while (!header.empty() && (header.back() == ' ' || header.back() == '\t')) header.remove_suffix(1);
+  if (header.starts_with('[')) {
+    const size_t close = header.find(']');
+    return close == std::string_view::npos ? header : header.substr(0, close + 1);
+  }
+  const size_t colon = header.find(':');
+  return colon == std::string_view::npos || header.find(':', colon + 1) != std::string_view::npos
+             ? header
+             : header.substr(0, colon);
+}
+
 }  // namespace
 
 WriteAccess::WriteAccess(std::string api_key, const std::string& host, std::string read_only_hint)
@@ -58,6 +72,14 @@ bool WriteAccess::admit(const httplib::Request& req, httplib::Response& res) con
   if (read_only_) {
     send_json(res, 403, {{"error", "label additions are off: this server listens beyond loopback without an API key (" +
                                        read_only_hint_ + ")"}});
+    return false;
+  }
+  // Without a key, a loopback server takes additions addressed to a loopback name only: a web page whose own name
+  // was rebound to 127.0.0.1 (DNS rebinding) sends its own name as Host, and is refused.
+  if (req.has_header("Host") && !is_loopback_host(host_of(req.get_header_value("Host")))) {
+    send_json(res, 403, {{"error", "label additions without an API key must be addressed to localhost, 127.0.0.1 or "
+                                   "[::1] (Host header); start the server with an API key to add labels through a "
+                                   "proxy or another name"}});
     return false;
   }
   return true;

@@ -1,7 +1,8 @@
 #pragma once
 // Who may change a server's state (add labels): with an API key, requests that bear it (Authorization: Bearer, 401
-// otherwise); without one, anyone when the server listens on loopback only, nobody when it listens beyond (403):
-// a server reachable from the network is read-only unless it has a key.
+// otherwise); without one, anyone when the server listens on loopback only (requests addressed to a loopback name:
+// the Host header), nobody when it listens beyond (403): a server reachable from the network is read-only unless it
+// has a key.
 #include <httplib.h>
 
 #include <string>

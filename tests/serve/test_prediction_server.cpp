@@ -556,6 +556,30 @@ TEST_F(ServeTest, LabelAdditionsNeedTheApiKeyPredictionsDoNot) {
   EXPECT_EQ(server.signal_and_wait(SIGTERM), 0);
 }
 
+TEST_F(ServeTest, WithoutAKeyAdditionsMustBeAddressedToALoopbackName) {
+  const std::string dir = model_copy();
+  InProcessServer server(dir);
+  auto client = server.client();
+  // What a page whose name was rebound to 127.0.0.1 sends: its own name.
+  for (const char* host : {"evil.example", "evil.example:8080", "127.0.0.1.evil.example", "0.0.0.0:80"}) {
+    expect_safe_error(client.Post("/v1/labels", {{"Host", host}}, labels_body("orbit sauce"), "application/json"), 403,
+                      dir, host);
+  }
+  uint32_t next = 6;
+  for (const char* host : {"localhost:1234", "LOCALHOST", "127.0.0.1", "127.1.2.3:8080", "[::1]:99"}) {
+    auto res = client.Post("/v1/labels", {{"Host", host}}, labels_body(std::string("label via ") + host),
+                           "application/json");
+    ASSERT_TRUE(res) << host;
+    EXPECT_EQ(res->status, 200) << host << ": " << res->body;
+    EXPECT_EQ(json::parse(res->body, nullptr, false)["ids"], json::array({next++})) << host;
+  }
+  // Predictions take any Host.
+  auto res = client.Post("/v1/predict", {{"Host", "evil.example"}}, json{{"texts", {"engine"}}}.dump(),
+                         "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+}
+
 TEST_F(ServeTest, AnApiKeyFileMustHoldAKey) {
   const std::string dir = model_copy();
   testing::write_bytes(work_.file("empty"), "");
