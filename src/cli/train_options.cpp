@@ -36,6 +36,11 @@ void add_train_options(CLI::App* cmd, TrainConfig& c) {
   cmd->add_option("--fusion-psp-weight", c.fusion_psp_weight,
                   "fusion weights maximise validation P@1 + this * PSP@5 (lower favours the head)")
       ->capture_default_str();
+  cmd->add_option("--fusion-unseen-fraction", c.fusion_unseen_fraction,
+                  "share of the labels with validation rows that play unseen labels while the fusion is fitted "
+                  "(classifier = label embedding, no memory votes, no prior)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   cmd->add_option("--reranker-trees", c.reranker.trees,
                   "boosted trees of the learned re-ranker (0 = linear fusion only); hold-out validation picks fewer")
       ->capture_default_str();

@@ -14,12 +14,16 @@ const char* scorer_name(size_t scorer) {
 nlohmann::json FusionWeights::to_json() const {
   nlohmann::json j;
   for (size_t s = 0; s < kScorerCount; ++s) j[scorer_name(s)] = weight[s];
+  if (unseen) {
+    for (size_t s = 0; s < kScorerCount; ++s) j["unseen"][scorer_name(s)] = (*unseen)[s];
+  }
   return j;
 }
 
 FusionWeights FusionWeights::from_json(const nlohmann::json& j, const std::string& source) {
   if (!j.is_object()) throw InputError(source, 0, "weights must be an object {\"embedding\": w, ...}");
   FusionWeights w;
+  if (j.contains("unseen")) w.unseen = from_json(j["unseen"], source + ", unseen").weight;
   for (size_t s = 0; s < kScorerCount; ++s) {
     w.weight[s] = 0.0f;
     if (!j.contains(scorer_name(s))) continue;

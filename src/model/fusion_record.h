@@ -3,6 +3,7 @@
 // with, the re-ranker's trees and the validation report. Saved as fusion.json; read and checked once, on load.
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -24,7 +25,19 @@ const char* scorer_name(size_t scorer);
 /// Weights of the fused score; a weight of 0 switches a scorer (and its shortlist) off.
 struct FusionWeights {
   std::array<float, kScorerCount> weight = {1.0f, 1.0f, 1.0f, 0.5f, 0.0f};
-  /// {"embedding": w, ...}.
+  /// Weights of the candidates without training rows (prior term 0: labels added after training, or carried by no
+  /// training row), whose evidence is of another kind; none: `weight` for every candidate.
+  std::optional<std::array<float, kScorerCount>> unseen;
+  /// The fused score of a candidate's terms.
+  float blend(const std::array<float, kScorerCount>& terms) const {
+    const auto& w = unseen && terms[kPriorScorer] == 0.0f ? *unseen : weight;
+    float f = 0;
+    for (size_t s = 0; s < kScorerCount; ++s) f += w[s] * terms[s];
+    return f;
+  }
+  /// Whether scorer s weighs anything for some candidate (otherwise it need not run).
+  bool uses(size_t s) const { return weight[s] != 0 || (unseen && (*unseen)[s] != 0); }
+  /// {"embedding": w, ..., "unseen": {"embedding": w, ...}}.
   nlohmann::json to_json() const;
   /// Missing scorers weigh 0; a weight that is not a finite number is an InputError naming source.
   static FusionWeights from_json(const nlohmann::json& j, const std::string& source = "fusion weights");

@@ -48,7 +48,7 @@ CandidateSet FusedPredictor::candidates(const TextCorpus& texts, const FusionWei
   }
   std::array<std::unique_ptr<ScoredBatch>, kScorerCount> scored;
   for (size_t k = 0; k < kScorerCount; ++k) {
-    if (scorers_[k]) scored[k] = scorers_[k]->score_batch(batch, s, weights.weight[k] != 0, search);
+    if (scorers_[k]) scored[k] = scorers_[k]->score_batch(batch, s, weights.uses(k), search);
   }
   std::vector<std::vector<uint32_t>> rows(n);
   std::vector<std::vector<std::array<float, kScorerCount>>> row_scores(n);
@@ -91,9 +91,7 @@ SparseMatrix FusedPredictor::rank(const CandidateSet& cands, const FusionWeights
   for (size_t i = 0; i < n; ++i) {
     auto& row = top[i];
     for (uint64_t c = cands.offsets[i]; c < cands.offsets[i + 1]; ++c) {
-      float f = 0;
-      for (size_t s = 0; s < kScorerCount; ++s) f += weights.weight[s] * cands.scores[c][s];
-      row.emplace_back(f, cands.labels[c]);
+      row.emplace_back(weights.blend(cands.scores[c]), cands.labels[c]);
     }
     const size_t take = std::min(keep, row.size());
     auto better = [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); };

@@ -66,6 +66,7 @@ SparseMatrix ModelPredictor::predict(const TextCorpus& texts, size_t k, const Se
     }
     weights.weight.fill(0.0f);
     weights.weight[chosen] = 1.0f;
+    weights.unseen.reset();
     reranking = {};
   }
   return fused_->predict(texts, weights, k, config, reranking);

@@ -18,11 +18,7 @@ RankRows rank_features(const CandidateSet& cands, const FusionWeights& weights, 
     const size_t n = b - a;
     if (n == 0) continue;
     std::vector<float> linear(n);
-    for (size_t c = 0; c < n; ++c) {
-      float f = 0;
-      for (size_t s = 0; s < kScorerCount; ++s) f += weights.weight[s] * cands.scores[a + c][s];
-      linear[c] = f;
-    }
+    for (size_t c = 0; c < n; ++c) linear[c] = weights.blend(cands.scores[a + c]);
     // Rank of every candidate by each term (0 = best; ties by lower label id).
     constexpr size_t kRanked = 5;  // embedding, classifier, memory, lexical, linear
     std::vector<std::vector<uint32_t>> rank(kRanked, std::vector<uint32_t>(n));

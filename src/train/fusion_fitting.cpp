@@ -44,6 +44,28 @@ FusionWeights fit_fusion(const FusedPredictor& predictor, const CandidateSet& ca
     }
     if (!improved) break;
   }
+  // Then the weights of candidates without training rows (their memory and prior terms are 0), from the same start:
+  // a label that no training row carries can only be vouched for by its text and embedding.
+  FusionWeights unseen = best;
+  unseen.unseen = best.weight;
+  for (int round = 0; round < 3; ++round) {
+    bool improved = false;
+    for (size_t s = 0; s < kScorerCount; ++s) {
+      if (s == kMemoryScorer || s == kPriorScorer) continue;  // 0 for these candidates
+      for (float v : grid) {
+        FusionWeights trial = unseen;
+        (*trial.unseen)[s] = v;
+        const double value = objective(trial, nullptr);
+        if (value > best_value + 1e-9) {
+          best_value = value;
+          unseen = trial;
+          improved = true;
+        }
+      }
+    }
+    if (!improved) break;
+  }
+  if (*unseen.unseen != best.weight) best = unseen;
   MetricsReport r;
   objective(best, &r);
   report["fused"] = metrics_json(r);
@@ -53,6 +75,7 @@ FusionWeights fit_fusion(const FusedPredictor& predictor, const CandidateSet& ca
     FusionWeights without = best;
     without.weight[s] = 0.0f;
     if (s == kEmbeddingScorer) without.weight[s] = 1e-6f;  // keep a scale, drop its influence
+    if (without.unseen) (*without.unseen)[s] = without.weight[s];
     MetricsReport rw;
     objective(without, &rw);
     report["without"][scorer_name(s)] = metrics_json(rw);

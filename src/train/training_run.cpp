@@ -20,6 +20,7 @@
 #include "train/classifier_trainer.h"
 #include "train/encoder_trainer.h"
 #include "train/fusion_fitting.h"
+#include "train/unseen_label_view.h"
 
 namespace ngame {
 
@@ -334,6 +335,11 @@ void TrainingRun::fit_fusion() {
   build_indices();
   auto t = std::chrono::steady_clock::now();
   model.fusion.reset();  // the predictor below must not read an earlier fusion
+  // Declared before the predictor, so that the predictor (built over the view) ends first.
+  const std::vector<uint32_t> unseen =
+      s.val_rows > 0 ? pick_unseen_labels(data.train.labels, s.is_val, c.fusion_unseen_fraction, c.seed)
+                     : std::vector<uint32_t>{};
+  UnseenLabelView view(model, unseen);
   ModelPredictor predictor(model, c.predictor);
   FusionWeights weights;
   nlohmann::json report, reranker_json;
@@ -368,6 +374,18 @@ void TrainingRun::fit_fusion() {
       }
     }
     const SparseMatrix truth = remove_filtered(val_truth, val_filter);
+    if (!unseen.empty()) {
+      uint64_t rows_with_unseen = 0;
+      for (uint64_t q = 0; q < truth.rows; ++q) {
+        auto row = truth.row_indices(q);
+        rows_with_unseen += std::any_of(row.begin(), row.end(), [&](uint32_t l) {
+          return std::binary_search(unseen.begin(), unseen.end(), l);
+        });
+      }
+      report["unseen_labels"] = {{"labels", unseen.size()}, {"validation_rows", rows_with_unseen}};
+      spdlog::info("{} labels play unseen ones for the fusion ({} of {} validation rows carry one)", unseen.size(),
+                   rows_with_unseen, truth.rows);
+    }
     weights = ngame::fit_fusion(predictor.fused(), kept, truth,
                                 inverse_propensity(data.train.labels, {c.prop_a, c.prop_b}), report,
                                 c.fusion_psp_weight);

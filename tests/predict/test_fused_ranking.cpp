@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "core/error.h"
 #include "encoder/bow_encoder.h"
 #include "eval/metrics.h"
 #include "model/model_store.h"
@@ -146,6 +147,55 @@ TEST_F(FusedRanking, FittingTheBlendFindsTheScorerThatKnows) {
   EXPECT_DOUBLE_EQ(m.precision[0], 1.0);
   EXPECT_LT(report["without"]["classifier"]["P@1"].get<double>(), 100.0);
   EXPECT_EQ(report["weights"], fitted.to_json());
+}
+
+TEST_F(FusedRanking, UnseenWeightsApplyToCandidatesWithoutTrainingRows) {
+  FusionWeights w = weights({1, 1, 0, 0, 1});
+  std::array<float, kScorerCount> seen = {0.5f, 0.5f, 0, 0.9f, 0.2f}, unseen = {0.5f, 0.5f, 0, 0.9f, 0};
+  EXPECT_FLOAT_EQ(w.blend(seen), 1.2f);
+  EXPECT_FLOAT_EQ(w.blend(unseen), 1.0f);
+  w.unseen = std::array<float, kScorerCount>{0, 0, 0, 2, 0};
+  EXPECT_FLOAT_EQ(w.blend(seen), 1.2f);  // a candidate with training rows keeps the main weights
+  EXPECT_FLOAT_EQ(w.blend(unseen), 1.8f);
+  EXPECT_TRUE(w.uses(kLexicalScorer));
+  EXPECT_FALSE(w.uses(kMemoryScorer));
+  // fusion.json keeps them; weights written before them have none.
+  const FusionWeights back = FusionWeights::from_json(w.to_json());
+  ASSERT_TRUE(back.unseen.has_value());
+  EXPECT_EQ(*back.unseen, *w.unseen);
+  EXPECT_FALSE(FusionWeights::from_json({{"embedding", 1.0}, {"classifier", 0.5}}).unseen.has_value());
+  EXPECT_THROW(FusionWeights::from_json({{"embedding", 1.0}, {"unseen", {{"lexical", "x"}}}}), InputError);
+}
+
+TEST_F(FusedRanking, FittingGivesUnseenCandidatesTheirOwnWeights) {
+  // Half the queries choose between two labels with training rows, where the classifier is right and the lexical
+  // overlap misleads (a single weighting needs lexical < 0.53 x classifier); the other half want an unseen label that
+  // only its text finds, over a seen label the classifier likes better (lexical > classifier). Separate weights for
+  // the candidates without training rows rank both right.
+  CandidateSet set;
+  SparseMatrix truth;
+  truth.cols = kLabels;
+  for (uint32_t q = 0; q < 40; ++q) {
+    const uint32_t a = q % kLabels, b = (q + 1) % kLabels;
+    if (q % 2 == 0) {
+      add_query(set, {{a, {0, 0.9f, 0, 0.15f, 0.5f}}, {b, {0, 0.5f, 0, 0.9f, 0.5f}}});
+    } else {
+      add_query(set, {{a, {0, 0.2f, 0, 0.9f, 0}}, {b, {0, 0.8f, 0, 0.3f, 0.5f}}});
+    }
+    truth.append_row(std::vector<uint32_t>{a}, std::vector<float>{1.0f});
+  }
+  const std::vector<double> inv_propensity(kLabels, 1.0);
+  nlohmann::json report;
+  const FusionWeights fitted = fit_fusion(*predictor, set, truth, inv_propensity, report);
+  ASSERT_TRUE(fitted.unseen.has_value());
+  EXPECT_NE(*fitted.unseen, fitted.weight);
+  EXPECT_DOUBLE_EQ(report["fused"]["P@1"].get<double>(), 100.0);
+  const MetricsReport m = compute_metrics(predictor->rank(set, fitted, 1, {}), truth, inv_propensity, 1);
+  EXPECT_DOUBLE_EQ(m.precision[0], 1.0);
+  // The main weights alone get one half wrong.
+  FusionWeights main_only = fitted;
+  main_only.unseen.reset();
+  EXPECT_LE(compute_metrics(predictor->rank(set, main_only, 1, {}), truth, inv_propensity, 1).precision[0], 0.5);
 }
 
 }  // namespace
