@@ -4,6 +4,38 @@
 
 namespace ngame {
 
+namespace {
+
+// Coordinate search from `start`: each of the weights that `weights_of` selects tries every value of a grid (those
+// `allowed` admits), in three rounds at most, keeping any change that raises the objective. best_value is the
+// objective of `start` on entry and of the result on return.
+template <typename Objective, typename Select, typename Allowed>
+FusionWeights coordinate_search(FusionWeights start, double& best_value, const Objective& objective, Select weights_of,
+                                Allowed allowed) {
+  const float grid[] = {0.0f, 0.05f, 0.1f, 0.2f, 0.35f, 0.5f, 0.75f, 1.0f, 1.5f, 2.0f, 3.0f, 5.0f};
+  FusionWeights best = std::move(start);
+  for (int round = 0; round < 3; ++round) {
+    bool improved = false;
+    for (size_t s = 0; s < kScorerCount; ++s) {
+      for (float v : grid) {
+        if (!allowed(s, v)) continue;
+        FusionWeights trial = best;
+        weights_of(trial)[s] = v;
+        const double value = objective(trial, nullptr);
+        if (value > best_value + 1e-9) {
+          best_value = value;
+          best = trial;
+          improved = true;
+        }
+      }
+    }
+    if (!improved) break;
+  }
+  return best;
+}
+
+}  // namespace
+
 FusionWeights fit_fusion(const FusedPredictor& predictor, const CandidateSet& candidates, const SparseMatrix& truth,
                          const std::vector<double>& inv_propensity, nlohmann::json& report, double psp_weight) {
   auto objective = [&](const FusionWeights& w, MetricsReport* out) {
@@ -23,48 +55,17 @@ FusionWeights fit_fusion(const FusedPredictor& predictor, const CandidateSet& ca
     objective(alone, &r);
     report["alone"][scorer_name(s)] = metrics_json(r);
   }
-  // Coordinate search: the embedding weight fixes the scale; every other weight tries a grid, three rounds.
-  const float grid[] = {0.0f, 0.05f, 0.1f, 0.2f, 0.35f, 0.5f, 0.75f, 1.0f, 1.5f, 2.0f, 3.0f, 5.0f};
+  // Coordinate search: the embedding weight fixes the scale (it never goes to 0); every other weight tries the grid.
   FusionWeights best;
   double best_value = objective(best, nullptr);
-  for (int round = 0; round < 3; ++round) {
-    bool improved = false;
-    for (size_t s = 0; s < kScorerCount; ++s) {
-      for (float v : grid) {
-        FusionWeights trial = best;
-        trial.weight[s] = v;
-        if (s == kEmbeddingScorer && v == 0.0f) continue;
-        const double value = objective(trial, nullptr);
-        if (value > best_value + 1e-9) {
-          best_value = value;
-          best = trial;
-          improved = true;
-        }
-      }
-    }
-    if (!improved) break;
-  }
+  best = coordinate_search(best, best_value, objective, [](FusionWeights& w) -> auto& { return w.weight; },
+                           [](size_t s, float v) { return s != kEmbeddingScorer || v != 0.0f; });
   // Then the weights of candidates without training rows (their memory and prior terms are 0), from the same start:
   // a label that no training row carries can only be vouched for by its text and embedding.
   FusionWeights unseen = best;
   unseen.unseen = best.weight;
-  for (int round = 0; round < 3; ++round) {
-    bool improved = false;
-    for (size_t s = 0; s < kScorerCount; ++s) {
-      if (s == kMemoryScorer || s == kPriorScorer) continue;  // 0 for these candidates
-      for (float v : grid) {
-        FusionWeights trial = unseen;
-        (*trial.unseen)[s] = v;
-        const double value = objective(trial, nullptr);
-        if (value > best_value + 1e-9) {
-          best_value = value;
-          unseen = trial;
-          improved = true;
-        }
-      }
-    }
-    if (!improved) break;
-  }
+  unseen = coordinate_search(unseen, best_value, objective, [](FusionWeights& w) -> auto& { return *w.unseen; },
+                             [](size_t s, float) { return s != kMemoryScorer && s != kPriorScorer; });
   if (*unseen.unseen != best.weight) best = unseen;
   MetricsReport r;
   objective(best, &r);
