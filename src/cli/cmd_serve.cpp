@@ -64,8 +64,13 @@ std::string read_api_key(const std::string& path) {
   if (std::filesystem::is_directory(path, ec)) throw UsageError(flag + ": cannot read: it is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UsageError(flag + ": cannot read: " + std::strerror(errno));
-  std::string key((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // A key is a line; more than 4 KiB is not a key file (and /dev/zero would never end).
+  constexpr size_t kMaxKeyBytes = 4096;
+  std::string key(kMaxKeyBytes + 1, '\0');
+  in.read(key.data(), static_cast<std::streamsize>(key.size()));
   if (in.bad()) throw UsageError(flag + ": cannot read: " + std::strerror(errno));
+  key.resize(static_cast<size_t>(in.gcount()));
+  if (key.size() > kMaxKeyBytes) throw UsageError(flag + ": longer than 4096 bytes: not a key file");
   while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
   if (key.empty()) throw UsageError(flag + ": the file is empty (it must hold the key)");
   for (const char c : key) {
@@ -123,6 +128,9 @@ void add_serve_commands(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--max-texts", config.max_texts, "texts per predict request")->check(CLI::Range(1, 1000000))->capture_default_str();
     cmd->add_option("--max-k", config.max_k, "largest k a request may ask")->check(CLI::Range(1, 1000000))->capture_default_str();
+    cmd->add_option("--max-results", config.max_results, "texts x k per predict request (413 above)")
+        ->check(CLI::Range(size_t{1}, size_t{1} << 40))
+        ->capture_default_str();
     cmd->add_option("--max-labels", config.max_labels, "labels per add request")->check(CLI::Range(1, 10000000))->capture_default_str();
     cmd->add_option("--max-body", config.max_body_bytes, "request body limit in bytes (413 above)")
         ->check(CLI::Range(size_t{1024}, size_t{1} << 34))

@@ -30,6 +30,8 @@ using Clock = std::chrono::steady_clock;
 
 // Waits are cut into slices this long so that a stopping server is noticed promptly.
 constexpr int kSliceMs = 100;
+// The slowest average rate a reply may be read at (after a grace period).
+constexpr double kMinReplyBytesPerSecond = 128 << 10;
 // Room for a request's line, headers and chunk framing on top of its body.
 constexpr size_t kHeadRoomBytes = 64u << 10;
 
@@ -40,17 +42,23 @@ class ConnectionStream final : public httplib::Stream {
       : sock_(sock), listening_(listening), write_timeout_ms_(write_timeout_ms) {}
 
   // The next request must arrive by `deadline` and send at most `max_bytes`.
-  void begin_request(Clock::time_point deadline, size_t max_bytes) {
+  void begin_request(Clock::time_point deadline, double request_seconds, size_t max_bytes) {
     deadline_ = deadline;
+    request_seconds_ = request_seconds;
+    replying_ = false;
     budget_ = max_bytes;
     request_budget_ = max_bytes;
     body_unread_ = false;
     closing_ = false;
+    headers_done_ = false;
     failure_ = ReadFailure::kNone;
   }
   ReadFailure failure() const { return failure_; }
   // The request's body was left unread: the connection closes with a lingering close.
   void leave_body_unread() { body_unread_ = true; }
+  // The request's line and headers are read (its body is next).
+  void headers_read() { headers_done_ = true; }
+  bool headers_done() const { return headers_done_; }
   // The reply now written is the connection's last.
   void close_after_reply() { closing_ = true; }
   bool closing() const { return closing_; }
@@ -119,11 +127,25 @@ class ConnectionStream final : public httplib::Stream {
   }
 
   ssize_t write(const char* ptr, size_t size) override {
+    // A reply goes out at kMinReplyBytesPerSecond on average at least, after a grace of the request deadline's
+    // length: a client that reads slowly does not hold its connection (a thread) for long.
+    const auto now = Clock::now();
+    if (!replying_) {
+      replying_ = true;
+      reply_start_ = now;
+      written_ = 0;
+    }
+    const double allowed = request_seconds_ + static_cast<double>(written_) / kMinReplyBytesPerSecond;
+    if (std::chrono::duration<double>(now - reply_start_).count() > allowed) {
+      closing_ = true;
+      return -1;
+    }
     if (!is_writable()) return -1;
     ssize_t n;
     do {
       n = ::send(sock_, ptr, size, MSG_NOSIGNAL);
     } while (n < 0 && errno == EINTR);
+    if (n > 0) written_ += static_cast<size_t>(n);
     return n;
   }
 
@@ -180,6 +202,11 @@ class ConnectionStream final : public httplib::Stream {
   mutable ReadFailure failure_ = ReadFailure::kNone;
   bool body_unread_ = false;
   bool closing_ = false;
+  bool headers_done_ = false;
+  double request_seconds_ = 10;
+  bool replying_ = false;
+  Clock::time_point reply_start_{};
+  size_t written_ = 0;
   char buffer_[16384];
   size_t start_ = 0;
   size_t end_ = 0;
@@ -302,33 +329,52 @@ BoundedHttpServer::BoundedHttpServer(ConnectionLimits limits) : limits_(limits) 
   set_keep_alive_max_count(1000);
 }
 
+bool BoundedHttpServer::refuse_unread(const httplib::Request& req, httplib::Response& res, int status,
+                                      const std::string& message) {
+  res.status = status;
+  res.set_content(message, "application/json");
+  leave_body_unread(req);
+  return true;
+}
+
 bool BoundedHttpServer::screen_request(const httplib::Request& req, httplib::Response& res) const {
+  if (current_stream) current_stream->headers_read();
   // Each refusal leaves the body unread: the connection closes after the reply.
+  const bool chunked = req.has_header("Transfer-Encoding");
+  if (chunked && !equal_ignoring_case(trimmed(req.get_header_value("Transfer-Encoding")), "chunked")) {
+    return refuse_unread(req, res, 501, "{\"error\":\"the only transfer coding accepted is chunked\"}");
+  }
   if (req.has_header("Content-Encoding") &&
       !equal_ignoring_case(trimmed(req.get_header_value("Content-Encoding")), "identity")) {
     // Decompressing would let a small body grow past every limit; clients send JSON plain.
-    res.status = 415;
-    res.set_content("{\"error\":\"compressed request bodies are not accepted: send the JSON without "
-                    "Content-Encoding\"}",
-                    "application/json");
-    close_after_reply(req);
-    if (current_stream) current_stream->leave_body_unread();
-    return true;
+    return refuse_unread(req, res, 415,
+                         "{\"error\":\"compressed request bodies are not accepted: send the JSON without "
+                         "Content-Encoding\"}");
   }
-  // A body announced larger than allowed is refused before a byte of it is read.
+  // Content-Length: digits only, one value, within the limit; checked before a byte of the body is read.
+  const size_t lengths = req.get_header_value_count("Content-Length");
   const std::string length = req.get_header_value("Content-Length");
+  for (size_t i = 1; i < lengths; ++i) {
+    if (req.get_header_value("Content-Length", i) != length) {
+      return refuse_unread(req, res, 400, "{\"error\":\"conflicting Content-Length headers\"}");
+    }
+  }
+  if (lengths > 0 && (length.empty() || length.find_first_not_of("0123456789") != std::string::npos)) {
+    return refuse_unread(req, res, 400, "{\"error\":\"Content-Length must be a decimal number of bytes\"}");
+  }
   uint64_t announced = 0;
   const auto [end, error] = std::from_chars(length.data(), length.data() + length.size(), announced);
-  if (!length.empty() && (error == std::errc::result_out_of_range ||
-                          (error == std::errc() && end == length.data() + length.size() &&
-                           announced > limits_.max_body_bytes))) {
-    res.status = 413;
-    res.set_content("{\"error\":\"request too large: at most " + std::to_string(limits_.max_body_bytes) +
-                        " bytes of body\"}",
-                    "application/json");
-    close_after_reply(req);
-    if (current_stream) current_stream->leave_body_unread();
-    return true;
+  if (lengths > 0 && (error == std::errc::result_out_of_range || announced > limits_.max_body_bytes)) {
+    return refuse_unread(req, res, 413,
+                         "{\"error\":\"request too large: at most " + std::to_string(limits_.max_body_bytes) +
+                             " bytes of body\"}");
+  }
+  // Only POST, PUT, PATCH and DELETE bodies are read: a body sent with another method would be taken for the next
+  // request on the connection.
+  const bool reads_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH" || req.method == "DELETE";
+  if (!reads_body && (chunked || announced > 0)) {
+    return refuse_unread(req, res, 400, "{\"error\":\"a " + std::string(req.method == "GET" ? "GET" : "request") +
+                                            " of this method takes no body\"}");
   }
   // Ranges of a JSON reply serve no client, and a list of overlapping ranges would multiply the reply's size.
   if (!req.ranges.empty()) mutable_request(req).ranges.clear();
@@ -338,13 +384,19 @@ bool BoundedHttpServer::screen_request(const httplib::Request& req, httplib::Res
 bool BoundedHttpServer::answer_read_failure(const httplib::Request& req, httplib::Response& res) const {
   const ReadFailure failure = read_failure();
   if (failure == ReadFailure::kNone) {
-    // httplib's own refusals (a request line or header it cannot parse, a URI too long) come without a body and
-    // leave the rest of the request unread: what follows on the connection is not a request.
-    if (res.body.empty() && (res.status == 400 || res.status == 414)) close_after_reply(req);
+    // httplib's own refusals (a request line or header it cannot parse, a URI too long, a Range it cannot parse)
+    // come without a body and leave the rest of the request unread: what follows on the connection is not a request.
+    if (res.body.empty() && (res.status == 400 || res.status == 414 || res.status == 416)) {
+      close_after_reply(req);
+      if (current_stream) current_stream->leave_body_unread();
+    }
     return false;
   }
   close_after_reply(req);
-  if (failure == ReadFailure::kTooLarge) {
+  if (failure == ReadFailure::kTooLarge && current_stream && !current_stream->headers_done()) {
+    res.status = 431;
+    res.set_content("{\"error\":\"request headers too large\"}", "application/json");
+  } else if (failure == ReadFailure::kTooLarge) {
     res.status = 413;
     res.set_content("{\"error\":\"request too large: at most " + std::to_string(limits_.max_body_bytes) +
                         " bytes of body, as sent\"}",
@@ -360,6 +412,11 @@ bool BoundedHttpServer::answer_read_failure(const httplib::Request& req, httplib
 
 ReadFailure BoundedHttpServer::read_failure() {
   return current_stream ? current_stream->failure() : ReadFailure::kNone;
+}
+
+void BoundedHttpServer::leave_body_unread(const httplib::Request& req) {
+  close_after_reply(req);
+  if (current_stream) current_stream->leave_body_unread();
 }
 
 void BoundedHttpServer::close_after_reply(const httplib::Request& req) {
@@ -399,7 +456,14 @@ bool BoundedHttpServer::process_and_close_socket(socket_t sock) {
   std::string client;
   int client_port = 0;
   stream.get_remote_ip_and_port(client, client_port);
-  if (!admit_client(client)) {
+  // A client that reconnects the moment its last connection closed may arrive before that connection's slot is
+  // given back: it gets a few milliseconds' grace.
+  bool admitted = admit_client(client);
+  for (int wait = 0; wait < 5 && !admitted; ++wait) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    admitted = admit_client(client);
+  }
+  if (!admitted) {
     ++refused_;
     refuse(sock);
     return false;
@@ -417,7 +481,7 @@ bool BoundedHttpServer::process_and_close_socket(socket_t sock) {
       if (!stream.wait_for_request(idle)) break;
       deadline = Clock::now() + request_time;
     }
-    stream.begin_request(deadline, limits_.max_body_bytes + kHeadRoomBytes);
+    stream.begin_request(deadline, limits_.request_seconds, limits_.max_body_bytes + kHeadRoomBytes);
     bool closed = false;
     ok = process_request(stream, served + 1 == keep_alive_max_count_, closed, nullptr);
     if (stream.failure() == ReadFailure::kTooSlow) ++slow_;

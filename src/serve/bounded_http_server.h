@@ -1,6 +1,7 @@
 #pragma once
 // cpp-httplib's server with bounds on what clients may hold: connections served at once (one thread each) and
-// per client address, each beyond answered 503 at once; a deadline for a request's headers and body to arrive;
+// per client address, each beyond answered 503 at once; a deadline for a request's headers and body to arrive, and a
+// least rate for its reply to be read at;
 // the bytes a request may send (chunked framing included); compressed bodies refused; Range ignored.
 #include <httplib.h>
 
@@ -39,6 +40,10 @@ class BoundedHttpServer : public httplib::Server {
   bool answer_read_failure(const httplib::Request& req, httplib::Response& res) const;
   /// Why the request now being answered on this thread could not be read whole (kNone if it was).
   static ReadFailure read_failure();
+  /// Answers req with status and a JSON message without reading its body; the connection closes. Returns true.
+  static bool refuse_unread(const httplib::Request& req, httplib::Response& res, int status, const std::string& message);
+  /// The reply to req is sent without reading its body; the connection closes after it.
+  static void leave_body_unread(const httplib::Request& req);
   /// Makes the reply to req its connection's last ("Connection: close").
   static void close_after_reply(const httplib::Request& req);
   /// Connections refused with 503 (too many at once, or from one client) since start.

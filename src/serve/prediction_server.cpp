@@ -103,9 +103,23 @@ PredictionServer::~PredictionServer() = default;
 
 void PredictionServer::State::routes() {
   BoundedHttpServer& server = *http;
-  server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+  // What is answered before a request's body is read: the transfer limits, and who may add labels.
+  auto answered_unread = [this](const httplib::Request& req, httplib::Response& res) {
+    if (http->screen_request(req, res)) return true;
+    if (req.method == "POST" && req.path == "/v1/labels" && !access->admit(req, res)) {
+      BoundedHttpServer::leave_body_unread(req);
+      return true;
+    }
+    return false;
+  };
+  // "Expect: 100-continue": the client waits for a go-ahead before sending the body; a request to be refused gets
+  // its final answer instead.
+  server.set_expect_100_continue_handler([answered_unread](const httplib::Request& req, httplib::Response& res) {
+    return answered_unread(req, res) ? res.status : 100;
+  });
+  server.set_pre_routing_handler([answered_unread](const httplib::Request& req, httplib::Response& res) {
     request_start = Clock::now();
-    if (http->screen_request(req, res)) return httplib::Server::HandlerResponse::Handled;
+    if (answered_unread(req, res)) return httplib::Server::HandlerResponse::Handled;
     if (!single_threaded_loops) {
       omp_set_num_threads(1);
       single_threaded_loops = true;
@@ -177,6 +191,7 @@ void PredictionServer::State::routes() {
   }));
   // Known paths with the wrong method: 405, not 404.
   auto not_allowed = guarded([](const httplib::Request& req, httplib::Response& res) {
+    res.set_header("Allow", req.path == "/v1/predict" || req.path == "/v1/labels" ? "POST" : "GET");
     send_json(res, 405, {{"error", not_allowed_message(req)}});
   });
   for (const char* path : {"/v1/predict", "/v1/labels", "/v1/health", "/v1/metrics", R"(/v1/labels/([^/]+))"}) {
@@ -186,6 +201,7 @@ void PredictionServer::State::routes() {
     server.Put(p, not_allowed);
     server.Patch(p, not_allowed);
     server.Delete(p, not_allowed);
+    server.Options(p, not_allowed);
   }
 }
 
@@ -193,6 +209,10 @@ void PredictionServer::State::handle_predict(const httplib::Request& req, httpli
   const PredictRequest request = parse_predict_request(req.get_header_value("Content-Type"), req.body, limits());
   const TextCorpus& texts = request.texts;
   const size_t k = request.k;
+  if (texts.size() * k > config.max_results) {
+    throw ClientError(413, "at most " + std::to_string(config.max_results) +
+                               " results a request (texts x k): send fewer texts or a smaller k");
+  }
   json predictions = json::array();
   {
     compute->acquire();
@@ -201,6 +221,13 @@ void PredictionServer::State::handle_predict(const httplib::Request& req, httpli
       ~Release() { s.release(); }
     } release{*compute};
     const SparseMatrix pred = model->predict(texts, k);
+    // Label texts go into the reply: a few long ones, asked for by many texts, would make it huge.
+    size_t reply_bytes = 0;
+    for (uint32_t id : pred.indices) reply_bytes += 48 + model->label_text(id).size();
+    if (reply_bytes > config.max_reply_bytes) {
+      throw ClientError(413, "the reply would exceed " + std::to_string(config.max_reply_bytes) +
+                                 " bytes: send fewer texts or a smaller k");
+    }
     for (uint64_t r = 0; r < pred.rows; ++r) {
       json row = json::array();
       auto ids = pred.row_indices(r);
@@ -247,9 +274,12 @@ void PredictionServer::State::handle_add_labels(const httplib::Request& req, htt
 void PredictionServer::State::handle_get_label(const httplib::Request& req, httplib::Response& res) {
   const std::string raw = req.matches[1];
   uint64_t id = 0;
-  if (raw.empty() || raw.size() > 12 || raw.find_first_not_of("0123456789") != std::string::npos) {
+  if (raw.empty() || raw.find_first_not_of("0123456789") != std::string::npos) {
     throw ClientError(400, "label id must be a non-negative integer, not '" + request_excerpt(raw) + "'");
   }
+  const size_t digits = raw.find_first_not_of('0') == std::string::npos ? 1 : raw.size() - raw.find_first_not_of('0');
+  if (digits > 12) throw ClientError(404, "no label " + request_excerpt(raw) + " (the model has " +
+                                              std::to_string(model->label_count()) + ")");
   id = std::stoull(raw);
   std::string text;
   try {

@@ -19,6 +19,8 @@ struct ServerConfig {
   double request_seconds = 10;            ///< a request's headers and body must arrive within this time (408 after)
   size_t max_texts = 1000;                ///< texts per predict request
   size_t max_k = 1000;                    ///< largest k
+  size_t max_results = 100000;            ///< texts x k per predict request (413 above)
+  size_t max_reply_bytes = 64u << 20;     ///< predict reply size, label texts included (413 above)
   size_t max_labels = 10000;              ///< labels per add request
   size_t max_body_bytes = 8u << 20;       ///< request body limit, as sent (413 above); compressed bodies: 415
   size_t compact_after = 10000;           ///< compact the label log into the model files after this many labels

@@ -36,6 +36,8 @@ json parse_object(std::string_view content_type, std::string_view body, size_t m
   if (!is_json_media_type(content_type)) {
     throw ClientError(415, "request body must be JSON, sent with \"Content-Type: application/json\"");
   }
+  // nlohmann's parser stops at a NUL byte: what follows would be ignored.
+  if (body.find('\0') != std::string_view::npos) throw ClientError(400, "request body holds a NUL byte");
   // A chunked body is capped as sent, framing included: decoded, it may still pass the limit by a little.
   if (body.size() > max_bytes) {
     throw ClientError(413, "request body larger than " + std::to_string(max_bytes) + " bytes");
@@ -58,15 +60,42 @@ json parse_object(std::string_view content_type, std::string_view body, size_t m
   return parsed;
 }
 
-// A text from a request: a non-empty UTF-8 string; line breaks become spaces (texts are one line in ngame).
+// The length of the Unicode space character (U+00A0, U+1680, U+2000-U+200B, U+2028, U+2029, U+202F, U+205F,
+// U+3000, U+FEFF) that text starts with at i, in bytes; 0 when there is none.
+size_t unicode_space_at(std::string_view text, size_t i) {
+  auto byte = [&](size_t j) { return j < text.size() ? static_cast<unsigned char>(text[j]) : 0u; };
+  if (byte(i) == 0xC2 && byte(i + 1) == 0xA0) return 2;
+  if (byte(i) == 0xE1 && byte(i + 1) == 0x9A && byte(i + 2) == 0x80) return 3;
+  if (byte(i) == 0xE2 && byte(i + 1) == 0x80 &&
+      (byte(i + 2) <= 0x8B || byte(i + 2) == 0xA8 || byte(i + 2) == 0xA9 || byte(i + 2) == 0xAF)) {
+    return 3;
+  }
+  if (byte(i) == 0xE2 && byte(i + 1) == 0x81 && byte(i + 2) == 0x9F) return 3;
+  if (byte(i) == 0xE3 && byte(i + 1) == 0x80 && byte(i + 2) == 0x80) return 3;
+  if (byte(i) == 0xEF && byte(i + 1) == 0xBB && byte(i + 2) == 0xBF) return 3;
+  return 0;
+}
+
+// A text from a request: a UTF-8 string with something other than spaces in it; control characters (line breaks,
+// tabs, NUL) become spaces: texts are one line in ngame.
 std::string request_text(const json& value, const std::string& where) {
   if (!value.is_string()) throw ClientError(400, where + " must be a string");
   std::string text = value.get<std::string>();
   if (find_invalid_utf8(text) != std::string::npos) throw ClientError(400, where + " is not valid UTF-8");
   for (char& c : text) {
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = ' ';
   }
-  if (text.find_first_not_of(' ') == std::string::npos) throw ClientError(400, where + " is empty");
+  bool blank = true;
+  for (size_t i = 0; i < text.size() && blank;) {
+    if (text[i] == ' ') {
+      ++i;
+    } else if (const size_t n = unicode_space_at(text, i)) {
+      i += n;
+    } else {
+      blank = false;
+    }
+  }
+  if (blank) throw ClientError(400, where + " is empty");
   return text;
 }
 

@@ -37,8 +37,11 @@ std::string_view host_of(std::string_view header) {
   while (!header.empty() && (header.front() == ' ' || header.front() == '\t')) header.remove_prefix(1);
   while (!header.empty() && (header.back() == ' ' || header.back() == '\t')) header.remove_suffix(1);
   if (header.starts_with('[')) {
+    // "[v6]" or "[v6]:port"; anything else after the bracket is not a loopback name.
     const size_t close = header.find(']');
-    return close == std::string_view::npos ? header : header.substr(0, close + 1);
+    if (close == std::string_view::npos) return header;
+    if (close + 1 < header.size() && header[close + 1] != ':') return header;
+    return header.substr(0, close + 1);
   }
   const size_t colon = header.find(':');
   return colon == std::string_view::npos || header.find(':', colon + 1) != std::string_view::npos
@@ -76,7 +79,9 @@ bool WriteAccess::admit(const httplib::Request& req, httplib::Response& res) con
   }
   // Without a key, a loopback server takes additions addressed to a loopback name only: a web page whose own name
   // was rebound to 127.0.0.1 (DNS rebinding) sends its own name as Host, and is refused.
-  if (req.has_header("Host") && !is_loopback_host(host_of(req.get_header_value("Host")))) {
+  // HTTP/1.0 tools may send no Host; a browser always sends one, and exactly one.
+  if (req.get_header_value_count("Host") > 1 ||
+      (req.has_header("Host") && !is_loopback_host(host_of(req.get_header_value("Host"))))) {
     send_json(res, 403, {{"error", "label additions without an API key must be addressed to localhost, 127.0.0.1 or "
                                    "[::1] (Host header); start the server with an API key to add labels through a "
                                    "proxy or another name"}});

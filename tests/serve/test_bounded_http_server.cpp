@@ -259,5 +259,52 @@ TEST(BoundedHttpServer, KeepAliveConnectionsServeSeveralRequests) {
   EXPECT_EQ(count, 3u) << replies;
 }
 
+TEST(BoundedHttpServer, AnUnreadBodyIsNeverTakenForTheNextRequest) {
+  TestServer server(small_limits());
+  // Each request below carries, as its body, a request of its own; the server must answer the outer one and close,
+  // never answer the inner one (which would be one client's bytes answered as another request).
+  const std::string inner = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}";
+  auto with_body = [&](const std::string& head) {
+    return head + "Content-Length: " + std::to_string(inner.size()) + "\r\n\r\n" + inner;
+  };
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {with_body("GET /big HTTP/1.1\r\nHost: x\r\n"), "HTTP/1.1 400"},                       // a body on GET
+      {with_body("POST /echo HTTP/1.1\r\nHost: x\r\nRange: bytes=x\r\n"), "HTTP/1.1 416"},   // a Range httplib refuses
+      {with_body("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\n"), "HTTP/1.1 415"},
+      {"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n" + inner, "HTTP/1.1 400"},
+      {"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n" + inner, "HTTP/1.1 400"},
+      {"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 99\r\n\r\n" + inner, "HTTP/1.1 400"},
+      {"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n" + inner, "HTTP/1.1 501"},
+  };
+  for (const auto& [request, status] : cases) {
+    const std::string reply = round_trip(server.port, request);
+    EXPECT_TRUE(reply.starts_with(status)) << request.substr(0, 60) << " -> " << reply.substr(0, 200);
+    size_t replies = 0;
+    for (size_t at = 0; (at = reply.find("HTTP/1.1 ", at)) != std::string::npos; ++at) ++replies;
+    EXPECT_EQ(replies, 1u) << request.substr(0, 60) << " -> " << reply;
+  }
+}
+
+TEST(BoundedHttpServer, HeadersOverTheBudgetGet431) {
+  TestServer server(small_limits());
+  std::string headers;
+  while (headers.size() < 200000) headers += "X-Filler: " + std::string(80, 'f') + "\r\n";
+  const std::string reply = round_trip(server.port, "GET /big HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n");
+  EXPECT_TRUE(reply.starts_with("HTTP/1.1 431")) << reply.substr(0, 200);
+}
+
+TEST(BoundedHttpServer, ExpectContinueGetsTheRefusalInsteadOfAGoAhead) {
+  TestServer server(small_limits());
+  server.http.set_expect_100_continue_handler([&](const httplib::Request& req, httplib::Response& res) {
+    return server.http.screen_request(req, res) ? res.status : 100;
+  });
+  const int fd = connect_from("127.0.0.1", server.port);
+  send_all(fd, "POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 10000000\r\n\r\n");
+  const std::string reply = read_until_closed(fd);
+  close(fd);
+  EXPECT_TRUE(reply.starts_with("HTTP/1.1 413")) << reply.substr(0, 200);
+  EXPECT_EQ(reply.find("100 Continue"), std::string::npos) << reply;
+}
+
 }  // namespace
 }  // namespace ngame

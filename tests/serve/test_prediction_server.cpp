@@ -254,6 +254,7 @@ TEST_F(ServeTest, BadRequestsGetA4xxWithAJsonError) {
   ServerConfig config;
   config.max_body_bytes = 4096;
   config.max_k = 50;
+  config.max_results = 100;
   InProcessServer server(dir, config);
   auto client = server.client();
   const std::vector<std::pair<std::string, int>> predict_cases = {
@@ -272,6 +273,7 @@ TEST_F(ServeTest, BadRequestsGetA4xxWithAJsonError) {
       {"{\"texts\": [\"goal\"], \"k\": \"5\"}", 400},       // k of the wrong type
       {"{\"texts\": [\"goal\"], \"k\": 2.5}", 400},
       {"{\"texts\": [\"" + std::string(5000, 'a') + "\"]}", 413},  // body over the limit
+      {"{\"texts\": [\"goal\", \"goal\", \"goal\"], \"k\": 50}", 413},  // texts x k over the limit
   };
   for (const auto& [body, status] : predict_cases) {
     json j = post(client, "/v1/predict", body, status);
@@ -294,13 +296,24 @@ TEST_F(ServeTest, BadRequestsGetA4xxWithAJsonError) {
   expect_status(client.Put("/v1/health", "{}", "application/json"), 405);
   expect_status(client.Get("/v1/labels/999"), 404);
   expect_status(client.Get("/v1/labels/x1"), 400);
+  // OPTIONS on a known path is a wrong method too, and every 405 says which method is allowed.
+  auto options = client.Options("/v1/predict");
+  expect_status(options, 405);
+  if (options) {
+    EXPECT_EQ(options->get_header_value("Allow"), "POST");
+  }
+  auto get_predict = client.Get("/v1/predict");
+  ASSERT_TRUE(get_predict);
+  EXPECT_EQ(get_predict->get_header_value("Allow"), "POST");
+  // texts x k over the limit.
+
   // The server is still fine, counted every error, and added no label.
   auto health = client.Get("/v1/health");
   ASSERT_TRUE(health);
   EXPECT_EQ(json::parse(health->body)["labels"], 6);
   const std::string metrics = client.Get("/v1/metrics")->body;
   EXPECT_NE(metrics.find("ngame_requests_total{route=\"/v1/predict\",code=\"400\"} 14"), std::string::npos) << metrics;
-  EXPECT_NE(metrics.find("ngame_requests_total{route=\"/v1/predict\",code=\"413\"} 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("ngame_requests_total{route=\"/v1/predict\",code=\"413\"} 2"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("ngame_labels 6"), std::string::npos);
 }
 
@@ -329,7 +342,7 @@ TEST_F(ServeTest, RequestBytesNeverBreakAReply) {
   expect_safe_error(client.Get("/v1/labels/%ff"), 400, dir, "GET /v1/labels/%ff");
   expect_safe_error(client.Get("/v1/labels/%ff%fe"), 400, dir, "GET /v1/labels/%ff%fe");
   expect_safe_error(client.Put("/v1/labels/%ff", "{}", "application/json"), 405, dir, "PUT /v1/labels/%ff");
-  expect_safe_error(client.Get(("/v1/labels/" + std::string(3000, '9')).c_str()), 400, dir, "a long label id");
+  expect_safe_error(client.Get(("/v1/labels/" + std::string(3000, '9')).c_str()), 404, dir, "a long label id");
   // A label text beyond what the label log holds (1 MiB) is the client's mistake, answered without internals.
   const std::string long_label = json{{"labels", {{{"text", std::string((1u << 20) + 1, 'a')}}}}}.dump();
   auto res = client.Post("/v1/labels", long_label, "application/json");
@@ -382,6 +395,17 @@ int connect_loopback(int port) {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   return fd;
+}
+
+// Sends a whole request on a new connection and returns the whole response (the request asks to close).
+std::string raw_exchange(int port, const std::string& request) {
+  const int fd = connect_loopback(port);
+  EXPECT_EQ(write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  std::string response;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) response.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return response;
 }
 
 // Opens a connection and sends a request whose body is still incomplete.
@@ -573,6 +597,20 @@ TEST_F(ServeTest, WithoutAKeyAdditionsMustBeAddressedToALoopbackName) {
     EXPECT_EQ(res->status, 200) << host << ": " << res->body;
     EXPECT_EQ(json::parse(res->body, nullptr, false)["ids"], json::array({next++})) << host;
   }
+  // Nor a name after a bracketed loopback address, nor two Host headers (a browser sends one).
+  expect_safe_error(client.Post("/v1/labels", {{"Host", "[::1]evil.example"}}, labels_body("x"), "application/json"), 403,
+                    dir, "[::1]evil.example");
+  const std::string two_hosts = raw_exchange(server.port, "POST /v1/labels HTTP/1.1\r\nHost: localhost\r\nHost: "
+                                                          "evil.example\r\nContent-Type: application/json\r\n"
+                                                          "Connection: close\r\nContent-Length: " +
+                                                              std::to_string(labels_body("x").size()) + "\r\n\r\n" +
+                                                              labels_body("x"));
+  EXPECT_TRUE(two_hosts.starts_with("HTTP/1.1 403")) << two_hosts.substr(0, 200);
+  // Refused before the body: with "Expect: 100-continue" the refusal comes instead of the go-ahead.
+  const std::string expecting = raw_exchange(server.port, "POST /v1/labels HTTP/1.1\r\nHost: evil.example\r\n"
+                                                          "Content-Type: application/json\r\nExpect: 100-continue\r\n"
+                                                          "Connection: close\r\nContent-Length: 60000\r\n\r\n");
+  EXPECT_TRUE(expecting.starts_with("HTTP/1.1 403")) << expecting.substr(0, 200);
   // Predictions take any Host.
   auto res = client.Post("/v1/predict", {{"Host", "evil.example"}}, json{{"texts", {"engine"}}}.dump(),
                          "application/json");
@@ -625,17 +663,6 @@ TEST_F(ServeTest, BeyondLoopbackWithoutAKeyLabelsAreReadOnly) {
   ASSERT_GT(server.port, 0) << server.banner;
   EXPECT_NE(server.banner.find("read-only"), std::string::npos) << server.banner;
   EXPECT_EQ(server.signal_and_wait(SIGTERM), 0);
-}
-
-// Sends a whole request on a new connection and returns the whole response (the request asks to close).
-std::string raw_exchange(int port, const std::string& request) {
-  const int fd = connect_loopback(port);
-  EXPECT_EQ(write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
-  std::string response;
-  char buf[4096];
-  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) response.append(buf, static_cast<size_t>(n));
-  close(fd);
-  return response;
 }
 
 TEST_F(ServeTest, PostBodiesMustBeJson) {

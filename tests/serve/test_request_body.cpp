@@ -28,6 +28,7 @@ TEST(RequestBody, PredictRequestsParse) {
   ASSERT_EQ(r.texts.size(), 2u);
   EXPECT_EQ(r.texts[0], "a b");
   EXPECT_EQ(r.texts[1], "line break");
+  EXPECT_EQ(parse_predict_request(kJson, R"({"texts": ["a\u0000b\u001fc"]})", {}).texts[0], "a b c");
   EXPECT_EQ(r.k, 3u);
   EXPECT_EQ(parse_predict_request(kJson, R"({"texts": ["x"]})", {}).k, 10u);
 }
@@ -61,6 +62,13 @@ TEST(RequestBody, EachMistakeHasItsStatus) {
   EXPECT_EQ(labels(R"({"labels": [{"name": "a"}]})"), 400);
   EXPECT_EQ(labels(R"({"labels": ["a"]})"), 400);
   EXPECT_EQ(labels(R"({"labels": [{"text": ""}]})"), 400);
+  // Blank in any script, or only control characters; a NUL byte after the JSON.
+  for (const char* blank : {R"({"texts": ["\u0000"]})", R"({"texts": ["\u000b\u000c"]})", R"({"texts": ["\u00a0"]})",
+                            R"({"texts": [" \u3000\ufeff\u2003 "]})"}) {
+    EXPECT_EQ(predict(blank), 400) << blank;
+  }
+  EXPECT_EQ(predict(std::string(R"({"texts": ["a"]})") + '\0'), 400);
+  EXPECT_EQ(predict(R"({"texts": ["\u00a0x\u0000y"]})"), 0);  // not blank: kept, the NUL as a space
   limits.max_body_bytes = 20;
   EXPECT_EQ(predict(R"({"texts": ["abcdefghijk"]})"), 413);
 }
