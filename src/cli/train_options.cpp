@@ -38,7 +38,8 @@ void add_train_options(CLI::App* cmd, TrainConfig& c) {
       ->capture_default_str();
   cmd->add_option("--fusion-unseen-fraction", c.fusion_unseen_fraction,
                   "share of the labels with validation rows that play unseen labels while the fusion is fitted "
-                  "(classifier = label embedding, no memory votes, no prior)")
+                  "(classifier = label embedding, no memory votes, no prior); above 0, labels without training rows "
+                  "also get weights of their own; 0: one set of weights")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--reranker-trees", c.reranker.trees,

@@ -37,7 +37,8 @@ FusionWeights coordinate_search(FusionWeights start, double& best_value, const O
 }  // namespace
 
 FusionWeights fit_fusion(const FusedPredictor& predictor, const CandidateSet& candidates, const SparseMatrix& truth,
-                         const std::vector<double>& inv_propensity, nlohmann::json& report, double psp_weight) {
+                         const std::vector<double>& inv_propensity, nlohmann::json& report, double psp_weight,
+                         bool unseen_weights) {
   auto objective = [&](const FusionWeights& w, MetricsReport* out) {
     MetricsReport r = compute_metrics(predictor.rank(candidates, w, 5), truth, inv_propensity, 5);
     if (out) *out = r;
@@ -62,11 +63,13 @@ FusionWeights fit_fusion(const FusedPredictor& predictor, const CandidateSet& ca
                            [](size_t s, float v) { return s != kEmbeddingScorer || v != 0.0f; });
   // Then the weights of candidates without training rows (their memory and prior terms are 0), from the same start:
   // a label that no training row carries can only be vouched for by its text and embedding.
-  FusionWeights unseen = best;
-  unseen.unseen = best.weight;
-  unseen = coordinate_search(unseen, best_value, objective, [](FusionWeights& w) -> auto& { return *w.unseen; },
-                             [](size_t s, float) { return s != kMemoryScorer && s != kPriorScorer; });
-  if (*unseen.unseen != best.weight) best = unseen;
+  if (unseen_weights) {
+    FusionWeights unseen = best;
+    unseen.unseen = best.weight;
+    unseen = coordinate_search(unseen, best_value, objective, [](FusionWeights& w) -> auto& { return *w.unseen; },
+                               [](size_t s, float) { return s != kMemoryScorer && s != kPriorScorer; });
+    if (*unseen.unseen != best.weight) best = unseen;
+  }
   MetricsReport r;
   objective(best, &r);
   report["fused"] = metrics_json(r);

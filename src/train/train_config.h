@@ -36,7 +36,9 @@ struct TrainConfig {
   uint64_t memory_max_docs = 500000;  ///< memory scorer: at most this many training documents (a fixed sample)
   bool classifier_graph = false;      ///< shortlist from a graph over the classifiers too (the reference's HNSW-W)
   double fusion_psp_weight = 1.0;     ///< the fusion maximises validation P@1 + this * PSP@5
-  double fusion_unseen_fraction = 0.1;  ///< labels that play unseen ones while the fusion is fitted (unseen_label_view.h)
+  /// Labels that play unseen ones while the fusion is fitted (unseen_label_view.h); above 0 the candidates without
+  /// training rows also get weights of their own (0: one set of weights, fitted on the labels as they are).
+  double fusion_unseen_fraction = 0.1;
   RankBoosterConfig reranker;         ///< the learned re-ranker (trees 0: linear fusion only)
   /// M1: 1-based epochs at which the cluster size doubles (1 -> 128 over the first 14 epochs; the reference
   /// doubles at 10, 20, 25, 50, ... of 300 epochs).

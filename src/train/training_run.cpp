@@ -388,7 +388,7 @@ void TrainingRun::fit_fusion() {
     }
     weights = ngame::fit_fusion(predictor.fused(), kept, truth,
                                 inverse_propensity(data.train.labels, {c.prop_a, c.prop_b}), report,
-                                c.fusion_psp_weight);
+                                c.fusion_psp_weight, !unseen.empty());
     spdlog::info("fusion weights {} (validation P@1 {:.2f}, PSP@5 {:.2f})", weights.to_json().dump(),
                  report["fused"]["P@1"].get<double>(), report["fused"]["PSP@5"].get<double>());
     if (c.reranker.trees > 0) {

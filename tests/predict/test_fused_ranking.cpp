@@ -186,13 +186,16 @@ TEST_F(FusedRanking, FittingGivesUnseenCandidatesTheirOwnWeights) {
   }
   const std::vector<double> inv_propensity(kLabels, 1.0);
   nlohmann::json report;
-  const FusionWeights fitted = fit_fusion(*predictor, set, truth, inv_propensity, report);
+  const FusionWeights fitted = fit_fusion(*predictor, set, truth, inv_propensity, report, 1.0, true);
   ASSERT_TRUE(fitted.unseen.has_value());
   EXPECT_NE(*fitted.unseen, fitted.weight);
   EXPECT_DOUBLE_EQ(report["fused"]["P@1"].get<double>(), 100.0);
   const MetricsReport m = compute_metrics(predictor->rank(set, fitted, 1, {}), truth, inv_propensity, 1);
   EXPECT_DOUBLE_EQ(m.precision[0], 1.0);
-  // The main weights alone get one half wrong.
+  // Without unseen weights the fit gets one half wrong.
+  nlohmann::json plain_report;
+  EXPECT_FALSE(fit_fusion(*predictor, set, truth, inv_propensity, plain_report).unseen.has_value());
+  EXPECT_LE(plain_report["fused"]["P@1"].get<double>(), 50.0);
   FusionWeights main_only = fitted;
   main_only.unseen.reset();
   EXPECT_LE(compute_metrics(predictor->rank(set, main_only, 1, {}), truth, inv_propensity, 1).precision[0], 0.5);
