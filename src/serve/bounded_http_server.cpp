@@ -371,7 +371,8 @@ bool BoundedHttpServer::screen_request(const httplib::Request& req, httplib::Res
   }
   // Only POST, PUT, PATCH and DELETE bodies are read: a body sent with another method would be taken for the next
   // request on the connection.
-  const bool reads_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH" || req.method == "DELETE";
+  const bool reads_body =
+      req.method == "POST" || req.method == "PUT" || req.method == "PATCH" || req.method == "DELETE";
   if (!reads_body && (chunked || announced > 0)) {
     return refuse_unread(req, res, 400, "{\"error\":\"a " + std::string(req.method == "GET" ? "GET" : "request") +
                                             " of this method takes no body\"}");

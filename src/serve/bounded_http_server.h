@@ -41,7 +41,8 @@ class BoundedHttpServer : public httplib::Server {
   /// Why the request now being answered on this thread could not be read whole (kNone if it was).
   static ReadFailure read_failure();
   /// Answers req with status and a JSON message without reading its body; the connection closes. Returns true.
-  static bool refuse_unread(const httplib::Request& req, httplib::Response& res, int status, const std::string& message);
+  static bool refuse_unread(const httplib::Request& req, httplib::Response& res, int status,
+                            const std::string& message);
   /// The reply to req is sent without reading its body; the connection closes after it.
   static void leave_body_unread(const httplib::Request& req);
   /// Makes the reply to req its connection's last ("Connection: close").

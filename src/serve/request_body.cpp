@@ -112,7 +112,8 @@ const json& request_array(const json& body, const std::string& field, const std:
 
 }  // namespace
 
-PredictRequest parse_predict_request(std::string_view content_type, std::string_view body, const RequestLimits& limits) {
+PredictRequest parse_predict_request(std::string_view content_type, std::string_view body,
+                                     const RequestLimits& limits) {
   // Room for one more text than allowed (so that the 413 names the text limit) and a few other fields.
   const json request = parse_object(content_type, body, 2 * limits.max_texts + 64, limits.max_body_bytes);
   const json& texts = request_array(request, "texts", "strings", limits.max_texts);
