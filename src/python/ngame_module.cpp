@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "cli/train_options.h"
+#include "core/blas_kernels.h"
 #include "core/error.h"
 #include "core/progress_bar.h"
 #include "core/runtime.h"
@@ -158,6 +159,8 @@ PYBIND11_MODULE(_ngame, m) {
   attach_logging();
   m.def("_detach_logging", &detach_logging, "stop forwarding log records to Python (at exit)");
   m.def("set_threads", &set_thread_count, py::arg("threads"), "threads of parallel loops (0: all cores)");
+  m.def("_better_blas_kernels", &better_blas_kernels,
+        "the OpenBLAS kernels this CPU allows when OpenBLAS runs its generic ones ('' otherwise)");
 
   py::class_<Model>(m, "Model")
       .def_static(

@@ -21,6 +21,15 @@ __all__ = ["Model", "train", "metrics", "read_matrix", "read_texts", "set_thread
 
 atexit.register(_ngame._detach_logging)
 
+# OpenBLAS chose its kernels when it loaded; on a virtual machine with a CPU model it does not know it runs its
+# generic ones, which makes training about twice as slow. The `ngame` program restarts itself; Python cannot.
+_kernels = _ngame._better_blas_kernels()
+if _kernels:
+    import warnings
+
+    warnings.warn(f"OpenBLAS runs its generic kernels on this CPU: set OPENBLAS_CORETYPE={_kernels} before starting "
+                  "Python for about twice the speed", RuntimeWarning, stacklevel=2)
+
 
 def set_threads(threads):
     """Threads of ngame's parallel loops (0: all cores)."""
