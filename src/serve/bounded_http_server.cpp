@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <cerrno>
 #include <chrono>
@@ -21,6 +20,8 @@
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#include "serve/header_text.h"
 
 namespace ngame {
 
@@ -241,18 +242,6 @@ void refuse(socket_t sock) {
   ::close(sock);
 }
 
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string_view trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // The request object cpp-httplib passes to handlers as const is its own non-const local: adjusting it before the
 // reply is written is how a handler asks for what httplib offers no setting for.
 httplib::Request& mutable_request(const httplib::Request& req) { return const_cast<httplib::Request&>(req); }
@@ -341,11 +330,11 @@ bool BoundedHttpServer::screen_request(const httplib::Request& req, httplib::Res
   if (current_stream) current_stream->headers_read();
   // Each refusal leaves the body unread: the connection closes after the reply.
   const bool chunked = req.has_header("Transfer-Encoding");
-  if (chunked && !equal_ignoring_case(trimmed(req.get_header_value("Transfer-Encoding")), "chunked")) {
+  if (chunked && !equal_ignoring_case(trim_blanks(req.get_header_value("Transfer-Encoding")), "chunked")) {
     return refuse_unread(req, res, 501, "{\"error\":\"the only transfer coding accepted is chunked\"}");
   }
   if (req.has_header("Content-Encoding") &&
-      !equal_ignoring_case(trimmed(req.get_header_value("Content-Encoding")), "identity")) {
+      !equal_ignoring_case(trim_blanks(req.get_header_value("Content-Encoding")), "identity")) {
     // Decompressing would let a small body grow past every limit; clients send JSON plain.
     return refuse_unread(req, res, 415,
                          "{\"error\":\"compressed request bodies are not accepted: send the JSON without "

@@ -222,8 +222,14 @@ void PredictionServer::State::handle_predict(const httplib::Request& req, httpli
     } release{*compute};
     const SparseMatrix pred = model->predict(texts, k);
     // Label texts go into the reply: a few long ones, asked for by many texts, would make it huge.
+    std::vector<std::string> label_texts;
+    label_texts.reserve(pred.indices.size());
     size_t reply_bytes = 0;
-    for (uint32_t id : pred.indices) reply_bytes += 48 + model->label_text(id).size();
+    for (uint32_t id : pred.indices) {
+      // Labels are only ever appended: the text of an id in a prediction stays what it was.
+      label_texts.push_back(model->label_text(id));
+      reply_bytes += 48 + label_texts.back().size();
+    }
     if (reply_bytes > config.max_reply_bytes) {
       throw ClientError(413, "the reply would exceed " + std::to_string(config.max_reply_bytes) +
                                  " bytes: send fewer texts or a smaller k");
@@ -233,8 +239,7 @@ void PredictionServer::State::handle_predict(const httplib::Request& req, httpli
       auto ids = pred.row_indices(r);
       auto scores = pred.row_values(r);
       for (size_t j = 0; j < ids.size(); ++j) {
-        // Labels are only ever appended: the text of an id in a prediction stays what it was.
-        row.push_back({{"id", ids[j]}, {"label", model->label_text(ids[j])}, {"score", scores[j]}});
+        row.push_back({{"id", ids[j]}, {"label", std::move(label_texts[pred.indptr[r] + j])}, {"score", scores[j]}});
       }
       predictions.push_back(std::move(row));
     }

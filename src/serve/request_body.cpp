@@ -1,11 +1,11 @@
 #include "serve/request_body.h"
 
 #include <algorithm>
-#include <cctype>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "data/utf8.h"
+#include "serve/header_text.h"
 
 namespace ngame {
 
@@ -18,13 +18,7 @@ constexpr int kMaxDepth = 16;
 
 // Whether a Content-Type header names JSON: "application/json", any case, parameters (charset) allowed.
 bool is_json_media_type(std::string_view type) {
-  type = type.substr(0, type.find(';'));
-  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
-  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
-  constexpr std::string_view kJson = "application/json";
-  return type.size() == kJson.size() && std::equal(type.begin(), type.end(), kJson.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) == b;
-         });
+  return equal_ignoring_case(trim_blanks(type.substr(0, type.find(';'))), "application/json");
 }
 
 // The body as a JSON object of at most max_values values. The values are counted as the parser meets them, so a

@@ -4,19 +4,13 @@
 #include <netinet/in.h>
 
 #include <algorithm>
-#include <cctype>
 
+#include "serve/header_text.h"
 #include "serve/json_reply.h"
 
 namespace ngame {
 
 namespace {
-
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 // The credentials of an "Authorization: Bearer <token>" header (RFC 6750), or false when the header is missing or
 // of another scheme.
@@ -34,8 +28,7 @@ bool bearer_token(std::string_view header, std::string_view& token) {
 
 // The host of a Host header ("name", "name:port", "[v6]:port").
 std::string_view host_of(std::string_view header) {
-  while (!header.empty() && (header.front() == ' ' || header.front() == '\t')) header.remove_prefix(1);
-  while (!header.empty() && (header.back() == ' ' || header.back() == '\t')) header.remove_suffix(1);
+  header = trim_blanks(header);
   if (header.starts_with('[')) {
     // "[v6]" or "[v6]:port"; anything else after the bracket is not a loopback name.
     const size_t close = header.find(']');

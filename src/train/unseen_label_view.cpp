@@ -27,6 +27,7 @@ std::vector<uint32_t> pick_unseen_labels(const SparseMatrix& train_labels, const
 
 UnseenLabelView::UnseenLabelView(ModelParts& model, const std::vector<uint32_t>& labels)
     : model_(model), labels_(labels) {
+  if (labels_.empty()) return;  // nothing shown otherwise: the model's memory is not copied
   std::sort(labels_.begin(), labels_.end());
   const size_t d = model.label_count() ? model.label_embeddings.size() / model.label_count() : 0;
   if (!model.classifiers.empty()) {
@@ -58,6 +59,7 @@ UnseenLabelView::UnseenLabelView(ModelParts& model, const std::vector<uint32_t>&
 }
 
 UnseenLabelView::~UnseenLabelView() {
+  if (labels_.empty()) return;
   const size_t d = model_.label_count() ? model_.label_embeddings.size() / model_.label_count() : 0;
   for (size_t i = 0; i < labels_.size() && !classifiers_.empty(); ++i) {
     std::memcpy(model_.classifiers.data() + static_cast<size_t>(labels_[i]) * d, classifiers_.data() + i * d,

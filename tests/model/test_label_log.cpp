@@ -172,7 +172,9 @@ void expect_storage_error(F f, bool no_space) {
   }
 }
 
-std::vector<std::pair<uint64_t, std::string>> ids_and_texts(const std::vector<LoggedLabel>& records) {
+using Records = std::vector<std::pair<uint64_t, std::string>>;
+
+Records ids_and_texts(const std::vector<LoggedLabel>& records) {
   std::vector<std::pair<uint64_t, std::string>> out;
   for (const LoggedLabel& r : records) out.emplace_back(r.id, r.text);
   return out;
@@ -194,7 +196,6 @@ TEST(LabelLog, AHalfWrittenRecordIsRolledBackBeforeTheErrorIsReported) {
   // Reopened as after a kill -9: nothing torn, the acknowledged records as they were written.
   LabelLog log(m.dir.str());
   EXPECT_EQ(log.truncated_bytes(), 0u);
-  using Records = std::vector<std::pair<uint64_t, std::string>>;
   EXPECT_EQ(ids_and_texts(log.records()), (Records{{3, "wool socks"}, {4, "red hat"}}));
 }
 
@@ -214,13 +215,11 @@ TEST(LabelLog, AcknowledgedRecordsSurviveALaterFailedSync) {
   }
   LabelLog log(m.dir.str());
   EXPECT_EQ(log.truncated_bytes(), 0u);
-  using Records = std::vector<std::pair<uint64_t, std::string>>;
   EXPECT_EQ(ids_and_texts(log.records()), (Records{{3, "wool socks"}, {4, "silk tie"}}));
 }
 
 TEST(LabelLog, AppendsAreRefusedUntilAFailedOneIsRolledBack) {
   LabelModel m;
-  using Records = std::vector<std::pair<uint64_t, std::string>>;
   {
     LabelLog log(m.dir.str());
     log.append(3, corpus({"wool socks"}));
