@@ -30,8 +30,8 @@ void add_predict_commands(CLI::App& app) {
         ->capture_default_str();
     cmd->add_flag("--latin1", latin1, "texts are Latin-1");
     cmd->add_flag("--no-reranker", no_reranker, "rank by the linear fusion alone, even when the model has a re-ranker");
-    cmd->add_option("--only", only, "rank by one scorer alone (ablation): embedding, classifier, memory or lexical")
-        ->check(CLI::IsMember({"embedding", "classifier", "memory", "lexical"}));
+    cmd->add_option("--only", only, "rank by one scorer alone (ablation): embedding, classifier, memory, lexical or sparse")
+        ->check(CLI::IsMember({"embedding", "classifier", "memory", "lexical", "sparse"}));
     add_search_options(cmd, open, "up to 50K vectors");
     add_common_options(cmd);
     cmd->callback(with_common_options([] {

@@ -67,16 +67,18 @@ void log_metrics(const char* what, const MetricsReport& r) {
 void add_train_command(CLI::App& app) {
   static TrainConfig config;
   static std::string data_dir, model_dir, stage = "all", config_path;
-  CLI::App* cmd = app.add_subcommand("train", "train a model: M1 encoder, M4 classifiers, indices and score fusion");
+  CLI::App* cmd = app.add_subcommand(
+      "train", "train a model: M1 encoder, M4 classifiers, indices, sparse classifiers and score fusion");
   cmd->config_formatter(std::make_shared<JsonConfig>());
   cmd->add_option("--config", config_path, "JSON file of options ({\"epochs\": 30, ...}); flags given here override it")
       ->configurable(false);
   cmd->add_option("data", data_dir, "dataset folder (trn_X.txt, trn_X_Y.txt, Y.txt[, tst_*])")->required();
   cmd->add_option("-o,--output", model_dir, "model directory to write")->required();
   cmd->add_option("--stage", stage,
-                  "all (M1, M4, indices, fusion), encoder (M1 only), classifiers (M4 onwards on an existing model's "
-                  "encoder), fusion (refit the fusion weights only)")
-      ->check(CLI::IsMember({"all", "encoder", "classifiers", "fusion"}))
+                  "all (M1, M4, indices, sparse classifiers, fusion), encoder (M1 only), classifiers (M4 onwards on an "
+                  "existing model's encoder), sparse (the sparse classifiers and the fusion on an existing model), "
+                  "fusion (refit the fusion weights only)")
+      ->check(CLI::IsMember({"all", "encoder", "classifiers", "sparse", "fusion"}))
       ->capture_default_str();
   add_train_options(cmd, config);
   add_common_options(cmd);
@@ -98,12 +100,13 @@ void add_train_command(CLI::App& app) {
     if (stage == "all" || stage == "encoder") {
       run.train_encoder();
     } else {
-      run.resume_from(load_model(model_dir), stage == "fusion", model_dir);
+      run.resume_from(load_model(model_dir), stage == "fusion" || stage == "sparse", model_dir);
     }
     if (stage == "encoder") {
       run.build_indices();
     } else {
-      if (stage != "fusion") run.train_classifiers();
+      if (stage == "all" || stage == "classifiers") run.train_classifiers();
+      if (stage != "fusion") run.train_sparse_classifiers();
       run.fit_fusion();
     }
     Model model(std::move(run.model()));

@@ -33,6 +33,32 @@ void add_train_options(CLI::App* cmd, TrainConfig& c) {
   cmd->add_option("--clf-margin", c.classifiers.loss.margin, "M4 triplet margin")->capture_default_str();
   cmd->add_option("--clf-positives", c.classifiers.loss.positives, "M4 hardest positives per document")->capture_default_str();
   cmd->add_option("--clf-negatives", c.classifiers.loss.negatives, "M4 hardest negatives per document")->capture_default_str();
+  cmd->add_option_function<std::string>(
+         "--sparse-classifiers", [&c](const std::string& v) { c.sparse.enabled = v == "on"; },
+         "per-label sparse classifiers over word and bigram TF-IDF, trained on hard negatives mined from the label "
+         "embeddings' shortlists, as a scorer of the fusion (off: the model has none)")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->default_str(c.sparse.enabled ? "on" : "off");
+  cmd->add_option("--sparse-mined-labels", c.sparse.mined_labels,
+                  "sparse classifiers: each training row is a negative of its this many nearest labels by embedding "
+                  "that it does not carry")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  cmd->add_option("--sparse-cost", c.sparse.cost, "sparse classifiers: C of the squared hinge loss (higher: less "
+                  "L2 regularisation)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--sparse-prune", c.sparse.prune, "sparse classifiers: weights with |w| below this are not kept")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option_function<std::string>(
+         "--sparse-label-texts", [&c](const std::string& v) { c.sparse.label_text_positive = v == "on"; },
+         "sparse classifiers: a label's own text is one more positive of a label that has training rows")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->default_str(c.sparse.label_text_positive ? "on" : "off");
+  cmd->add_option("--sparse-passes", c.sparse.max_passes, "sparse classifiers: coordinate descent passes at most")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
   cmd->add_option("--fusion-psp-weight", c.fusion_psp_weight,
                   "fusion weights maximise validation P@1 + this * PSP@5 (lower favours the head)")
       ->capture_default_str();

@@ -7,7 +7,7 @@
 namespace ngame {
 
 const char* scorer_name(size_t scorer) {
-  static const char* names[kScorerCount] = {"embedding", "classifier", "memory", "lexical", "prior"};
+  static const char* names[kScorerCount] = {"embedding", "classifier", "memory", "lexical", "prior", "sparse"};
   return scorer < kScorerCount ? names[scorer] : "?";
 }
 
@@ -79,7 +79,7 @@ FusionRecord FusionRecord::from_json(const nlohmann::json& j, const std::string&
   if (j.contains("weights")) {
     r.weights = FusionWeights::from_json(j["weights"], source);
   } else {
-    r.weights.weight = {1.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+    r.weights.weight = {1.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
   }
   r.shortlist = static_cast<uint32_t>(positive(j, "shortlist", 0, 1000000, source));
   r.hnsw_ef_search = static_cast<uint32_t>(positive(j, "hnsw_ef_search", 0, 1000000, source));

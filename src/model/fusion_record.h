@@ -16,15 +16,16 @@ enum ScorerId : size_t {
   kMemoryScorer,         ///< labels of the nearest training documents
   kLexicalScorer,        ///< TF-IDF overlap of the text with the label text
   kPriorScorer,          ///< log(1 + training rows of the label), scaled to [0, 1] (adds no shortlist)
+  kSparseScorer,         ///< per-label sparse classifiers over TF-IDF features (adds no shortlist)
   kScorerCount
 };
 /// Names used in fusion.json, reports and SearchParams::only: "embedding", "classifier", "memory", "lexical",
-/// "prior" ("?" out of range).
+/// "prior", "sparse" ("?" out of range).
 const char* scorer_name(size_t scorer);
 
 /// Weights of the fused score; a weight of 0 switches a scorer (and its shortlist) off.
 struct FusionWeights {
-  std::array<float, kScorerCount> weight = {1.0f, 1.0f, 1.0f, 0.5f, 0.0f};
+  std::array<float, kScorerCount> weight = {1.0f, 1.0f, 1.0f, 0.5f, 0.0f, 0.0f};
   /// Weights of the candidates without training rows (prior term 0: labels added after training, or carried by no
   /// training row), whose evidence is of another kind; none: `weight` for every candidate.
   std::optional<std::array<float, kScorerCount>> unseen;

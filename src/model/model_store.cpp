@@ -46,7 +46,8 @@ std::vector<float> read_matrix(const std::string& payload, const std::string& co
 // The logical parts of a model directory; a file's name on disk adds ".g<generation>" before the extension after
 // the directory's first save (see part_file_name).
 constexpr const char* kPartNames[] = {"encoder.ngm",      "labels.ngm",       "classifiers.ngm", "memory.ngm",
-                                      "labels.hnsw",      "classifiers.hnsw", "memory.hnsw",     "fusion.json"};
+                                      "labels.hnsw",      "classifiers.hnsw", "memory.hnsw",     "fusion.json",
+                                      "sparse.ngm"};
 
 std::string part_file_name(const std::string& part, uint64_t generation) {
   if (generation == 0) return part;
@@ -131,6 +132,19 @@ nlohmann::json write_parts(const std::string& dir, const Encoder& encoder, const
     write_container(part_path("memory.ngm"), {{"MEMD", matrix_payload(model->memory_embeddings, encoder.dim())},
                                               {"MEML", std::move(labels.bytes())}});
     record("memory.ngm");
+    if (!model->sparse_classifiers.empty()) {
+      stages.push_back("sparse");
+      // Labels added after training have no sparse classifier: the saved part covers every label.
+      const SparseClassifiers* sparse = &model->sparse_classifiers;
+      SparseClassifiers padded;
+      if (sparse->label_count() < label_texts.size()) {
+        padded = *sparse;
+        while (padded.label_count() < label_texts.size()) padded.append({}, {}, 0.0f, false);
+        sparse = &padded;
+      }
+      write_container(part_path("sparse.ngm"), {{"SPCW", sparse->save()}});
+      record("sparse.ngm");
+    }
     // HNSW graphs are saved (building them again would dominate a prediction's start-up); exact indices are not.
     const std::pair<const char*, const AnnIndex*> graphs[] = {{"labels.hnsw", model->label_index.get()},
                                                               {"classifiers.hnsw", model->classifier_index.get()},
@@ -310,6 +324,14 @@ ModelParts load_model(const std::string& dir, const ModelLoadOptions& options) {
     if (!ok || !lr.done()) lr.fail("memory label matrix is inconsistent");
     model.memory_labels.values.assign(ml.indices.size(), 1.0f);
     model.memory_embeddings = read_matrix(c.at("MEMD"), path("memory.ngm"), d, ml.rows);
+  }
+  if (files.contains("sparse.ngm")) {
+    const auto* bow = dynamic_cast<const BowEncoder*>(model.encoder.get());
+    if (!bow) throw InputError(path("sparse.ngm"), 0, "sparse classifiers need the bag-of-embeddings encoder's featurizer");
+    auto c = read_container(path("sparse.ngm"));
+    if (!c.count("SPCW")) throw InputError(path("sparse.ngm"), 0, "missing section SPCW");
+    model.sparse_classifiers =
+        SparseClassifiers::load(c.at("SPCW"), path("sparse.ngm"), n, bow->featurizer().feature_count());
   }
   if (files.contains("fusion.json")) {
     const nlohmann::json fusion = nlohmann::json::parse(read_file(path("fusion.json")), nullptr, false);

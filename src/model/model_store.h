@@ -14,6 +14,7 @@
 #include "encoder/encoder.h"
 #include "index/ann_index.h"
 #include "model/fusion_record.h"
+#include "model/sparse_classifiers.h"
 
 namespace ngame {
 
@@ -32,6 +33,7 @@ struct ModelParts {
   std::vector<float> classifiers;       ///< M4: label_count x dim, unit rows (empty: none)
   std::vector<float> memory_embeddings; ///< training documents behind the memory scorer: rows x dim, unit
   SparseMatrix memory_labels;           ///< their labels
+  SparseClassifiers sparse_classifiers; ///< per-label sparse classifiers over TF-IDF features (empty: none)
   std::unique_ptr<AnnIndex> label_index, classifier_index, memory_index;
   std::optional<FusionRecord> fusion;   ///< the fitted fusion (none: M1 or M4 alone)
   nlohmann::json manifest;

@@ -84,7 +84,7 @@ SparseMatrix FusedPredictor::rank(const CandidateSet& cands, const FusionWeights
   const size_t n = cands.size();
   RankRows features;
   std::vector<uint64_t> positions;
-  if (reranker) features = rank_features(cands, weights, window, positions);
+  if (reranker) features = rank_features(cands, weights, window, positions, rank_feature_terms(reranker->width()));
   const size_t keep = reranker ? std::max(k, window) : k;
   std::vector<std::vector<std::pair<float, uint32_t>>> top(n);
 #pragma omp parallel for schedule(dynamic, 256)

@@ -7,19 +7,6 @@
 
 namespace ngame {
 
-namespace {
-// The featurizer's weights sum to 1; cosine needs unit L2 norm.
-void l2_normalise_rows(FeatureRows& rows) {
-  for (size_t r = 0; r < rows.size(); ++r) {
-    double s = 0;
-    for (uint64_t p = rows.offsets[r]; p < rows.offsets[r + 1]; ++p) s += double(rows.weights[p]) * rows.weights[p];
-    if (s <= 0) continue;
-    const auto inv = static_cast<float>(1.0 / std::sqrt(s));
-    for (uint64_t p = rows.offsets[r]; p < rows.offsets[r + 1]; ++p) rows.weights[p] *= inv;
-  }
-}
-}  // namespace
-
 LexicalScorer::LexicalScorer(const Featurizer& featurizer, const TextCorpus& label_texts)
     : featurizer_(featurizer), postings_(featurizer.feature_count()) {
   add_labels(label_texts);

@@ -18,7 +18,12 @@ ModelPredictor::ModelPredictor(const ModelParts& model, PredictorConfig config) 
                                             scorers_.lexical, config);
   if (model.fusion && !model.fusion->reranker.is_null()) {
     try {
-      reranker_ = RankBooster::from_json(model.fusion->reranker, kRankFeatureCount);
+      // Re-rankers fitted before the sparse classifiers read the features of five terms.
+      const nlohmann::json& j = model.fusion->reranker;
+      const size_t width = j.is_object() && j.value("features", size_t{0}) == rank_feature_count(kLegacyRankTerms)
+                               ? rank_feature_count(kLegacyRankTerms)
+                               : rank_feature_count(kScorerCount);
+      reranker_ = RankBooster::from_json(j, width);
     } catch (const std::exception& e) {
       throw InputError("fusion.json", 0, std::string("bad re-ranker: ") + e.what());
     }
@@ -28,7 +33,7 @@ ModelPredictor::ModelPredictor(const ModelParts& model, PredictorConfig config) 
   if (model.fusion) {
     weights_ = model.fusion->weights;
   } else {
-    weights_.weight = {1.0f, 0.0f, 0.0f, 0.0f, 0.0f};  // M1 alone: rank by label embeddings
+    weights_.weight = {1.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};  // M1 alone: rank by label embeddings
   }
 }
 
@@ -58,11 +63,16 @@ SparseMatrix ModelPredictor::predict(const TextCorpus& texts, size_t k, const Se
   Reranking reranking{search.reranker ? &reranker_ : nullptr, window_};
   if (!search.only.empty()) {
     size_t chosen = kScorerCount;
-    for (size_t s = 0; s < kPriorScorer; ++s) {
-      if (search.only == scorer_name(s)) chosen = s;
+    for (size_t s = 0; s < kScorerCount; ++s) {
+      if (s != kPriorScorer && search.only == scorer_name(s)) chosen = s;
     }
     if (chosen == kScorerCount) {
-      throw UsageError("only: unknown scorer '" + search.only + "' (embedding, classifier, memory or lexical)");
+      throw UsageError("only: unknown scorer '" + search.only +
+                       "' (embedding, classifier, memory, lexical or sparse)");
+    }
+    if (chosen == kSparseScorer && !scorers_.slots[kSparseScorer]) {
+      throw UsageError("only: the model has no sparse classifiers (trained with --sparse-classifiers off, or "
+                       "before they existed)");
     }
     weights.weight.fill(0.0f);
     weights.weight[chosen] = 1.0f;

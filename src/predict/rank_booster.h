@@ -52,6 +52,8 @@ class RankBooster {
   nlohmann::json to_json() const;
   /// Reads to_json()'s output; throws std::runtime_error on malformed input.
   static RankBooster from_json(const nlohmann::json& j, size_t width);
+  /// Features per row it reads.
+  size_t width() const { return width_; }
   /// Number of trees.
   size_t trees() const { return roots_.size(); }
 

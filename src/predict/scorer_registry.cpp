@@ -4,6 +4,7 @@
 #include "predict/lexical_scorer.h"
 #include "predict/memory_scorer.h"
 #include "predict/prior_scorer.h"
+#include "predict/sparse_classifier_scorer.h"
 #include "predict/scorer.h"
 #include "predict/vector_scorer.h"
 
@@ -26,6 +27,10 @@ ScorerSet make_scorers(const ModelParts& m) {
     auto lexical = std::make_unique<LexicalScorer>(bow->featurizer(), m.label_texts);
     set.lexical = lexical.get();
     set.slots[kLexicalScorer] = std::move(lexical);
+  }
+  // The sparse classifiers read the lexical scorer's TF-IDF rows of each batch.
+  if (set.lexical && !m.sparse_classifiers.empty()) {
+    set.slots[kSparseScorer] = std::make_unique<SparseClassifierScorer>(m.sparse_classifiers);
   }
   if (m.memory_labels.rows > 0) {
     set.slots[kPriorScorer] = std::make_unique<PriorScorer>(label_prior_from_counts(m.memory_labels.column_counts()));

@@ -37,7 +37,7 @@ struct SearchParams {
   uint32_t memory_ef_search = 0;           ///< breadth of the memory graph's walk (0: as loaded)
   uint32_t graph_seeds = kDefaultGraphSeeds;  ///< label-graph walk starting points sharing words with the text
   bool reranker = true;                    ///< reorder the top candidates with the model's re-ranker, if it has one
-  std::string only;                        ///< rank by one scorer alone: embedding, classifier, memory or lexical
+  std::string only;                        ///< rank by one scorer alone: embedding, classifier, memory, lexical or sparse
 };
 
 }  // namespace ngame

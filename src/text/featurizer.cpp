@@ -195,4 +195,14 @@ Featurizer Featurizer::load(std::string_view payload, const std::string& context
   return f;
 }
 
+void l2_normalise_rows(FeatureRows& rows) {
+  for (size_t r = 0; r < rows.size(); ++r) {
+    double s = 0;
+    for (uint64_t p = rows.offsets[r]; p < rows.offsets[r + 1]; ++p) s += double(rows.weights[p]) * rows.weights[p];
+    if (s <= 0) continue;
+    const auto inv = static_cast<float>(1.0 / std::sqrt(s));
+    for (uint64_t p = rows.offsets[r]; p < rows.offsets[r + 1]; ++p) rows.weights[p] *= inv;
+  }
+}
+
 }  // namespace ngame

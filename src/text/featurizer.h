@@ -33,6 +33,10 @@ struct FeatureRows {
   size_t size() const { return offsets.size() - 1; }
 };
 
+/// Rescales every non-empty row to unit L2 norm (the featurizer's rows sum to 1; cosines and linear classifiers
+/// read unit rows).
+void l2_normalise_rows(FeatureRows& rows);
+
 /// Vocabulary, hashing and IDF: fitted once on training documents and label texts.
 class Featurizer {
  public:

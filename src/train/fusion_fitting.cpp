@@ -62,7 +62,8 @@ FusionWeights fit_fusion(const FusedPredictor& predictor, const CandidateSet& ca
   best = coordinate_search(best, best_value, objective, [](FusionWeights& w) -> auto& { return w.weight; },
                            [](size_t s, float v) { return s != kEmbeddingScorer || v != 0.0f; });
   // Then the weights of candidates without training rows (their memory and prior terms are 0), from the same start:
-  // a label that no training row carries can only be vouched for by its text and embedding.
+  // a label that no training row carries can only be vouched for by its text and embedding. Their sparse term is a
+  // constant (kNoClassifierScore), so its weight here is an offset between them and the labels with rows.
   if (unseen_weights) {
     FusionWeights unseen = best;
     unseen.unseen = best.weight;

@@ -12,6 +12,7 @@
 #include "predict/rank_booster.h"
 #include "train/classifier_trainer.h"
 #include "train/encoder_trainer.h"
+#include "train/sparse_classifier_trainer.h"
 
 namespace ngame {
 
@@ -29,6 +30,7 @@ struct TrainConfig {
   double validation_fraction = 0.05;     ///< training rows held out of every stage to fit the fusion
   uint64_t validation_max_rows = 20000;  ///< at most this many validation rows (the fraction shrinks above)
   ClassifierTrainConfig classifiers;     ///< M4
+  SparseClassifierConfig sparse;         ///< per-label sparse classifiers on mined hard negatives
   std::vector<uint32_t> classifier_curriculum = {2, 3, 4, 5, 6, 7};  ///< M4: 1-based epochs doubling clusters
   PredictorConfig predictor;  ///< shortlist 0: by label count (kLargeLabelCount)
   HnswConfig hnsw;            ///< hnsw.ef_search is ignored: see ef_search

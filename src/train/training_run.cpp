@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "core/dense_math.h"
+#include "core/progress_bar.h"
 #include "core/error.h"
 #include "core/splitmix.h"
 #include "encoder/bow_encoder.h"
@@ -86,6 +87,7 @@ void TrainConfig::validate() const {
     if (e == 0) throw UsageError("clf-curriculum: epochs are 1-based");
   }
   parse_batching_mode(batching);
+  sparse.validate();
   featurizer.validate();
   encoder.validate();
   hnsw.validate();
@@ -108,6 +110,7 @@ struct TrainingRun::State {
   ModelParts model;
   std::unique_ptr<EncoderInput> labels;  // the label texts prepared for the encoder
   nlohmann::json timings = nlohmann::json::object();
+  double index_seconds = 0;  // every build_indices call of this run
   State(const Dataset& d, const TrainConfig& c, TrainObserver* o) : data(d), config(c), observer(o ? *o : none) {}
   void record_data();
 };
@@ -253,6 +256,7 @@ void TrainingRun::resume_from(ModelParts existing, bool keep_classifiers, const 
     model.memory_labels = std::move(existing.memory_labels);
     model.classifier_index = std::move(existing.classifier_index);
     model.memory_index = std::move(existing.memory_index);
+    model.sparse_classifiers = std::move(existing.sparse_classifiers);
   }
   if (existing.manifest.contains("data") && existing.manifest["data"].contains("timings")) {
     s.timings = existing.manifest["data"]["timings"];
@@ -319,11 +323,102 @@ void TrainingRun::build_indices() {
   s.model.build_missing_indices(s.config.hnsw, AnnChoice::kAuto, kExactSearchMaxVectors, s.config.classifier_graph,
                                 kMemoryEfSearch);
   const double seconds = seconds_since(t);
-  if (!s.model.classifiers.empty()) {
-    s.timings["index_seconds"] = seconds;
-    spdlog::info("M4 in {:.1f} s, indices in {:.1f} s", s.timings["classifier_seconds"].get<double>(), seconds);
+  s.index_seconds += seconds;
+  if (!s.model.classifiers.empty() && seconds > 0.05) {
+    s.timings["index_seconds"] = s.index_seconds;
+    spdlog::info("indices in {:.1f} s", seconds);
   }
   s.observer.on_stage("indices", seconds);
+}
+
+void TrainingRun::train_sparse_classifiers() {
+  State& s = *state_;
+  const TrainConfig& c = s.config;
+  const Dataset& data = s.data;
+  ModelParts& model = s.model;
+  model.sparse_classifiers = SparseClassifiers();
+  if (!c.sparse.enabled) return;
+  NGAME_CHECK(model.encoder != nullptr, "train_sparse_classifiers needs an encoder");
+  const auto* bow = dynamic_cast<const BowEncoder*>(model.encoder.get());
+  if (!bow) {
+    spdlog::warn("sparse classifiers need the bag-of-embeddings encoder's featurizer: none trained");
+    return;
+  }
+  build_indices();  // the label index mines the negatives
+  const auto t = std::chrono::steady_clock::now();
+  const Featurizer& featurizer = bow->featurizer();
+  const uint64_t rows = data.train.labels.rows;
+  const size_t mined = std::min<size_t>(c.sparse.mined_labels, data.label_count());
+  // Each training row's L2-normalised features and its nearest labels by embedding, a chunk at a time (the
+  // embeddings of millions of rows are never held at once). Validation rows and rows without labels stay empty.
+  FeatureRows docs;
+  SparseMatrix shortlists;
+  shortlists.cols = data.label_count();
+  std::vector<uint32_t> ids;
+  std::vector<float> ones;
+  for (uint64_t begin = 0; begin < rows; begin += kPredictChunkTexts) {
+    const uint64_t end = std::min<uint64_t>(rows, begin + kPredictChunkTexts);
+    TextCorpus chunk;
+    for (uint64_t r = begin; r < end; ++r) {
+      if (s.fit_labels.row_size(r) > 0) chunk.push_back(data.train.texts[r]);
+    }
+    const std::vector<float> emb = embed_texts(*model.encoder, chunk);
+    const Neighbors near = model.label_index->search(emb.data(), chunk.size(), mined, c.hnsw.ef_search);
+    FeatureRows features = featurizer.featurize_all(chunk);
+    l2_normalise_rows(features);
+    size_t i = 0;
+    for (uint64_t r = begin; r < end; ++r) {
+      ids.clear();
+      if (s.fit_labels.row_size(r) > 0) {
+        for (size_t k = 0; k < near.k; ++k) {
+          if (near.ids[i * near.k + k] != UINT32_MAX) ids.push_back(near.ids[i * near.k + k]);
+        }
+        docs.ids.insert(docs.ids.end(), features.ids.begin() + static_cast<std::ptrdiff_t>(features.offsets[i]),
+                        features.ids.begin() + static_cast<std::ptrdiff_t>(features.offsets[i + 1]));
+        docs.weights.insert(docs.weights.end(),
+                            features.weights.begin() + static_cast<std::ptrdiff_t>(features.offsets[i]),
+                            features.weights.begin() + static_cast<std::ptrdiff_t>(features.offsets[i + 1]));
+        ++i;
+      }
+      docs.offsets.push_back(docs.ids.size());
+      ones.assign(ids.size(), 1.0f);
+      shortlists.append_row(ids, ones);
+    }
+  }
+  SparseMatrix positives = rows_of_labels(s.fit_labels);
+  const SparseMatrix negatives = mine_negatives(shortlists, positives, s.is_val);
+  if (c.sparse.label_text_positive) {
+    // The label texts follow the training rows, one row each.
+    FeatureRows texts = featurizer.featurize_all(data.label_texts);
+    l2_normalise_rows(texts);
+    const uint64_t base = docs.ids.size();
+    docs.ids.insert(docs.ids.end(), texts.ids.begin(), texts.ids.end());
+    docs.weights.insert(docs.weights.end(), texts.weights.begin(), texts.weights.end());
+    for (size_t l = 0; l < texts.size(); ++l) docs.offsets.push_back(base + texts.offsets[l + 1]);
+    positives = with_label_text_rows(positives, rows);
+  }
+  shortlists = SparseMatrix();
+  const double mining_seconds = seconds_since(t);
+  SparseClassifierConfig sc = c.sparse;
+  sc.seed = c.seed;
+  nlohmann::json report;
+  {
+    ProgressBar bar("sparse classifiers", data.label_count());
+    model.sparse_classifiers = ngame::train_sparse_classifiers(docs, featurizer.feature_count(), positives, negatives,
+                                                               sc, report, [&] { bar.add(); });
+    bar.finish();
+  }
+  const double seconds = seconds_since(t);
+  s.timings["sparse_seconds"] = seconds;
+  const auto& m = model.sparse_classifiers;
+  const double megabytes =
+      static_cast<double>(m.ids.size() * 8 + m.offsets.size() * 8 + m.bias.size() * 5) / (1024.0 * 1024.0);
+  spdlog::info("sparse classifiers: {} labels on {} positives and {} mined negatives, {} weights kept ({:.1f} MB), "
+               "{:.1f} passes on average; {:.1f} s ({:.1f} s mining)",
+               report["labels_trained"].get<uint64_t>(), report["positives"].get<uint64_t>(),
+               report["negatives"].get<uint64_t>(), report["weights"].get<uint64_t>(), megabytes,
+               report["mean_passes"].get<double>(), seconds, mining_seconds);
+  s.observer.on_stage("sparse", seconds);
 }
 
 void TrainingRun::fit_fusion() {
@@ -459,7 +554,8 @@ ModelParts train_model(const Dataset& data, const TrainConfig& config, TrainObse
   TrainingRun run(data, config, observer);
   run.train_encoder();
   run.train_classifiers();
-  run.fit_fusion();  // builds the indices first
+  run.train_sparse_classifiers();  // builds the indices first
+  run.fit_fusion();
   return std::move(run.model());
 }
 

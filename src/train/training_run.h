@@ -1,6 +1,6 @@
 #pragma once
 // The training pipeline as stages over one dataset: M1 (encoder on NGAME batches), M4 (classifiers and the memory of
-// training documents), the shortlist indices, and the fusion (linear blend and re-ranker) fitted on validation rows
+// training documents), the shortlist indices, the sparse classifiers, and the fusion (linear blend and re-ranker) fitted on validation rows
 // held out of every stage. train_model runs them all; a caller may rerun or replace one (resume_from).
 #include <memory>
 
@@ -25,6 +25,9 @@ class TrainingRun {
   void resume_from(ModelParts existing, bool keep_classifiers, const std::string& source = "model");
   /// M4 on the frozen encoder, then the memory of training documents (validation rows excluded).
   void train_classifiers();
+  /// The per-label sparse classifiers (none with config.sparse.enabled false), on negatives mined from the label
+  /// index's shortlists of the training rows (validation rows excluded); builds the indices it needs first.
+  void train_sparse_classifiers();
   /// Builds every shortlist index the model lacks.
   void build_indices();
   /// Fits the fusion weights and the re-ranker on the validation rows (default weights without any).
@@ -39,7 +42,7 @@ class TrainingRun {
   std::unique_ptr<State> state_;
 };
 
-/// Runs every stage: M1, M4, indices, fusion. Returns the trained model (not saved).
+/// Runs every stage: M1, M4, indices, sparse classifiers, fusion. Returns the trained model (not saved).
 ModelParts train_model(const Dataset& data, const TrainConfig& config, TrainObserver* observer = nullptr);
 
 }  // namespace ngame

@@ -56,6 +56,10 @@ UnseenLabelView::UnseenLabelView(ModelParts& model, const std::vector<uint32_t>&
     shown.append_row(ids, values);  // an emptied row stays: the memory index's ids are its rows
   }
   model.memory_labels = std::move(shown);
+  if (!model.sparse_classifiers.empty()) {
+    sparse_ = std::move(model.sparse_classifiers);
+    model.sparse_classifiers = sparse_.without(labels_);
+  }
 }
 
 UnseenLabelView::~UnseenLabelView() {
@@ -66,6 +70,7 @@ UnseenLabelView::~UnseenLabelView() {
                 d * sizeof(float));
   }
   model_.memory_labels = std::move(memory_labels_);
+  if (!sparse_.empty()) model_.sparse_classifiers = std::move(sparse_);
 }
 
 }  // namespace ngame

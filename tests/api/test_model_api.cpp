@@ -126,9 +126,9 @@ TEST_F(ModelApi, SearchSettingsArePerCallAndLeaveTheModelAlone) {
   narrow.graph_seeds = 0;
   const SparseMatrix narrowed = model.predict(data_->test->texts, 10, narrow);
   EXPECT_FALSE(same(narrowed, base));
-  SearchParams no_reranker;
-  no_reranker.reranker = false;
-  EXPECT_FALSE(same(model.predict(data_->test->texts, 10, no_reranker), base));
+  SearchParams alone;
+  alone.only = "embedding";
+  EXPECT_FALSE(same(model.predict(data_->test->texts, 10, alone), base));
   EXPECT_TRUE(same(model.predict(data_->test->texts, 10), base));  // nothing was left changed
   // Two threads at different breadths at once each get their own answer.
   SparseMatrix a, b;
@@ -151,6 +151,7 @@ TEST_F(ModelApi, StagesRunOneByOneGiveTheSameModelAndARefitIsRepeatable) {
   TrainingRun run(*data_, small_config());
   run.train_encoder();
   run.train_classifiers();
+  run.train_sparse_classifiers();
   run.fit_fusion();
   const FusionRecord fusion = *run.model().fusion;
   run.fit_fusion();  // rerun a stage: the same validation rows, the same weights

@@ -91,13 +91,14 @@ TEST_F(FusedRanking, ScoresAreTheWeightedSumAndTiesGoToTheLowerId) {
 }
 
 TEST_F(FusedRanking, TheReRankerReordersOnlyItsWindow) {
-  // One tree: the linear fusion's first candidate (feature 15, its position, is 0) scores 0, every other 1. So
-  // within the window the linear top falls to the window's end; below the window the linear order stays.
+  // One tree: the linear fusion's first candidate (the last feature, its position, is 0) scores 0, every other 1.
+  // So within the window the linear top falls to the window's end; below the window the linear order stays.
+  const size_t width = rank_feature_count(kScorerCount);
   RankBooster demote_first = RankBooster::from_json(
-      {{"features", kRankFeatureCount},
+      {{"features", width},
        {"roots", {0}},
-       {"nodes", {{15, 0.5f, 1, 2, 0.0f}, {-1, 0.0f, -1, -1, 0.0f}, {-1, 0.0f, -1, -1, 1.0f}}}},
-      kRankFeatureCount);
+       {"nodes", {{int(width - 1), 0.5f, 1, 2, 0.0f}, {-1, 0.0f, -1, -1, 0.0f}, {-1, 0.0f, -1, -1, 1.0f}}}},
+      width);
   ASSERT_EQ(demote_first.trees(), 1u);
   CandidateSet set;
   add_query(set, {{0, {0.9f, 0, 0, 0, 0}}, {1, {0.8f, 0, 0, 0, 0}}, {2, {0.7f, 0, 0, 0, 0}},

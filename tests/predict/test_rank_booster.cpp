@@ -88,7 +88,7 @@ TEST(RankBooster, JsonRoundTripScoresTheSameAndMalformedTreesFail) {
   EXPECT_THROW(RankBooster::from_json(bad, 3), std::runtime_error);
 }
 
-TEST(RankFeatures, WindowInLinearOrderWithGapsAndRanks) {
+TEST(RankFeatures, LegacyLayoutOfFiveTermsIsUnchanged) {
   CandidateSet cands;
   // One query, three candidates (labels 7, 3, 9); terms: embedding, classifier, memory, lexical, prior.
   cands.labels = {7, 3, 9};
@@ -97,8 +97,8 @@ TEST(RankFeatures, WindowInLinearOrderWithGapsAndRanks) {
   FusionWeights w;
   w.weight = {1.0f, 1.0f, 0.0f, 0.0f, 0.0f};  // linear: 1.0, 1.3, 0.4
   std::vector<uint64_t> positions;
-  RankRows rows = rank_features(cands, w, 2, positions);
-  ASSERT_EQ(rows.width, kRankFeatureCount);
+  RankRows rows = rank_features(cands, w, 2, positions, kLegacyRankTerms);
+  ASSERT_EQ(rows.width, 16u);  // what re-rankers saved before the sparse classifiers read
   ASSERT_EQ(rows.rows(), 2u);
   EXPECT_EQ(positions, (std::vector<uint64_t>{1, 0}));  // label 3 (1.3) then label 7 (1.0)
   const float* first = rows.values.data();
@@ -109,7 +109,32 @@ TEST(RankFeatures, WindowInLinearOrderWithGapsAndRanks) {
   EXPECT_FLOAT_EQ(first[12], 2.0f);          // last by lexical
   EXPECT_FLOAT_EQ(first[13], 1.3f);          // linear score
   EXPECT_FLOAT_EQ(first[14], 0.0f);          // its gap
-  EXPECT_FLOAT_EQ(rows.values[kRankFeatureCount + 15], 1.0f);  // second row's linear rank
+  EXPECT_FLOAT_EQ(rows.values[16 + 15], 1.0f);  // second row's linear rank
+  EXPECT_EQ(rank_feature_terms(16), kLegacyRankTerms);
+}
+
+TEST(RankFeatures, SparseTermHasItsOwnGapAndRank) {
+  CandidateSet cands;
+  // Terms: embedding, classifier, memory, lexical, prior, sparse.
+  cands.labels = {7, 3, 9};
+  cands.scores = {{0.9f, 0.1f, 0.0f, 0.2f, 0.5f, -0.5f},
+                  {0.5f, 0.8f, 0.3f, 0.0f, 0.1f, 0.7f},
+                  {0.2f, 0.2f, 0.0f, 0.9f, 0.0f, 0.1f}};
+  cands.offsets = {0, 3};
+  FusionWeights w;
+  w.weight = {1.0f, 1.0f, 0.0f, 0.0f, 0.0f, 0.0f};  // linear: 1.0, 1.3, 0.4
+  std::vector<uint64_t> positions;
+  RankRows rows = rank_features(cands, w, 3, positions);
+  ASSERT_EQ(rows.width, 19u);
+  EXPECT_EQ(rank_feature_terms(19), kScorerCount);
+  EXPECT_EQ(rank_feature_terms(17), 0u);
+  EXPECT_EQ(positions, (std::vector<uint64_t>{1, 0, 2}));
+  const float* second = rows.values.data() + rows.width;  // label 7
+  EXPECT_FLOAT_EQ(second[5], -0.5f);               // its sparse term
+  EXPECT_FLOAT_EQ(second[6 + 4], -0.5f - 0.7f);    // sparse gap to the best (label 3's 0.7)
+  EXPECT_FLOAT_EQ(second[11 + 4], 2.0f);           // last by the sparse term
+  EXPECT_FLOAT_EQ(second[16], 1.0f);               // linear score
+  EXPECT_FLOAT_EQ(second[18], 1.0f);               // linear rank
 }
 
 }  // namespace

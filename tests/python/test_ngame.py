@@ -156,3 +156,16 @@ def test_readme_python_session_runs_verbatim():
     assert result.returncode == 0, result.stderr
     scores = json.loads(result.stdout.strip().splitlines()[-1].replace("'", '"'))
     assert scores["P@1"] > 70
+
+
+def test_sparse_classifiers_rank_alone_and_can_be_switched_off():
+    test_texts, truth = topic_split(60, 8)
+    texts, labels = topic_split(240, 1)
+    model = ngame.train(texts, labels=labels, label_texts=LABEL_TEXTS, **SMALL)
+    alone = model.predict(test_texts, k=1, only="sparse")
+    assert ngame.metrics(alone, truth, k=1)["P@1"] > 90  # every text names its topic's words
+    off = ngame.train(texts, labels=labels, label_texts=LABEL_TEXTS, sparse_classifiers="off", **SMALL)
+    with pytest.raises(ValueError, match="no sparse classifiers"):
+        off.predict(test_texts, k=1, only="sparse")
+    with pytest.raises(ValueError, match="--sparse-classifiers"):
+        ngame.train(texts, labels=labels, label_texts=LABEL_TEXTS, sparse_classifiers="maybe", **SMALL)

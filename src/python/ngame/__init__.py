@@ -94,7 +94,7 @@ class Model:
         """Top-k labels of each text: a scipy.sparse.csr_matrix (rows = texts, columns = labels) of scores.
 
         shortlist, ef_search, memory_ef_search, graph_seeds: this call's search (0: as the model was fitted);
-        reranker=False ranks by the linear fusion; only="embedding"|"classifier"|"memory"|"lexical" by one scorer.
+        reranker=False ranks by the linear fusion; only="embedding"|"classifier"|"memory"|"lexical"|"sparse" by one scorer.
         """
         return _csr(self._model.predict(_texts(texts, "texts"), int(k), int(shortlist), int(ef_search),
                                         int(memory_ef_search), int(graph_seeds), bool(reranker), str(only)))

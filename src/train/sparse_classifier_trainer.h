@@ -1,0 +1,52 @@
+#pragma once
+// Training the sparse per-label classifiers (model/sparse_classifiers.h): one-vs-rest over L2-normalised TF-IDF
+// rows, each label against its positive rows and the hard negatives ngame's own shortlists mine for it (training
+// rows whose nearest labels by embedding include it but which do not carry it, as Slice mines them from an ANN
+// graph), by dual coordinate descent on the L2-regularised squared hinge loss (as LIBLINEAR solves it), then
+// pruned DiSMEC-style. Training-only.
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "data/sparse_matrix.h"
+#include "model/sparse_classifiers.h"
+#include "text/featurizer.h"
+
+namespace ngame {
+
+/// Sparse classifier options.
+struct SparseClassifierConfig {
+  bool enabled = true;              ///< train them (false: the model has none, as before they existed)
+  uint32_t mined_labels = 32;       ///< each training row's nearest labels by embedding, whose rows become negatives
+  float cost = 2.0f;                ///< C of the squared hinge loss (higher: less regularisation)
+  float prune = 0.05f;              ///< weights with |w| below this are dropped (DiSMEC's Delta)
+  bool label_text_positive = true;  ///< a label's own text is one more positive row of a label that has rows
+  uint32_t max_passes = 20;         ///< coordinate descent passes over a label's rows at most
+  float tolerance = 0.1f;           ///< stop when the projected gradient's spread falls below this
+  uint64_t seed = 1;
+  /// Throws UsageError on invalid values.
+  void validate() const;
+};
+
+/// Rows x labels as label x rows lists (each row's column ids, deduplicated, rows ascending): label l's rows are
+/// row l of the result. Rows where `skip` is 1 are left out (skip may be empty).
+SparseMatrix rows_of_labels(const SparseMatrix& row_labels, const std::vector<uint8_t>& skip = {});
+
+/// positives (labels x rows) with row first_text_row + l added to every non-empty row l: label texts as positives.
+SparseMatrix with_label_text_rows(const SparseMatrix& positives, uint64_t first_text_row);
+
+/// Hard negatives per label: the rows whose shortlist (rows x labels) contains the label, minus the rows that carry
+/// it (positives: labels x rows, from rows_of_labels) and the rows where skip is 1. Labels x rows, ascending.
+SparseMatrix mine_negatives(const SparseMatrix& shortlists, const SparseMatrix& positives,
+                            const std::vector<uint8_t>& skip);
+
+/// Trains one classifier per label (rows of positives / negatives: labels x rows) over docs (training rows'
+/// L2-normalised features, ids sorted). A label without positives gets none. Parallel over labels; the result does
+/// not depend on the thread count. on_label is called once per label done (any thread). report receives counts.
+SparseClassifiers train_sparse_classifiers(const FeatureRows& docs, uint32_t feature_count,
+                                           const SparseMatrix& positives, const SparseMatrix& negatives,
+                                           const SparseClassifierConfig& config, nlohmann::json& report,
+                                           const std::function<void()>& on_label = {});
+
+}  // namespace ngame

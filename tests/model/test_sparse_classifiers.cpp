@@ -1,0 +1,79 @@
+// Sparse per-label classifiers as a model part: the score by hand, the serialised form and its checks.
+#include "model/sparse_classifiers.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "core/error.h"
+
+namespace ngame {
+namespace {
+
+SparseClassifiers two_labels() {
+  SparseClassifiers c;
+  c.feature_count = 10;
+  c.append({0, 4, 7, 9}, {1.0f, 2.0f, -1.0f, 3.0f}, -0.25f, true);
+  c.append({}, {}, 0.0f, false);  // a label without training rows
+  c.append({7}, {0.5f}, 0.1f, true);
+  return c;
+}
+
+TEST(SparseClassifiers, ScoreIsBiasPlusTheDotProductComputedByHand) {
+  const SparseClassifiers c = two_labels();
+  const uint32_t ids[] = {1, 4, 7};
+  const float weights[] = {0.5f, 0.5f, 0.70710678f};
+  const float m0 = -0.25f + 0.5f * 2.0f + 0.70710678f * -1.0f;
+  EXPECT_FLOAT_EQ(c.margin(ids, weights, 3, 0), m0);
+  EXPECT_FLOAT_EQ(c.score(ids, weights, 3, 0), m0);
+  EXPECT_FLOAT_EQ(c.score(ids, weights, 3, 2), 0.1f + 0.70710678f * 0.5f);
+  EXPECT_EQ(c.score(ids, weights, 3, 1), kNoClassifierScore);  // no classifier
+  EXPECT_EQ(c.score(ids, weights, 3, 3), kNoClassifierScore);  // a label added after training
+  EXPECT_FLOAT_EQ(c.score(ids, weights, 0, 0), -0.25f);        // an empty text: the bias
+}
+
+TEST(SparseClassifiers, SaveLoadRoundTripsAndWithoutDropsLabels) {
+  const SparseClassifiers c = two_labels();
+  const SparseClassifiers back = SparseClassifiers::load(c.save(), "sparse.ngm", 3, 10);
+  EXPECT_EQ(back.offsets, c.offsets);
+  EXPECT_EQ(back.ids, c.ids);
+  EXPECT_EQ(back.weights, c.weights);
+  EXPECT_EQ(back.bias, c.bias);
+  EXPECT_EQ(back.trained, c.trained);
+  const SparseClassifiers w = c.without({0});
+  EXPECT_FALSE(w.has(0));
+  EXPECT_TRUE(w.has(2));
+  EXPECT_EQ(w.ids, (std::vector<uint32_t>{7}));
+}
+
+TEST(SparseClassifiers, LoadRejectsInconsistentPayloadsNamingTheFile) {
+  const SparseClassifiers c = two_labels();
+  auto rejects = [](const SparseClassifiers& bad, size_t labels, uint32_t features) {
+    try {
+      SparseClassifiers::load(bad.save(), "m/sparse.ngm", labels, features);
+    } catch (const InputError& e) {
+      return std::string(e.what()).find("m/sparse.ngm") != std::string::npos;
+    }
+    return false;
+  };
+  EXPECT_TRUE(rejects(c, 4, 10));  // label count differs from the model's
+  EXPECT_TRUE(rejects(c, 3, 8));   // feature count differs from the featurizer's
+  SparseClassifiers unsorted = c;
+  std::swap(unsorted.ids[0], unsorted.ids[1]);
+  EXPECT_TRUE(rejects(unsorted, 3, 10));
+  SparseClassifiers out_of_range = c;
+  out_of_range.feature_count = 8;
+  EXPECT_TRUE(rejects(out_of_range, 3, 8));  // id 9 >= 8
+  SparseClassifiers nan = c;
+  nan.weights[2] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_TRUE(rejects(nan, 3, 10));
+  SparseClassifiers offsets = c;
+  offsets.offsets[1] = 99;
+  EXPECT_TRUE(rejects(offsets, 3, 10));
+  const std::string truncated = c.save().substr(0, 30);
+  EXPECT_THROW(SparseClassifiers::load(truncated, "m/sparse.ngm", 3, 10), InputError);
+}
+
+}  // namespace
+}  // namespace ngame

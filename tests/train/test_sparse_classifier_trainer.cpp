@@ -1,0 +1,215 @@
+// The sparse per-label classifiers: mined negatives, thread-independent training, pruning, and end to end on a
+// generated set whose labels are decided by single tokens, where the label embeddings alone fail.
+#include "train/sparse_classifier_trainer.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <random>
+
+#include "core/error.h"
+#include "core/runtime.h"
+#include "data/dataset.h"
+#include "model/model_store.h"
+#include "predict/model_predictor.h"
+#include "test_util.h"
+#include "train/training_run.h"
+
+namespace ngame {
+namespace {
+
+SparseMatrix matrix(size_t cols, const std::vector<std::vector<uint32_t>>& rows) {
+  SparseMatrix m;
+  m.cols = cols;
+  for (const auto& r : rows) m.append_row(r, std::vector<float>(r.size(), 1.0f));
+  return m;
+}
+
+TEST(SparseClassifierTraining, MinedNegativesNeverIncludePositivesOrValidationRows) {
+  // Rows x labels: what each row carries, and its nearest labels by embedding.
+  const SparseMatrix carried = matrix(4, {{0}, {1, 0}, {2}, {}, {3, 3}});
+  const SparseMatrix shortlists = matrix(4, {{0, 1, 2}, {0, 1, 3}, {0, 2}, {1, 2}, {0, 3}});
+  const std::vector<uint8_t> validation = {0, 0, 0, 1, 0};  // row 3 is a validation row
+  const SparseMatrix positives = rows_of_labels(carried, validation);
+  EXPECT_EQ(positives.rows, 4u);
+  EXPECT_EQ(std::vector<uint32_t>(positives.row_indices(0).begin(), positives.row_indices(0).end()),
+            (std::vector<uint32_t>{0, 1}));
+  EXPECT_EQ(positives.row_size(3), 1u);  // the duplicate 3 counts once
+  const SparseMatrix negatives = mine_negatives(shortlists, positives, validation);
+  auto row = [&](uint32_t l) {
+    return std::vector<uint32_t>(negatives.row_indices(l).begin(), negatives.row_indices(l).end());
+  };
+  EXPECT_EQ(row(0), (std::vector<uint32_t>{2, 4}));  // rows 0, 1 carry label 0
+  EXPECT_EQ(row(1), (std::vector<uint32_t>{0}));     // row 1 carries it, row 3 is validation
+  EXPECT_EQ(row(2), (std::vector<uint32_t>{0}));     // row 2 carries it, row 3 is validation
+  EXPECT_EQ(row(3), (std::vector<uint32_t>{1}));     // row 4 carries it
+  // The same property on a random case.
+  std::mt19937 rng(3);
+  SparseMatrix big_carried, big_short;
+  big_carried.cols = big_short.cols = 50;
+  std::vector<uint8_t> skip;
+  for (int r = 0; r < 2000; ++r) {
+    std::vector<uint32_t> c = {static_cast<uint32_t>(rng() % 50)}, s;
+    for (int k = 0; k < 8; ++k) s.push_back(static_cast<uint32_t>(rng() % 50));
+    big_carried.append_row(c, std::vector<float>(1, 1.0f));
+    big_short.append_row(s, std::vector<float>(s.size(), 1.0f));
+    skip.push_back(rng() % 10 == 0);
+  }
+  const SparseMatrix pos = rows_of_labels(big_carried, skip);
+  const SparseMatrix neg = mine_negatives(big_short, pos, skip);
+  uint64_t checked = 0;
+  for (uint32_t l = 0; l < 50; ++l) {
+    for (uint32_t r : neg.row_indices(l)) {
+      EXPECT_FALSE(skip[r]);
+      EXPECT_NE(big_carried.row_indices(r)[0], l);
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 5000u);
+}
+
+// Rows over features 0..5: label 0 is decided by feature 0, label 1 by feature 1; features 2..5 are noise.
+FeatureRows token_rows(size_t n, std::vector<std::vector<uint32_t>>& labels_of) {
+  std::mt19937 rng(11);
+  FeatureRows rows;
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t key = static_cast<uint32_t>(i % 2);
+    std::vector<uint32_t> ids = {key, static_cast<uint32_t>(2 + rng() % 4)};
+    std::sort(ids.begin(), ids.end());
+    for (uint32_t id : ids) {
+      rows.ids.push_back(id);
+      rows.weights.push_back(static_cast<float>(1.0 / std::sqrt(2.0)));
+    }
+    rows.offsets.push_back(rows.ids.size());
+    labels_of.push_back({key});
+  }
+  return rows;
+}
+
+TEST(SparseClassifierTraining, SameWeightsOnAnyThreadCountAndPrunedBelowTheThreshold) {
+  std::vector<std::vector<uint32_t>> labels_of;
+  const FeatureRows docs = token_rows(400, labels_of);
+  const SparseMatrix carried = matrix(2, labels_of);
+  const SparseMatrix positives = rows_of_labels(carried);
+  const SparseMatrix everyone = matrix(2, std::vector<std::vector<uint32_t>>(400, {0, 1}));
+  const SparseMatrix negatives = mine_negatives(everyone, positives, {});
+  SparseClassifierConfig config;
+  config.prune = 0.0f;
+  nlohmann::json report;
+  set_thread_count(1);
+  const SparseClassifiers one = train_sparse_classifiers(docs, 6, positives, negatives, config, report);
+  set_thread_count(2);
+  const SparseClassifiers two = train_sparse_classifiers(docs, 6, positives, negatives, config, report);
+  set_thread_count(1);
+  EXPECT_EQ(one.ids, two.ids);
+  EXPECT_EQ(one.weights, two.weights);
+  EXPECT_EQ(one.bias, two.bias);
+  // Each label's own token weighs most; the other label's token counts against it.
+  auto weight = [](const SparseClassifiers& c, uint32_t l, uint32_t f) {
+    for (uint64_t p = c.offsets[l]; p < c.offsets[l + 1]; ++p) {
+      if (c.ids[p] == f) return c.weights[p];
+    }
+    return 0.0f;
+  };
+  EXPECT_GT(weight(one, 0, 0), 0.5f);
+  EXPECT_LT(weight(one, 0, 1), -0.5f);
+  EXPECT_GT(weight(one, 1, 1), 0.5f);
+  // Pruning drops exactly the weights below the threshold.
+  config.prune = 0.2f;
+  const SparseClassifiers pruned = train_sparse_classifiers(docs, 6, positives, negatives, config, report);
+  size_t small = 0;
+  for (float w : one.weights) small += std::fabs(w) < 0.2f;
+  EXPECT_GT(small, 0u);
+  EXPECT_EQ(pruned.ids.size(), one.ids.size() - small);
+  for (float w : pruned.weights) EXPECT_GE(std::fabs(w), 0.2f);
+}
+
+// A generated set whose labels are each decided by one of their many key words, among filler words every label
+// shares: each key word occurs in about a dozen training texts, too rarely for the label embeddings to learn it.
+Dataset single_token_dataset(size_t rows, std::vector<std::string>& test_texts, SparseMatrix& test_labels) {
+  constexpr uint32_t kLabels = 20, kKeys = 200, kFiller = 300;
+  std::mt19937 rng(7);
+  auto text_for = [&](uint32_t key) {
+    std::string t;
+    for (int w = 0; w < 6; ++w) t += "f" + std::to_string(rng() % kFiller) + " ";
+    return t + "key" + std::to_string(key) + " f" + std::to_string(rng() % kFiller);
+  };
+  std::vector<std::string> texts;
+  SparseMatrix labels;
+  labels.cols = kLabels;
+  test_labels = SparseMatrix();
+  test_labels.cols = kLabels;
+  for (size_t i = 0; i < rows; ++i) {
+    const auto key = static_cast<uint32_t>(i % kKeys);
+    texts.push_back(text_for(key));
+    labels.append_row(std::vector<uint32_t>{key % kLabels}, std::vector<float>{1.0f});
+  }
+  for (uint32_t key = 0; key < kKeys; key += 3) {  // every key word was seen in training
+    test_texts.push_back(text_for(key));
+    test_labels.append_row(std::vector<uint32_t>{key % kLabels}, std::vector<float>{1.0f});
+  }
+  std::vector<std::string> label_texts;
+  for (uint32_t l = 0; l < kLabels; ++l) label_texts.push_back("group g" + std::to_string(l));
+  return make_dataset(texts, labels, label_texts);
+}
+
+double precision_at_1(const SparseMatrix& pred, const SparseMatrix& truth) {
+  double hits = 0;
+  for (uint64_t r = 0; r < pred.rows; ++r) {
+    hits += pred.row_size(r) > 0 && pred.row_indices(r)[0] == truth.row_indices(r)[0];
+  }
+  return hits / static_cast<double>(pred.rows);
+}
+
+TEST(SparseClassifierTraining, SeparateLabelsDecidedBySingleTokensWhereTheEmbeddingFails) {
+  set_thread_count(1);
+  std::vector<std::string> test;
+  SparseMatrix test_labels;
+  const Dataset data = single_token_dataset(2400, test, test_labels);
+  TrainConfig c;
+  c.train.epochs = 4;
+  c.encoder.dim = 32;
+  c.encoder.hidden = 32;
+  c.featurizer.min_count = 1;
+  c.curriculum = {2, 3};
+  c.classifiers.epochs = 2;
+  c.classifier_curriculum = {2};
+  c.reranker.trees = 0;
+  c.sparse.prune = 0.05f;
+  ModelParts model = train_model(data, c);
+  ASSERT_FALSE(model.sparse_classifiers.empty());
+  for (float w : model.sparse_classifiers.weights) ASSERT_GE(std::fabs(w), 0.05f);
+  const TextCorpus texts = testing::make_corpus(test);
+  ModelPredictor predictor(model, {});
+  SearchParams only;
+  only.only = "sparse";
+  const double sparse = precision_at_1(predictor.predict(texts, 1, only), test_labels);
+  only.only = "embedding";
+  const double embedding = precision_at_1(predictor.predict(texts, 1, only), test_labels);
+  EXPECT_GT(sparse, 0.9) << "embedding alone " << embedding;
+  EXPECT_LT(embedding, sparse - 0.3) << "sparse alone " << sparse;
+  const double fused = precision_at_1(predictor.predict(texts, 1), test_labels);
+  EXPECT_GT(fused, embedding + 0.3);
+  // Saved and loaded: the same classifiers, the same predictions.
+  testing::TempDir dir;
+  save_model(dir.file("m"), model, {}, {});
+  ModelParts loaded = load_model(dir.file("m"));
+  EXPECT_EQ(loaded.sparse_classifiers.weights, model.sparse_classifiers.weights);
+  ModelPredictor reloaded(loaded, {});
+  const SparseMatrix a = predictor.predict(texts, 5), b = reloaded.predict(texts, 5);
+  EXPECT_EQ(a.indices, b.indices);
+  EXPECT_EQ(a.values, b.values);
+  // --sparse-classifiers off: no part, no scorer.
+  c.sparse.enabled = false;
+  ModelParts without = train_model(data, c);
+  EXPECT_TRUE(without.sparse_classifiers.empty());
+  save_model(dir.file("off"), without, {}, {});
+  EXPECT_FALSE(std::filesystem::exists(dir.file("off/sparse.ngm")));
+  ModelPredictor off(without, {});
+  only.only = "sparse";
+  EXPECT_THROW(off.predict(texts, 1, only), UsageError);
+}
+
+}  // namespace
+}  // namespace ngame
