@@ -44,6 +44,11 @@ void add_train_options(CLI::App* cmd, TrainConfig& c) {
                   "that it does not carry")
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
+  cmd->add_option("--sparse-mined-lexical", c.sparse.mined_lexical_labels,
+                  "sparse classifiers: each training row is also a negative of its this many top labels by TF-IDF "
+                  "cosine with their texts that it does not carry (0: none)")
+      ->check(CLI::Range(0, 10000))
+      ->capture_default_str();
   cmd->add_option("--sparse-cost", c.sparse.cost, "sparse classifiers: C of the squared hinge loss (higher: less "
                   "L2 regularisation)")
       ->check(CLI::PositiveNumber)

@@ -88,8 +88,8 @@ SparseClassifiers SparseClassifiers::load(std::string_view payload, const std::s
   if (c.offsets.front() != 0 || c.offsets.back() != c.ids.size() || c.weights.size() != c.ids.size()) {
     r.fail("sparse classifier offsets are inconsistent");
   }
+  if (!std::is_sorted(c.offsets.begin(), c.offsets.end())) r.fail("sparse classifier offsets decrease");
   for (size_t l = 0; l < labels; ++l) {
-    if (c.offsets[l] > c.offsets[l + 1]) r.fail("sparse classifier offsets decrease at label " + std::to_string(l));
     if (c.trained[l] > 1 || !std::isfinite(c.bias[l])) r.fail("bad bias or flag of label " + std::to_string(l));
     for (uint64_t p = c.offsets[l]; p < c.offsets[l + 1]; ++p) {
       if (c.ids[p] >= features || (p > c.offsets[l] && c.ids[p] <= c.ids[p - 1]) || !std::isfinite(c.weights[p])) {

@@ -22,9 +22,9 @@ struct SparseClassifiers {
   std::vector<uint32_t> ids;          ///< feature ids, sorted within a label
   std::vector<float> weights;         ///< weight of each id
   std::vector<float> bias;            ///< one per label
-  std::vector<uint8_t> trained;       ///< 1 where the label had training rows (0: no classifier, score 0)
+  std::vector<uint8_t> trained;       ///< 1 where the label had training rows (0: no classifier)
 
-  /// Number of labels covered (labels at or above it score 0).
+  /// Number of labels covered (labels at or above it have no classifier).
   size_t label_count() const { return bias.size(); }
   /// True when no label has a classifier.
   bool empty() const { return bias.empty(); }

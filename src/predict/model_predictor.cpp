@@ -18,11 +18,13 @@ ModelPredictor::ModelPredictor(const ModelParts& model, PredictorConfig config) 
                                             scorers_.lexical, config);
   if (model.fusion && !model.fusion->reranker.is_null()) {
     try {
-      // Re-rankers fitted before the sparse classifiers read the features of five terms.
+      // A re-ranker reads the features of the first terms of its fit (16: the five before the sparse classifiers).
       const nlohmann::json& j = model.fusion->reranker;
-      const size_t width = j.is_object() && j.value("features", size_t{0}) == rank_feature_count(kLegacyRankTerms)
-                               ? rank_feature_count(kLegacyRankTerms)
-                               : rank_feature_count(kScorerCount);
+      const size_t recorded = j.is_object() && j.contains("features") && j["features"].is_number_integer() &&
+                                      j["features"].get<int64_t>() > 0
+                                  ? j["features"].get<size_t>()
+                                  : 0;
+      const size_t width = rank_feature_terms(recorded) ? recorded : rank_feature_count(kScorerCount);
       reranker_ = RankBooster::from_json(j, width);
     } catch (const std::exception& e) {
       throw InputError("fusion.json", 0, std::string("bad re-ranker: ") + e.what());

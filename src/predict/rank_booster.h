@@ -1,6 +1,6 @@
 #pragma once
 // A learned re-ranker for the fused shortlist: gradient-boosted regression trees (LambdaMART: pairwise lambdas
-// weighted by the NDCG change of swapping two candidates) over per-candidate features: the five scorer terms, each
+// weighted by the NDCG change of swapping two candidates) over per-candidate features: the scorer terms, each
 // term's gap to the best candidate of the same query, each candidate's rank by each term, and the linear fusion's
 // score, gap and rank. The reference fuses with one depth-7 tree on [classifier, embedding, inverse propensity];
 // boosting many shallow trees over these query-relative features is our alternative (training fits the reference's

@@ -8,8 +8,9 @@
 namespace ngame {
 
 size_t rank_feature_terms(size_t width) {
-  if (width == rank_feature_count(kScorerCount)) return kScorerCount;
-  if (width == rank_feature_count(kLegacyRankTerms)) return kLegacyRankTerms;
+  for (size_t terms = kLegacyRankTerms; terms <= kScorerCount; ++terms) {
+    if (width == rank_feature_count(terms)) return terms;
+  }
   return 0;
 }
 

@@ -13,7 +13,7 @@ namespace ngame {
 constexpr size_t rank_feature_count(size_t terms) { return terms + 2 * (terms - 1) + 3; }
 /// Scorer terms of re-rankers fitted before the sparse classifiers (16 features): the slots up to the prior.
 inline constexpr size_t kLegacyRankTerms = kPriorScorer + 1;
-/// Scorer terms a re-ranker of width `width` reads (kScorerCount or kLegacyRankTerms); 0 for any other width.
+/// Scorer terms a re-ranker of width `width` reads (from kLegacyRankTerms to kScorerCount); 0 for any other width.
 size_t rank_feature_terms(size_t width);
 
 /// The top `window` candidates of each query by linear fusion (ties by lower label id) and their features of

@@ -69,15 +69,34 @@ SparseMatrix mine_negatives(const SparseMatrix& shortlists, const SparseMatrix& 
   SparseMatrix out;
   out.rows = shortlisted.rows;
   out.cols = shortlisted.cols;
+  const uint64_t row_count = shortlists.rows;
+  std::vector<uint32_t> picked;
   for (uint64_t l = 0; l < shortlisted.rows; ++l) {
     auto rows = shortlisted.row_indices(l);
     auto pos = positives.row_indices(l);
+    auto carries = [&](uint32_t r) { return std::binary_search(pos.begin(), pos.end(), r); };
+    const size_t before = out.indices.size();
     // Both ascending: a set difference.
     auto p = pos.begin();
     for (uint32_t r : rows) {
       while (p != pos.end() && *p < r) ++p;
       if (p != pos.end() && *p == r) continue;
       out.indices.push_back(r);
+    }
+    // A label that no other row's shortlist holds would learn from positives only (and a positive bias): a few rows
+    // picked by a hash of the label stand in as negatives.
+    if (out.indices.size() == before && !pos.empty() && row_count > pos.size()) {
+      picked.clear();
+      uint64_t h = splitmix64(l ^ 0x6e65676174697665ULL);
+      for (int attempt = 0; attempt < 64 && picked.size() < kFallbackNegatives; ++attempt) {
+        h = splitmix64(h);
+        const auto r = static_cast<uint32_t>(h % row_count);
+        if ((!skip.empty() && skip[r]) || carries(r) || shortlists.row_size(r) == 0) continue;
+        picked.push_back(r);
+      }
+      std::sort(picked.begin(), picked.end());
+      picked.erase(std::unique(picked.begin(), picked.end()), picked.end());
+      out.indices.insert(out.indices.end(), picked.begin(), picked.end());
     }
     out.indptr.push_back(out.indices.size());
   }

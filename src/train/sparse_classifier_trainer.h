@@ -18,7 +18,9 @@ namespace ngame {
 /// Sparse classifier options.
 struct SparseClassifierConfig {
   bool enabled = true;              ///< train them (false: the model has none, as before they existed)
-  uint32_t mined_labels = 32;       ///< each training row's nearest labels by embedding, whose rows become negatives
+  uint32_t mined_labels = 64;       ///< each training row's nearest labels by embedding, whose rows become negatives
+  /// and its top labels by TF-IDF cosine with their texts (the lexical scorer's shortlist; 0: none)
+  uint32_t mined_lexical_labels = 64;
   float cost = 2.0f;                ///< C of the squared hinge loss (higher: less regularisation)
   float prune = 0.05f;              ///< weights with |w| below this are dropped (DiSMEC's Delta)
   bool label_text_positive = true;  ///< a label's own text is one more positive row of a label that has rows
@@ -36,8 +38,13 @@ SparseMatrix rows_of_labels(const SparseMatrix& row_labels, const std::vector<ui
 /// positives (labels x rows) with row first_text_row + l added to every non-empty row l: label texts as positives.
 SparseMatrix with_label_text_rows(const SparseMatrix& positives, uint64_t first_text_row);
 
+/// Negatives taken at random for a label with positives that no other row's shortlist holds.
+inline constexpr size_t kFallbackNegatives = 8;
+
 /// Hard negatives per label: the rows whose shortlist (rows x labels) contains the label, minus the rows that carry
-/// it (positives: labels x rows, from rows_of_labels) and the rows where skip is 1. Labels x rows, ascending.
+/// it (positives: labels x rows, from rows_of_labels) and the rows where skip is 1. A label with positives and no
+/// such row gets up to kFallbackNegatives other rows (not skipped, with a shortlist), picked by a hash of the label.
+/// Labels x rows, ascending.
 SparseMatrix mine_negatives(const SparseMatrix& shortlists, const SparseMatrix& positives,
                             const std::vector<uint8_t>& skip);
 

@@ -15,6 +15,7 @@
 #include "eval/metrics.h"
 #include "eval/propensity.h"
 #include "predict/label_ranker.h"
+#include "predict/lexical_scorer.h"
 #include "predict/model_predictor.h"
 #include "predict/rank_features.h"
 #include "text/word_vectors.h"
@@ -349,6 +350,10 @@ void TrainingRun::train_sparse_classifiers() {
   const Featurizer& featurizer = bow->featurizer();
   const uint64_t rows = data.train.labels.rows;
   const size_t mined = std::min<size_t>(c.sparse.mined_labels, data.label_count());
+  // The lexical shortlist brings candidates the embedding's does not; unmined, they would reach the classifiers at
+  // prediction never having been negatives.
+  std::unique_ptr<LexicalScorer> lexical;
+  if (c.sparse.mined_lexical_labels > 0) lexical = std::make_unique<LexicalScorer>(featurizer, data.label_texts);
   // Each training row's L2-normalised features and its nearest labels by embedding, a chunk at a time (the
   // embeddings of millions of rows are never held at once). Validation rows and rows without labels stay empty.
   FeatureRows docs;
@@ -366,6 +371,8 @@ void TrainingRun::train_sparse_classifiers() {
     const Neighbors near = model.label_index->search(emb.data(), chunk.size(), mined, c.hnsw.ef_search);
     FeatureRows features = featurizer.featurize_all(chunk);
     l2_normalise_rows(features);
+    const auto lexical_lists = lexical ? lexical->shortlist(features, c.sparse.mined_lexical_labels)
+                                       : std::vector<std::vector<std::pair<uint32_t, float>>>(chunk.size());
     size_t i = 0;
     for (uint64_t r = begin; r < end; ++r) {
       ids.clear();
@@ -373,6 +380,9 @@ void TrainingRun::train_sparse_classifiers() {
         for (size_t k = 0; k < near.k; ++k) {
           if (near.ids[i * near.k + k] != UINT32_MAX) ids.push_back(near.ids[i * near.k + k]);
         }
+        for (const auto& entry : lexical_lists[i]) ids.push_back(entry.first);
+        std::sort(ids.begin(), ids.end());
+        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
         docs.ids.insert(docs.ids.end(), features.ids.begin() + static_cast<std::ptrdiff_t>(features.offsets[i]),
                         features.ids.begin() + static_cast<std::ptrdiff_t>(features.offsets[i + 1]));
         docs.weights.insert(docs.weights.end(),
@@ -491,7 +501,10 @@ void TrainingRun::fit_fusion() {
       std::vector<uint64_t> positions;
       RankBoosterConfig rc = c.reranker;
       rc.seed = c.seed;
-      RankRows rows = rank_features(kept, weights, rc.window, positions);
+      // Without sparse classifiers the re-ranker reads the five terms' 16 features, as before they existed: a sixth
+      // term that is the same for every candidate would rank them by label id.
+      const size_t terms = model.sparse_classifiers.empty() ? kLegacyRankTerms : kScorerCount;
+      RankRows rows = rank_features(kept, weights, rc.window, positions, terms);
       rows.relevant.resize(positions.size());
       for (size_t q = 0; q < rows.queries(); ++q) {
         auto truth_row = truth.row_indices(q);

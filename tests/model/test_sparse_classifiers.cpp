@@ -71,6 +71,14 @@ TEST(SparseClassifiers, LoadRejectsInconsistentPayloadsNamingTheFile) {
   SparseClassifiers offsets = c;
   offsets.offsets[1] = 99;
   EXPECT_TRUE(rejects(offsets, 3, 10));
+  // Offsets that jump past the ids and come back, over ids sorted across labels: refused before any read.
+  SparseClassifiers jump;
+  jump.feature_count = 10;
+  jump.append({1, 2}, {1.0f, 1.0f}, 0.0f, true);
+  jump.append({3}, {1.0f}, 0.0f, true);
+  jump.append({4, 5}, {1.0f, 1.0f}, 0.0f, true);
+  jump.offsets = {0, 99, 3, 5};
+  EXPECT_TRUE(rejects(jump, 3, 10));
   const std::string truncated = c.save().substr(0, 30);
   EXPECT_THROW(SparseClassifiers::load(truncated, "m/sparse.ngm", 3, 10), InputError);
 }

@@ -67,6 +67,17 @@ TEST(SparseClassifierTraining, MinedNegativesNeverIncludePositivesOrValidationRo
     }
   }
   EXPECT_GT(checked, 5000u);
+  // A label with positives that no other row's shortlist holds gets a few other rows as negatives.
+  const SparseMatrix lonely_carried = matrix(3, {{2}, {0}, {1}, {0}, {1}, {0}});
+  const SparseMatrix lonely_short = matrix(3, {{2}, {0, 1}, {0, 1}, {0, 1}, {0, 1}, {}});
+  const std::vector<uint8_t> lonely_skip = {0, 0, 0, 0, 1, 1};
+  const SparseMatrix lonely_pos = rows_of_labels(lonely_carried, lonely_skip);
+  const SparseMatrix lonely_neg = mine_negatives(lonely_short, lonely_pos, lonely_skip);
+  ASSERT_GT(lonely_neg.row_size(2), 0u);
+  for (uint32_t r : lonely_neg.row_indices(2)) {
+    EXPECT_NE(r, 0u);       // it carries label 2
+    EXPECT_FALSE(lonely_skip[r]);
+  }
 }
 
 // Rows over features 0..5: label 0 is decided by feature 0, label 1 by feature 1; features 2..5 are noise.
@@ -87,7 +98,80 @@ FeatureRows token_rows(size_t n, std::vector<std::vector<uint32_t>>& labels_of) 
   return rows;
 }
 
-TEST(SparseClassifierTraining, SameWeightsOnAnyThreadCountAndPrunedBelowTheThreshold) {
+TEST(SparseClassifierTraining, SameWeightsOnOneThreadAndTwo) {
+  // 150 labels over 400 rows of random features: both threads take labels.
+  std::mt19937 rng(5);
+  FeatureRows docs;
+  SparseMatrix carried, shortlists;
+  carried.cols = shortlists.cols = 150;
+  for (int r = 0; r < 400; ++r) {
+    std::vector<uint32_t> ids;
+    for (int f = 0; f < 6; ++f) ids.push_back(static_cast<uint32_t>(rng() % 80));
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    for (uint32_t id : ids) {
+      docs.ids.push_back(id);
+      docs.weights.push_back(1.0f / std::sqrt(static_cast<float>(ids.size())));
+    }
+    docs.offsets.push_back(docs.ids.size());
+    const std::vector<uint32_t> c = {static_cast<uint32_t>(rng() % 150), static_cast<uint32_t>(rng() % 150)};
+    std::vector<uint32_t> s;
+    for (int k = 0; k < 20; ++k) s.push_back(static_cast<uint32_t>(rng() % 150));
+    carried.append_row(c, std::vector<float>(c.size(), 1.0f));
+    shortlists.append_row(s, std::vector<float>(s.size(), 1.0f));
+  }
+  const SparseMatrix positives = rows_of_labels(carried);
+  const SparseMatrix negatives = mine_negatives(shortlists, positives, {});
+  SparseClassifierConfig config;
+  nlohmann::json report;
+  set_thread_count(1);
+  const SparseClassifiers one = train_sparse_classifiers(docs, 80, positives, negatives, config, report);
+  set_thread_count(2);
+  const SparseClassifiers two = train_sparse_classifiers(docs, 80, positives, negatives, config, report);
+  set_thread_count(1);
+  EXPECT_GT(report["labels_trained"].get<uint64_t>(), 100u);
+  EXPECT_EQ(one.offsets, two.offsets);
+  EXPECT_EQ(one.ids, two.ids);
+  EXPECT_EQ(one.weights, two.weights);
+  EXPECT_EQ(one.bias, two.bias);
+}
+
+TEST(SparseClassifierTraining, SolvesTheSquaredHingeProblem) {
+  // At convergence the primal gradient of 0.5 (|w|^2 + b^2) + C sum max(0, 1 - y (w.x + b))^2 vanishes.
+  std::vector<std::vector<uint32_t>> labels_of;
+  const FeatureRows docs = token_rows(60, labels_of);
+  const SparseMatrix positives = rows_of_labels(matrix(2, labels_of));
+  const SparseMatrix negatives = mine_negatives(matrix(2, std::vector<std::vector<uint32_t>>(60, {0, 1})), positives, {});
+  SparseClassifierConfig config;
+  config.prune = 0.0f;
+  config.tolerance = 1e-5f;
+  config.max_passes = 5000;
+  config.cost = 0.7f;
+  nlohmann::json report;
+  const SparseClassifiers c = train_sparse_classifiers(docs, 6, positives, negatives, config, report);
+  for (uint32_t l = 0; l < 2; ++l) {
+    std::vector<double> w(6, 0.0), grad(6, 0.0);
+    for (uint64_t p = c.offsets[l]; p < c.offsets[l + 1]; ++p) w[c.ids[p]] = c.weights[p];
+    const double b = c.bias[l];
+    for (size_t f = 0; f < 6; ++f) grad[f] = w[f];
+    double grad_b = b;
+    for (size_t r = 0; r < docs.size(); ++r) {
+      const double y = labels_of[r][0] == l ? 1.0 : -1.0;
+      double m = b;
+      for (uint64_t p = docs.offsets[r]; p < docs.offsets[r + 1]; ++p) m += docs.weights[p] * w[docs.ids[p]];
+      const double slack = 1.0 - y * m;
+      if (slack <= 0) continue;
+      for (uint64_t p = docs.offsets[r]; p < docs.offsets[r + 1]; ++p) {
+        grad[docs.ids[p]] -= 2.0 * config.cost * slack * y * docs.weights[p];
+      }
+      grad_b -= 2.0 * config.cost * slack * y;
+    }
+    for (size_t f = 0; f < 6; ++f) EXPECT_NEAR(grad[f], 0.0, 1e-3) << "label " << l << " feature " << f;
+    EXPECT_NEAR(grad_b, 0.0, 1e-3) << "label " << l;
+  }
+}
+
+TEST(SparseClassifierTraining, PrunedBelowTheThreshold) {
   std::vector<std::vector<uint32_t>> labels_of;
   const FeatureRows docs = token_rows(400, labels_of);
   const SparseMatrix carried = matrix(2, labels_of);
@@ -96,15 +180,9 @@ TEST(SparseClassifierTraining, SameWeightsOnAnyThreadCountAndPrunedBelowTheThres
   const SparseMatrix negatives = mine_negatives(everyone, positives, {});
   SparseClassifierConfig config;
   config.prune = 0.0f;
+  config.label_text_positive = false;
   nlohmann::json report;
-  set_thread_count(1);
   const SparseClassifiers one = train_sparse_classifiers(docs, 6, positives, negatives, config, report);
-  set_thread_count(2);
-  const SparseClassifiers two = train_sparse_classifiers(docs, 6, positives, negatives, config, report);
-  set_thread_count(1);
-  EXPECT_EQ(one.ids, two.ids);
-  EXPECT_EQ(one.weights, two.weights);
-  EXPECT_EQ(one.bias, two.bias);
   // Each label's own token weighs most; the other label's token counts against it.
   auto weight = [](const SparseClassifiers& c, uint32_t l, uint32_t f) {
     for (uint64_t p = c.offsets[l]; p < c.offsets[l + 1]; ++p) {
@@ -200,6 +278,21 @@ TEST(SparseClassifierTraining, SeparateLabelsDecidedBySingleTokensWhereTheEmbedd
   const SparseMatrix a = predictor.predict(texts, 5), b = reloaded.predict(texts, 5);
   EXPECT_EQ(a.indices, b.indices);
   EXPECT_EQ(a.values, b.values);
+  // A re-ranker of the 16 features fitted before the sparse classifiers still loads and ranks; other widths do not.
+  const nlohmann::json legacy = {{"features", 16},
+                                 {"roots", {0}},
+                                 {"nodes", {{15, 0.5f, 1, 2, 0.0f}, {-1, 0.0f, -1, -1, 0.0f}, {-1, 0.0f, -1, -1, 1.0f}}}};
+  loaded.fusion->reranker = legacy;
+  loaded.fusion->reranker_window = 3;
+  ModelPredictor old_layout(loaded, {});
+  SearchParams no_reranker;
+  no_reranker.reranker = false;
+  const SparseMatrix reranked = old_layout.predict(texts, 3), linear = old_layout.predict(texts, 3, no_reranker);
+  EXPECT_NE(reranked.indices, linear.indices);  // the linear first of each text falls to third
+  nlohmann::json odd = legacy;
+  odd["features"] = 17;
+  loaded.fusion->reranker = odd;
+  EXPECT_THROW(ModelPredictor(loaded, {}), InputError);
   // --sparse-classifiers off: no part, no scorer.
   c.sparse.enabled = false;
   ModelParts without = train_model(data, c);

@@ -45,9 +45,14 @@ TEST(UnseenLabels, TheViewShowsThemAsAddedLabelsThenGivesTheModelBack) {
   model.label_embeddings = {1, 0, 0, 1, 1, 0};
   model.classifiers = {0.6f, 0.8f, 0.8f, 0.6f, 0.0f, 1.0f};
   model.memory_labels = matrix(3, {{0, 1}, {1}, {2, 1}});
+  for (uint32_t l = 0; l < 3; ++l) model.sparse_classifiers.append({l}, {1.0f}, 0.5f, true);
   const std::vector<float> classifiers = model.classifiers;
   {
     UnseenLabelView view(model, {1});
+    // Label 1 has no sparse classifier; the others keep theirs.
+    EXPECT_FALSE(model.sparse_classifiers.has(1));
+    EXPECT_TRUE(model.sparse_classifiers.has(0) && model.sparse_classifiers.has(2));
+    EXPECT_EQ(model.sparse_classifiers.ids, (std::vector<uint32_t>{0, 2}));
     // Label 1's classifier is its label embedding; the other labels keep theirs.
     EXPECT_EQ(model.classifiers, (std::vector<float>{0.6f, 0.8f, 0, 1, 0.0f, 1.0f}));
     // Label 1 leaves every memory row; the rows stay (the memory index's ids are rows).
@@ -57,6 +62,8 @@ TEST(UnseenLabels, TheViewShowsThemAsAddedLabelsThenGivesTheModelBack) {
   }
   EXPECT_EQ(model.classifiers, classifiers);
   EXPECT_EQ(model.memory_labels.column_counts(), (std::vector<uint64_t>{1, 3, 1}));
+  EXPECT_TRUE(model.sparse_classifiers.has(1));
+  EXPECT_EQ(model.sparse_classifiers.ids, (std::vector<uint32_t>{0, 1, 2}));
   // No labels: nothing changes.
   {
     UnseenLabelView none(model, {});
