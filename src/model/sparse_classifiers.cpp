@@ -8,23 +8,43 @@
 
 namespace ngame {
 
-float SparseClassifiers::score(const uint32_t* text_ids, const float* text_weights, size_t text_size,
-                               uint32_t l) const {
-  return has(l) ? margin(text_ids, text_weights, text_size, l) : kNoClassifierScore;
+namespace {
+
+/// A label with at most this many weights per text feature is scanned (SparseText); longer ones are searched.
+constexpr size_t kScanPerTextFeature = 32;
+
+}  // namespace
+
+SparseText::SparseText(const uint32_t* text_ids, const float* text_weights, size_t text_size)
+    : ids(text_ids), weights(text_weights), size(text_size) {
+  for (size_t t = 0; t < size; ++t) filter[(ids[t] >> 6) & 63] |= uint64_t{1} << (ids[t] & 63);
 }
 
-float SparseClassifiers::margin(const uint32_t* text_ids, const float* text_weights, size_t text_size,
-                                uint32_t l) const {
+float SparseClassifiers::margin(const SparseText& text, uint32_t l) const {
   if (!has(l)) return 0.0f;
   const uint32_t* begin = ids.data() + offsets[l];
   const uint32_t* end = ids.data() + offsets[l + 1];
+  const uint32_t* text_end = text.ids + text.size;
   float s = bias[l];
-  // A text has tens of features and a label up to thousands of weights: each text feature is looked up by
-  // binary search, starting where the previous one ended (both are sorted).
+  // Both paths add the matching products in increasing feature id order, so they give the same float.
+  if (static_cast<size_t>(end - begin) <= kScanPerTextFeature * text.size) {
+    // A label's weights are read in order and tested against the text's filter; the rare hits are looked up in the
+    // text's few features.
+    const uint32_t* from = text.ids;
+    for (const uint32_t* at = begin; at != end; ++at) {
+      if (!text.may_hold(*at)) continue;
+      from = std::lower_bound(from, text_end, *at);
+      if (from == text_end) break;
+      if (*from == *at) s += text.weights[from - text.ids] * weights[static_cast<size_t>(at - ids.data())];
+    }
+    return s;
+  }
+  // A label with many more weights than the text has features: each text feature is looked up by binary search,
+  // starting where the previous one ended (both are sorted).
   const uint32_t* at = begin;
-  for (size_t t = 0; t < text_size && at != end; ++t) {
-    at = std::lower_bound(at, end, text_ids[t]);
-    if (at != end && *at == text_ids[t]) s += text_weights[t] * weights[static_cast<size_t>(at - ids.data())];
+  for (size_t t = 0; t < text.size && at != end; ++t) {
+    at = std::lower_bound(at, end, text.ids[t]);
+    if (at != end && *at == text.ids[t]) s += text.weights[t] * weights[static_cast<size_t>(at - ids.data())];
   }
   return s;
 }

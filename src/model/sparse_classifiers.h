@@ -3,6 +3,7 @@
 // unigrams and hashed bigrams), with a bias: what a label's own rows say about exact tokens, which a 256-d
 // embedding blurs. Weights are stored per label in CSR form with sorted feature ids; labels without training rows
 // (and labels added after training) have no weights (kNoClassifierScore).
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -14,6 +15,19 @@ namespace ngame {
 /// of a text the classifier knows nothing about) such labels outranked most trained candidates, whose margins are
 /// negative, and labels added to a model entered the top 10 of 38% of unrelated texts in the API test.
 inline constexpr float kNoClassifierScore = -1.0f;
+
+/// A text's sparse features (ids sorted) with a 4096-bit membership filter over them: a label's weights are then
+/// scanned in order with one bit test each, instead of one binary search per text feature, whose mispredicted
+/// branches made the sparse scorer a quarter of WordNet's prediction time.
+struct SparseText {
+  SparseText(const uint32_t* text_ids, const float* text_weights, size_t text_size);
+  /// False when the text surely lacks feature id (true: it may hold it).
+  bool may_hold(uint32_t id) const { return (filter[(id >> 6) & 63] >> (id & 63)) & 1; }
+  const uint32_t* ids;
+  const float* weights;
+  size_t size;
+  std::array<uint64_t, 64> filter{};
+};
 
 /// Per-label sparse weights and biases.
 struct SparseClassifiers {
@@ -31,9 +45,9 @@ struct SparseClassifiers {
   /// Whether label l has a trained classifier.
   bool has(uint32_t l) const { return l < trained.size() && trained[l]; }
   /// The margin of label l for a text's features (ids sorted): bias + dot product; 0 for a label without classifier.
-  float margin(const uint32_t* text_ids, const float* text_weights, size_t text_size, uint32_t l) const;
+  float margin(const SparseText& text, uint32_t l) const;
   /// The fusion's term: the margin, and kNoClassifierScore for a label without classifier.
-  float score(const uint32_t* text_ids, const float* text_weights, size_t text_size, uint32_t l) const;
+  float score(const SparseText& text, uint32_t l) const { return has(l) ? margin(text, l) : kNoClassifierScore; }
   /// Appends label l's weights (sorted ids) with its bias; trained says whether it has a classifier.
   void append(const std::vector<uint32_t>& label_ids, const std::vector<float>& label_weights, float label_bias,
               bool label_trained);

@@ -3,8 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <random>
+#include <vector>
 
 #include "core/error.h"
 
@@ -25,12 +28,46 @@ TEST(SparseClassifiers, ScoreIsBiasPlusTheDotProductComputedByHand) {
   const uint32_t ids[] = {1, 4, 7};
   const float weights[] = {0.5f, 0.5f, 0.70710678f};
   const float m0 = -0.25f + 0.5f * 2.0f + 0.70710678f * -1.0f;
-  EXPECT_FLOAT_EQ(c.margin(ids, weights, 3, 0), m0);
-  EXPECT_FLOAT_EQ(c.score(ids, weights, 3, 0), m0);
-  EXPECT_FLOAT_EQ(c.score(ids, weights, 3, 2), 0.1f + 0.70710678f * 0.5f);
-  EXPECT_EQ(c.score(ids, weights, 3, 1), kNoClassifierScore);  // no classifier
-  EXPECT_EQ(c.score(ids, weights, 3, 3), kNoClassifierScore);  // a label added after training
-  EXPECT_FLOAT_EQ(c.score(ids, weights, 0, 0), -0.25f);        // an empty text: the bias
+  const SparseText text(ids, weights, 3);
+  EXPECT_FLOAT_EQ(c.margin(text, 0), m0);
+  EXPECT_FLOAT_EQ(c.score(text, 0), m0);
+  EXPECT_FLOAT_EQ(c.score(text, 2), 0.1f + 0.70710678f * 0.5f);
+  EXPECT_EQ(c.score(text, 1), kNoClassifierScore);  // no classifier
+  EXPECT_EQ(c.score(text, 3), kNoClassifierScore);  // a label added after training
+  EXPECT_FLOAT_EQ(c.score(SparseText(ids, weights, 0), 0), -0.25f);  // an empty text: the bias
+}
+
+// A label's weights are scanned against the text's filter when they are few per text feature and searched
+// otherwise: both must give the dot product summed in feature id order, also where ids collide in the filter.
+TEST(SparseClassifiers, ScanAndSearchGiveTheSameMarginAsTheDotProduct) {
+  std::mt19937 rng(5);
+  std::vector<uint32_t> label_ids;
+  std::vector<float> label_weights;
+  for (uint32_t id = 0; id < 200000; id += 1 + rng() % 150) {
+    label_ids.push_back(id);
+    label_weights.push_back(std::uniform_real_distribution<float>(-1, 1)(rng));
+  }
+  SparseClassifiers c;
+  c.feature_count = 200000;
+  c.append(label_ids, label_weights, 0.3f, true);
+  for (const size_t text_size : {size_t{2}, size_t{8}, size_t{200}}) {  // searched, searched, scanned
+    std::vector<uint32_t> ids;
+    for (size_t t = 0; t < text_size; ++t) {
+      // Half are the label's ids, half ids 4096 apart from one (same filter bit, mostly not the label's).
+      const uint32_t id = label_ids[rng() % label_ids.size()];
+      ids.push_back(t % 2 ? id : (id + 4096) % 200000);
+    }
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    std::vector<float> weights(ids.size());
+    for (float& w : weights) w = std::uniform_real_distribution<float>(0, 1)(rng);
+    float expected = 0.3f;
+    for (size_t t = 0; t < ids.size(); ++t) {
+      const auto at = std::lower_bound(label_ids.begin(), label_ids.end(), ids[t]);
+      if (at != label_ids.end() && *at == ids[t]) expected += weights[t] * label_weights[at - label_ids.begin()];
+    }
+    EXPECT_EQ(c.margin(SparseText(ids.data(), weights.data(), ids.size()), 0), expected) << text_size;
+  }
 }
 
 TEST(SparseClassifiers, SaveLoadRoundTripsAndWithoutDropsLabels) {

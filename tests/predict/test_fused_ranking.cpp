@@ -172,16 +172,17 @@ TEST_F(FusedRanking, FittingGivesUnseenCandidatesTheirOwnWeights) {
   // Half the queries choose between two labels with training rows, where the classifier is right and the lexical
   // overlap misleads (a single weighting needs lexical < 0.53 x classifier); the other half want an unseen label that
   // only its text finds, over a seen label the classifier likes better (lexical > classifier). Separate weights for
-  // the candidates without training rows rank both right.
+  // the candidates without training rows rank both right. The embedding leans a little to the wrong label, so that
+  // no weighting wins by leaving the candidates tied (ties rank by label id).
   CandidateSet set;
   SparseMatrix truth;
   truth.cols = kLabels;
   for (uint32_t q = 0; q < 40; ++q) {
     const uint32_t a = q % kLabels, b = (q + 1) % kLabels;
     if (q % 2 == 0) {
-      add_query(set, {{a, {0, 0.9f, 0, 0.15f, 0.5f}}, {b, {0, 0.5f, 0, 0.9f, 0.5f}}});
+      add_query(set, {{a, {0, 0.9f, 0, 0.15f, 0.5f}}, {b, {0.01f, 0.5f, 0, 0.9f, 0.5f}}});
     } else {
-      add_query(set, {{a, {0, 0.2f, 0, 0.9f, 0}}, {b, {0, 0.8f, 0, 0.3f, 0.5f}}});
+      add_query(set, {{a, {0, 0.2f, 0, 0.9f, 0}}, {b, {0.01f, 0.8f, 0, 0.3f, 0.5f}}});
     }
     truth.append_row(std::vector<uint32_t>{a}, std::vector<float>{1.0f});
   }
