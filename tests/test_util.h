@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "data/sparse_matrix.h"
 #include "data/text_corpus.h"
 
 namespace ngame::testing {
@@ -47,6 +48,14 @@ inline TextCorpus make_corpus(const std::vector<std::string>& texts) {
   TextCorpus c;
   for (const auto& t : texts) c.push_back(t);
   return c;
+}
+
+/// A matrix of `cols` columns with the given rows, every value 1.
+inline SparseMatrix binary_matrix(size_t cols, const std::vector<std::vector<uint32_t>>& rows) {
+  SparseMatrix m;
+  m.cols = cols;
+  for (const auto& r : rows) m.append_row(r, std::vector<float>(r.size(), 1.0f));
+  return m;
 }
 
 /// ../shared beside the project (NGAME_SHARED_DIR overrides), or "" when absent.

@@ -8,27 +8,16 @@
 #include "core/runtime.h"
 #include "data/synthetic_dataset.h"
 #include "ngame/ngame.h"
+#include "small_training.h"
 #include "test_util.h"
 
 namespace ngame {
 namespace {
 
 using testing::make_corpus;
+using testing::small_train_config;
 using testing::TempDir;
 
-// A small but real training setting: every stage runs, in seconds on one thread.
-TrainConfig small_config() {
-  TrainConfig c;
-  c.train.epochs = 3;
-  c.encoder.dim = 32;
-  c.encoder.hidden = 32;
-  c.featurizer.min_count = 1;
-  c.curriculum = {2, 3};
-  c.classifiers.epochs = 2;
-  c.classifier_curriculum = {2};
-  c.reranker.trees = 20;
-  return c;
-}
 
 bool same(const SparseMatrix& a, const SparseMatrix& b) {
   return a.rows == b.rows && a.cols == b.cols && a.indptr == b.indptr && a.indices == b.indices && a.values == b.values;
@@ -48,7 +37,7 @@ class ModelApi : public ::testing::Test {
     build_synthetic_dataset(s);
     data_ = new Dataset(load_dataset(data_dir_->str()));
     model_dir_ = new TempDir;
-    Model model = train(*data_, small_config());
+    Model model = train(*data_, small_train_config());
     trained_ = new SparseMatrix(model.predict(data_->test->texts, 10));
     model.save(model_dir_->file("model"));
   }
@@ -148,7 +137,7 @@ TEST_F(ModelApi, SearchSettingsArePerCallAndLeaveTheModelAlone) {
 }
 
 TEST_F(ModelApi, StagesRunOneByOneGiveTheSameModelAndARefitIsRepeatable) {
-  TrainingRun run(*data_, small_config());
+  TrainingRun run(*data_, small_train_config());
   run.train_encoder();
   run.train_classifiers();
   run.train_sparse_classifiers();

@@ -147,6 +147,8 @@ TEST_F(FusedRanking, FittingTheBlendFindsTheScorerThatKnows) {
   const MetricsReport m = compute_metrics(predictor->rank(set, fitted, 5, {}), truth, inv_propensity, 5);
   EXPECT_DOUBLE_EQ(m.precision[0], 1.0);
   EXPECT_LT(report["without"]["classifier"]["P@1"].get<double>(), 100.0);
+  // The refits without a scorer never leave the fit worse than its first optimum.
+  EXPECT_LE(report["first_optimum"]["P@1"].get<double>(), report["fused"]["P@1"].get<double>());
   EXPECT_EQ(report["weights"], fitted.to_json());
 }
 

@@ -13,23 +13,19 @@
 #include "data/dataset.h"
 #include "model/model_store.h"
 #include "predict/model_predictor.h"
+#include "small_training.h"
 #include "test_util.h"
 #include "train/training_run.h"
 
 namespace ngame {
 namespace {
 
-SparseMatrix matrix(size_t cols, const std::vector<std::vector<uint32_t>>& rows) {
-  SparseMatrix m;
-  m.cols = cols;
-  for (const auto& r : rows) m.append_row(r, std::vector<float>(r.size(), 1.0f));
-  return m;
-}
+using testing::binary_matrix;
 
 TEST(SparseClassifierTraining, MinedNegativesNeverIncludePositivesOrValidationRows) {
   // Rows x labels: what each row carries, and its nearest labels by embedding.
-  const SparseMatrix carried = matrix(4, {{0}, {1, 0}, {2}, {}, {3, 3}});
-  const SparseMatrix shortlists = matrix(4, {{0, 1, 2}, {0, 1, 3}, {0, 2}, {1, 2}, {0, 3}});
+  const SparseMatrix carried = binary_matrix(4, {{0}, {1, 0}, {2}, {}, {3, 3}});
+  const SparseMatrix shortlists = binary_matrix(4, {{0, 1, 2}, {0, 1, 3}, {0, 2}, {1, 2}, {0, 3}});
   const std::vector<uint8_t> validation = {0, 0, 0, 1, 0};  // row 3 is a validation row
   const SparseMatrix positives = rows_of_labels(carried, validation);
   EXPECT_EQ(positives.rows, 4u);
@@ -68,8 +64,8 @@ TEST(SparseClassifierTraining, MinedNegativesNeverIncludePositivesOrValidationRo
   }
   EXPECT_GT(checked, 5000u);
   // A label with positives that no other row's shortlist holds gets a few other rows as negatives.
-  const SparseMatrix lonely_carried = matrix(3, {{2}, {0}, {1}, {0}, {1}, {0}});
-  const SparseMatrix lonely_short = matrix(3, {{2}, {0, 1}, {0, 1}, {0, 1}, {0, 1}, {}});
+  const SparseMatrix lonely_carried = binary_matrix(3, {{2}, {0}, {1}, {0}, {1}, {0}});
+  const SparseMatrix lonely_short = binary_matrix(3, {{2}, {0, 1}, {0, 1}, {0, 1}, {0, 1}, {}});
   const std::vector<uint8_t> lonely_skip = {0, 0, 0, 0, 1, 1};
   const SparseMatrix lonely_pos = rows_of_labels(lonely_carried, lonely_skip);
   const SparseMatrix lonely_neg = mine_negatives(lonely_short, lonely_pos, lonely_skip);
@@ -140,8 +136,9 @@ TEST(SparseClassifierTraining, SolvesTheSquaredHingeProblem) {
   // At convergence the primal gradient of 0.5 (|w|^2 + b^2) + C sum max(0, 1 - y (w.x + b))^2 vanishes.
   std::vector<std::vector<uint32_t>> labels_of;
   const FeatureRows docs = token_rows(60, labels_of);
-  const SparseMatrix positives = rows_of_labels(matrix(2, labels_of));
-  const SparseMatrix negatives = mine_negatives(matrix(2, std::vector<std::vector<uint32_t>>(60, {0, 1})), positives, {});
+  const SparseMatrix positives = rows_of_labels(binary_matrix(2, labels_of));
+  const SparseMatrix shortlists = binary_matrix(2, std::vector<std::vector<uint32_t>>(60, {0, 1}));
+  const SparseMatrix negatives = mine_negatives(shortlists, positives, {});
   SparseClassifierConfig config;
   config.prune = 0.0f;
   config.tolerance = 1e-5f;
@@ -174,9 +171,9 @@ TEST(SparseClassifierTraining, SolvesTheSquaredHingeProblem) {
 TEST(SparseClassifierTraining, PrunedBelowTheThreshold) {
   std::vector<std::vector<uint32_t>> labels_of;
   const FeatureRows docs = token_rows(400, labels_of);
-  const SparseMatrix carried = matrix(2, labels_of);
+  const SparseMatrix carried = binary_matrix(2, labels_of);
   const SparseMatrix positives = rows_of_labels(carried);
-  const SparseMatrix everyone = matrix(2, std::vector<std::vector<uint32_t>>(400, {0, 1}));
+  const SparseMatrix everyone = binary_matrix(2, std::vector<std::vector<uint32_t>>(400, {0, 1}));
   const SparseMatrix negatives = mine_negatives(everyone, positives, {});
   SparseClassifierConfig config;
   config.prune = 0.0f;
@@ -245,14 +242,8 @@ TEST(SparseClassifierTraining, SeparateLabelsDecidedBySingleTokensWhereTheEmbedd
   std::vector<std::string> test;
   SparseMatrix test_labels;
   const Dataset data = single_token_dataset(2400, test, test_labels);
-  TrainConfig c;
+  TrainConfig c = testing::small_train_config();
   c.train.epochs = 4;
-  c.encoder.dim = 32;
-  c.encoder.hidden = 32;
-  c.featurizer.min_count = 1;
-  c.curriculum = {2, 3};
-  c.classifiers.epochs = 2;
-  c.classifier_curriculum = {2};
   c.reranker.trees = 0;
   c.sparse.prune = 0.05f;
   ModelParts model = train_model(data, c);
@@ -279,9 +270,10 @@ TEST(SparseClassifierTraining, SeparateLabelsDecidedBySingleTokensWhereTheEmbedd
   EXPECT_EQ(a.indices, b.indices);
   EXPECT_EQ(a.values, b.values);
   // A re-ranker of the 16 features fitted before the sparse classifiers still loads and ranks; other widths do not.
-  const nlohmann::json legacy = {{"features", 16},
-                                 {"roots", {0}},
-                                 {"nodes", {{15, 0.5f, 1, 2, 0.0f}, {-1, 0.0f, -1, -1, 0.0f}, {-1, 0.0f, -1, -1, 1.0f}}}};
+  const nlohmann::json legacy = {
+      {"features", 16},
+      {"roots", {0}},
+      {"nodes", {{15, 0.5f, 1, 2, 0.0f}, {-1, 0.0f, -1, -1, 0.0f}, {-1, 0.0f, -1, -1, 1.0f}}}};
   loaded.fusion->reranker = legacy;
   loaded.fusion->reranker_window = 3;
   ModelPredictor old_layout(loaded, {});

@@ -6,19 +6,16 @@
 
 #include <vector>
 
+#include "test_util.h"
+
 namespace ngame {
 namespace {
 
-SparseMatrix matrix(size_t cols, const std::vector<std::vector<uint32_t>>& rows) {
-  SparseMatrix m;
-  m.cols = cols;
-  for (const auto& r : rows) m.append_row(r, std::vector<float>(r.size(), 1.0f));
-  return m;
-}
+using testing::binary_matrix;
 
 TEST(UnseenLabels, PickedAmongLabelsWithValidationAndOtherRows) {
   // Label 0: validation and other rows; 1: validation rows only (already unseen); 2: other rows only; 3: both.
-  const SparseMatrix labels = matrix(5, {{0, 1}, {0, 2}, {3}, {3, 2}});
+  const SparseMatrix labels = binary_matrix(5, {{0, 1}, {0, 2}, {3}, {3, 2}});
   const std::vector<uint8_t> is_validation = {1, 0, 1, 0};
   EXPECT_EQ(pick_unseen_labels(labels, is_validation, 1.0, 1), (std::vector<uint32_t>{0, 3}));
   EXPECT_TRUE(pick_unseen_labels(labels, is_validation, 0.0, 1).empty());
@@ -44,7 +41,7 @@ TEST(UnseenLabels, TheViewShowsThemAsAddedLabelsThenGivesTheModelBack) {
   for (const char* t : {"a", "b", "c"}) model.label_texts.push_back(t);
   model.label_embeddings = {1, 0, 0, 1, 1, 0};
   model.classifiers = {0.6f, 0.8f, 0.8f, 0.6f, 0.0f, 1.0f};
-  model.memory_labels = matrix(3, {{0, 1}, {1}, {2, 1}});
+  model.memory_labels = binary_matrix(3, {{0, 1}, {1}, {2, 1}});
   for (uint32_t l = 0; l < 3; ++l) model.sparse_classifiers.append({l}, {1.0f}, 0.5f, true);
   const std::vector<float> classifiers = model.classifiers;
   {
