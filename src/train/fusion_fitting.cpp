@@ -94,10 +94,12 @@ FusionWeights fit_fusion(const FusedPredictor& predictor, const CandidateSet& ca
   // better one (WordNet: without the prior, +1.3 validation P@1). The search goes on from there with every weight
   // free. Nothing leaves the space the first search explored, and the same validation rows judge.
   const FusionWeights first = best;
-  // Not from the blend without the embedding: at 1e-6 it no longer sets the scale, and candidates whose other terms
-  // are all 0 tie (and would be ranked by label id).
-  for (size_t s = 0; s < kScorerCount; ++s) {
-    if (s == kEmbeddingScorer || without_value[s] <= best_value + 1e-9) continue;
+  // Only from the refits without a scorer that brings no shortlist (the prior, the sparse classifiers): the
+  // candidates were gathered with every shortlist, and a weight of 0 drops a scorer's shortlist at prediction, so a
+  // restart that kept such a 0 would be judged on candidates prediction no longer has. (Nor from the blend without
+  // the embedding, whose 1e-6 no longer sets the scale.)
+  for (size_t s : {kPriorScorer, kSparseScorer}) {
+    if (without_value[s] <= best_value + 1e-9) continue;
     double value = 0.0;
     FusionWeights refit = fit(without[s], kScorerCount, value);
     if (value > best_value + 1e-9) {

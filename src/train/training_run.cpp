@@ -349,6 +349,11 @@ void TrainingRun::train_sparse_classifiers() {
   const auto t = std::chrono::steady_clock::now();
   const Featurizer& featurizer = bow->featurizer();
   const uint64_t rows = data.train.labels.rows;
+  // Training rows and then one row per label text are numbered in 32 bits, as every label matrix's ids are.
+  if (rows + data.label_count() >= UINT32_MAX) {
+    throw UsageError("sparse classifiers: " + std::to_string(rows) + " training rows and " +
+                     std::to_string(data.label_count()) + " labels exceed 32-bit row ids (--sparse-classifiers off)");
+  }
   const size_t mined = std::min<size_t>(c.sparse.mined_labels, data.label_count());
   // The lexical shortlist brings candidates the embedding's does not; unmined, they would reach the classifiers at
   // prediction never having been negatives.
