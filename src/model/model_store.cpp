@@ -135,14 +135,7 @@ nlohmann::json write_parts(const std::string& dir, const Encoder& encoder, const
     if (!model->sparse_classifiers.empty()) {
       stages.push_back("sparse");
       // Labels added after training have no sparse classifier: the saved part covers every label.
-      const SparseClassifiers* sparse = &model->sparse_classifiers;
-      SparseClassifiers padded;
-      if (sparse->label_count() < label_texts.size()) {
-        padded = *sparse;
-        while (padded.label_count() < label_texts.size()) padded.append({}, {}, 0.0f, false);
-        sparse = &padded;
-      }
-      write_container(part_path("sparse.ngm"), {{"SPCW", sparse->save()}});
+      write_container(part_path("sparse.ngm"), {{"SPCW", model->sparse_classifiers.save(label_texts.size())}});
       record("sparse.ngm");
     }
     // HNSW graphs are saved (building them again would dominate a prediction's start-up); exact indices are not.

@@ -78,14 +78,22 @@ SparseClassifiers SparseClassifiers::without(const std::vector<uint32_t>& sorted
   return out;
 }
 
-std::string SparseClassifiers::save() const {
+std::string SparseClassifiers::save(size_t labels) const {
+  // Padding copies the per-label arrays only; ids and weights are written as they are.
+  const size_t pad = labels > label_count() ? labels - label_count() : 0;
+  std::vector<uint64_t> all_offsets(offsets);
+  all_offsets.insert(all_offsets.end(), pad, offsets.back());
+  std::vector<float> all_bias(bias);
+  all_bias.insert(all_bias.end(), pad, 0.0f);
+  std::vector<uint8_t> all_trained(trained);
+  all_trained.insert(all_trained.end(), pad, 0);
   PayloadWriter w;
   w.u32(feature_count);
-  w.vec(std::span<const uint64_t>(offsets));
+  w.vec(std::span<const uint64_t>(all_offsets));
   w.vec(std::span<const uint32_t>(ids));
   w.vec(std::span<const float>(weights));
-  w.vec(std::span<const float>(bias));
-  w.vec(std::span<const uint8_t>(trained));
+  w.vec(std::span<const float>(all_bias));
+  w.vec(std::span<const uint8_t>(all_trained));
   return std::move(w.bytes());
 }
 

@@ -53,9 +53,10 @@ struct SparseClassifiers {
               bool label_trained);
   /// The same classifiers with the given labels' removed (as if they had no training rows).
   SparseClassifiers without(const std::vector<uint32_t>& sorted_labels) const;
-  /// Serialised form (a container section's payload) / restored from one; restore checks every id, length and
-  /// value and throws InputError naming context.
-  std::string save() const;
+  /// Serialised form (a container section's payload) covering at least `labels` labels (those past label_count(),
+  /// added after training, without classifier) / restored from one; restore checks every id, length and value and
+  /// throws InputError naming context.
+  std::string save(size_t labels = 0) const;
   static SparseClassifiers load(std::string_view payload, const std::string& context, size_t labels,
                                 uint32_t features);
 };

@@ -16,11 +16,8 @@ void LexicalScorer::add_labels(const TextCorpus& label_texts) {
   FeatureRows rows = featurizer_.featurize_all(label_texts);
   l2_normalise_rows(rows);
   const auto base = static_cast<uint32_t>(labels_.size());
-  const uint64_t offset = labels_.ids.size();
-  labels_.ids.insert(labels_.ids.end(), rows.ids.begin(), rows.ids.end());
-  labels_.weights.insert(labels_.weights.end(), rows.weights.begin(), rows.weights.end());
+  labels_.append(rows);
   for (size_t r = 0; r < rows.size(); ++r) {
-    labels_.offsets.push_back(offset + rows.offsets[r + 1]);
     for (uint64_t p = rows.offsets[r]; p < rows.offsets[r + 1]; ++p) {
       postings_[rows.ids[p]].emplace_back(base + static_cast<uint32_t>(r), rows.weights[p]);
     }

@@ -146,12 +146,7 @@ FeatureRows Featurizer::featurize_all(const TextCorpus& texts) const {
     for (size_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) featurize(texts[i], parts[c]);
   }
   FeatureRows all;
-  for (const FeatureRows& p : parts) {
-    const uint64_t base = all.ids.size();
-    all.ids.insert(all.ids.end(), p.ids.begin(), p.ids.end());
-    all.weights.insert(all.weights.end(), p.weights.begin(), p.weights.end());
-    for (size_t r = 1; r < p.offsets.size(); ++r) all.offsets.push_back(base + p.offsets[r]);
-  }
+  for (const FeatureRows& p : parts) all.append(p);
   return all;
 }
 
@@ -193,6 +188,20 @@ Featurizer Featurizer::load(std::string_view payload, const std::string& context
   if (f.idf_.size() != f.feature_count()) r.fail("IDF table size does not match the vocabulary");
   if (!r.done()) r.fail("trailing bytes in the featurizer section");
   return f;
+}
+
+void FeatureRows::append_row(const FeatureRows& other, size_t i) {
+  const auto a = static_cast<std::ptrdiff_t>(other.offsets[i]), b = static_cast<std::ptrdiff_t>(other.offsets[i + 1]);
+  ids.insert(ids.end(), other.ids.begin() + a, other.ids.begin() + b);
+  weights.insert(weights.end(), other.weights.begin() + a, other.weights.begin() + b);
+  offsets.push_back(ids.size());
+}
+
+void FeatureRows::append(const FeatureRows& other) {
+  const uint64_t base = ids.size();
+  ids.insert(ids.end(), other.ids.begin(), other.ids.end());
+  weights.insert(weights.end(), other.weights.begin(), other.weights.end());
+  for (size_t r = 1; r < other.offsets.size(); ++r) offsets.push_back(base + other.offsets[r]);
 }
 
 void l2_normalise_rows(FeatureRows& rows) {

@@ -31,6 +31,10 @@ struct FeatureRows {
   std::vector<float> weights;
   /// Number of rows.
   size_t size() const { return offsets.size() - 1; }
+  /// Appends row i of other.
+  void append_row(const FeatureRows& other, size_t i);
+  /// Appends every row of other.
+  void append(const FeatureRows& other);
 };
 
 /// Rescales every non-empty row to unit L2 norm (the featurizer's rows sum to 1; cosines and linear classifiers

@@ -388,14 +388,11 @@ void TrainingRun::train_sparse_classifiers() {
         for (const auto& entry : lexical_lists[i]) ids.push_back(entry.first);
         std::sort(ids.begin(), ids.end());
         ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-        docs.ids.insert(docs.ids.end(), features.ids.begin() + static_cast<std::ptrdiff_t>(features.offsets[i]),
-                        features.ids.begin() + static_cast<std::ptrdiff_t>(features.offsets[i + 1]));
-        docs.weights.insert(docs.weights.end(),
-                            features.weights.begin() + static_cast<std::ptrdiff_t>(features.offsets[i]),
-                            features.weights.begin() + static_cast<std::ptrdiff_t>(features.offsets[i + 1]));
+        docs.append_row(features, i);
         ++i;
+      } else {
+        docs.offsets.push_back(docs.ids.size());  // an empty row
       }
-      docs.offsets.push_back(docs.ids.size());
       ones.assign(ids.size(), 1.0f);
       shortlists.append_row(ids, ones);
     }
@@ -406,10 +403,7 @@ void TrainingRun::train_sparse_classifiers() {
     // The label texts follow the training rows, one row each.
     FeatureRows texts = featurizer.featurize_all(data.label_texts);
     l2_normalise_rows(texts);
-    const uint64_t base = docs.ids.size();
-    docs.ids.insert(docs.ids.end(), texts.ids.begin(), texts.ids.end());
-    docs.weights.insert(docs.weights.end(), texts.weights.begin(), texts.weights.end());
-    for (size_t l = 0; l < texts.size(); ++l) docs.offsets.push_back(base + texts.offsets[l + 1]);
+    docs.append(texts);
     positives = with_label_text_rows(positives, rows);
   }
   shortlists = SparseMatrix();
