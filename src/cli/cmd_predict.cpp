@@ -18,7 +18,7 @@ void add_predict_commands(CLI::App& app) {
     static std::string model_dir, input, output, format = "xc";
     static OpenOptions open;
     static size_t k = 100;
-    static bool latin1 = false, no_reranker = false;
+    static bool latin1 = false, no_reranker = false, no_own_text_first = false;
     static std::string only;
     CLI::App* cmd = app.add_subcommand("predict", "top-k labels of each input text");
     cmd->add_option("model", model_dir, "model directory")->required();
@@ -30,6 +30,8 @@ void add_predict_commands(CLI::App& app) {
         ->capture_default_str();
     cmd->add_flag("--latin1", latin1, "texts are Latin-1");
     cmd->add_flag("--no-reranker", no_reranker, "rank by the linear fusion alone, even when the model has a re-ranker");
+    cmd->add_flag("--no-own-text-first", no_own_text_first,
+                  "do not put first the labels whose own text the input text repeats (by default they lead)");
     cmd->add_option("--only", only, "rank by one scorer alone (ablation): embedding, classifier, memory, lexical or sparse")
         ->check(CLI::IsMember({"embedding", "classifier", "memory", "lexical", "sparse"}));
     add_search_options(cmd, open, "up to 50K vectors");
@@ -45,6 +47,7 @@ void add_predict_commands(CLI::App& app) {
       search.shortlist = open.shortlist;  // 0: as the fusion was fitted
       search.graph_seeds = open.graph_seeds;
       search.reranker = !no_reranker;
+      search.own_text_first = !no_own_text_first;
       search.only = only;
       SparseMatrix pred = model.predict(texts, k, search);
       const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();

@@ -75,6 +75,31 @@ CandidateSet FusedPredictor::candidates(const TextCorpus& texts, const FusionWei
   return out;
 }
 
+namespace {
+
+// Moves the candidates of query i whose label text the query repeats (lexical term >= kOwnTextCosine) to the front
+// of row (ranked, best first), in linear order among themselves, scored above the row's best. Such a label may sit
+// below the cut to `keep`: all of query i's candidates are looked at. A user who sends a label's own text (a label
+// just added, a catalogue entry typed in full) asks for that label; no validation row can teach a learned fusion
+// that, because the fit's filter removes a row's own label (bench/results/2026-12-03-own-text-first.md).
+void move_own_text_first(const CandidateSet& cands, size_t i, const FusionWeights& weights,
+                         std::vector<std::pair<float, uint32_t>>& row) {
+  std::vector<std::pair<float, uint32_t>> own;
+  for (uint64_t c = cands.offsets[i]; c < cands.offsets[i + 1]; ++c) {
+    if (cands.scores[c][kLexicalScorer] >= kOwnTextCosine) own.emplace_back(weights.blend(cands.scores[c]), cands.labels[c]);
+  }
+  if (own.empty()) return;
+  std::sort(own.begin(), own.end(), [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+  std::erase_if(row, [&](const auto& entry) {
+    return std::any_of(own.begin(), own.end(), [&](const auto& o) { return o.second == entry.second; });
+  });
+  const float top = row.empty() ? 0.0f : row.front().first;
+  for (size_t j = 0; j < own.size(); ++j) own[j].first = top + 1.0f + 1e-3f * static_cast<float>(own.size() - j);
+  row.insert(row.begin(), own.begin(), own.end());
+}
+
+}  // namespace
+
 SparseMatrix FusedPredictor::rank(const CandidateSet& cands, const FusionWeights& weights, size_t k,
                                   Reranking reranking) const {
   const RankBooster* reranker = reranking.reranker && !reranking.reranker->empty() ? reranking.reranker : nullptr;
@@ -105,11 +130,43 @@ SparseMatrix FusedPredictor::rank(const CandidateSet& cands, const FusionWeights
         row[r - a].first = reranker->score(features.values.data() + r * features.width);
         lowest = r == a ? row[0].first : std::min(lowest, row[r - a].first);
       }
-      std::stable_sort(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(b - a),
-                       [](const auto& x, const auto& y) { return x.first > y.first; });
+      const size_t n_window = b - a;
+      if (weights.unseen && reranking.free_seats < n_window) {
+        // The re-ranker fills the first seats from every candidate; below them, candidates without training rows
+        // keep the seats the linear fusion gave them and the re-ranker orders the others in the seats left. Its
+        // validation rows hold few relevant candidates without training rows (labels that play unseen ones), and
+        // it ranks them below where the blend's own weights for them put them (docs/accuracy.md, "Seats of labels
+        // without training rows"; bench/results/2026-12-03-unseen-seats.md).
+        std::vector<uint8_t> seen(n_window);
+        for (uint64_t r = a; r < b; ++r) seen[r - a] = features.values[r * features.width + kPriorScorer] != 0.0f;
+        for (size_t f = 0; f < reranking.free_seats; ++f) {
+          size_t best = f;
+          for (size_t p = f + 1; p < n_window; ++p) best = row[p].first > row[best].first ? p : best;
+          std::rotate(row.begin() + static_cast<std::ptrdiff_t>(f), row.begin() + static_cast<std::ptrdiff_t>(best),
+                      row.begin() + static_cast<std::ptrdiff_t>(best + 1));
+          std::rotate(seen.begin() + static_cast<std::ptrdiff_t>(f), seen.begin() + static_cast<std::ptrdiff_t>(best),
+                      seen.begin() + static_cast<std::ptrdiff_t>(best + 1));
+        }
+        std::vector<size_t> seats;
+        std::vector<std::pair<float, uint32_t>> movers;
+        for (size_t p = reranking.free_seats; p < n_window; ++p) {
+          if (!seen[p]) continue;
+          seats.push_back(p);
+          movers.push_back(row[p]);
+        }
+        std::stable_sort(movers.begin(), movers.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+        for (size_t j = 0; j < seats.size(); ++j) row[seats[j]] = movers[j];
+        // Scores follow the seats: a kept seat's score is raised just above the next seat's where it fell below.
+        for (size_t p = n_window - 1; p-- > 0;) row[p].first = std::max(row[p].first, row[p + 1].first + 1e-3f);
+        lowest = row[n_window - 1].first;
+      } else {
+        std::stable_sort(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(n_window),
+                         [](const auto& x, const auto& y) { return x.first > y.first; });
+      }
       for (size_t p = b - a; p < row.size(); ++p) row[p].first = lowest - 1.0f - 1e-3f * static_cast<float>(p - (b - a));
-      row.resize(std::min(k, row.size()));
     }
+    if (reranking.own_text_first) move_own_text_first(cands, i, weights, row);
+    row.resize(std::min(k, row.size()));
   }
   std::vector<uint32_t> ids;
   std::vector<float> vals;

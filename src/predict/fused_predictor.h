@@ -27,10 +27,20 @@ struct CandidateSet {
   size_t size() const { return offsets.size() - 1; }
 };
 
-/// A re-ranker and the linear fusion's top candidates it reorders (none: reranker null).
+/// Seats at the top that the re-ranker fills from every candidate (see Reranking::free_seats). More than one:
+/// evaluations that filter a text's own label (WordNet's) drop the first seat often (bench/results/2026-12-03-unseen-seats.md).
+inline constexpr size_t kRerankerFreeSeats = 3;
+
+/// How the linear fusion's order is changed: a re-ranker over its top `window` candidates (none: reranker null),
+/// then, with own_text_first, the candidates whose label text the query repeats (lexical term >= kOwnTextCosine)
+/// moved to the front, in linear order among themselves.
 struct Reranking {
   const RankBooster* reranker = nullptr;
   size_t window = 0;
+  bool own_text_first = false;
+  /// With weights for candidates without training rows (FusionWeights::unseen): the seats the re-ranker fills
+  /// from every candidate; below them such candidates keep their linear seats and the re-ranker orders the others.
+  size_t free_seats = kRerankerFreeSeats;
 };
 
 /// predict() works through its texts this many at a time (candidate sets are the bulk of its memory).
@@ -57,7 +67,8 @@ class FusedPredictor {
   }
   /// Top-k labels by fused score (ties by lower label id), as a texts x labels score matrix. With a re-ranker set,
   /// the top `window` of the linear fusion are reordered by the re-ranker's score (which becomes their score);
-  /// candidates below the window follow in linear order, with scores below the window's.
+  /// candidates below the window follow in linear order, with scores below the window's. With own_text_first,
+  /// repeats of the text's own words lead, scored above every other candidate.
   SparseMatrix rank(const CandidateSet& candidates, const FusionWeights& weights, size_t k,
                     Reranking reranking) const;
   /// The same with the re-ranker set by set_reranker.

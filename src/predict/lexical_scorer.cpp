@@ -1,19 +1,34 @@
 #include "predict/lexical_scorer.h"
 
-#include "core/error.h"
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cmath>
+
+#include "core/error.h"
 
 namespace ngame {
 
 LexicalScorer::LexicalScorer(const Featurizer& featurizer, const TextCorpus& label_texts)
     : featurizer_(featurizer), postings_(featurizer.feature_count()) {
+  label_word_ids_ = [this](const std::string& word, uint32_t& id) {
+    const auto it = label_words_.find(word);
+    if (it == label_words_.end()) return false;
+    id = it->second;
+    return true;
+  };
   add_labels(label_texts);
 }
 
 void LexicalScorer::add_labels(const TextCorpus& label_texts) {
-  FeatureRows rows = featurizer_.featurize_all(label_texts);
+  std::vector<std::string> words;
+  for (size_t l = 0; l < label_texts.size(); ++l) featurizer_.unknown_words(label_texts[l], words);
+  for (std::string& word : words) {
+    const auto next = static_cast<uint32_t>(featurizer_.feature_count() + label_words_.size());
+    NGAME_CHECK(next != UINT32_MAX, "too many words in label texts");
+    if (label_words_.try_emplace(std::move(word), next).second) postings_.emplace_back();
+  }
+  FeatureRows rows = featurizer_.featurize_all(label_texts, &label_word_ids_);
   l2_normalise_rows(rows);
   const auto base = static_cast<uint32_t>(labels_.size());
   labels_.append(rows);
@@ -25,7 +40,22 @@ void LexicalScorer::add_labels(const TextCorpus& label_texts) {
 }
 
 FeatureRows LexicalScorer::vectors(const TextCorpus& texts) const {
-  FeatureRows rows = featurizer_.featurize_all(texts);
+  FeatureRows rows = featurizer_.featurize_all(texts, &label_word_ids_);
+  // Texts none of whose words the model was trained on: only their hashed bigrams and the words they share with
+  // label texts find labels here, and their embeddings carry nothing. Said once per batch.
+  size_t unknown = 0, example = 0;
+  const uint32_t vocabulary = featurizer_.unigram_count();
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const bool known = rows.offsets[r] < rows.offsets[r + 1] && rows.ids[rows.offsets[r]] < vocabulary;
+    if (!known && !texts[r].empty()) {
+      if (unknown++ == 0) example = r;
+    }
+  }
+  if (unknown > 0) {
+    spdlog::warn("{} of {} texts (the first: text {} of the batch) have no word the model was trained on; they are "
+                 "ranked by the words and word pairs they share with label texts only",
+                 unknown, texts.size(), example + 1);
+  }
   l2_normalise_rows(rows);
   return rows;
 }

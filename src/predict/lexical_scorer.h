@@ -1,6 +1,10 @@
 #pragma once
 // Lexical scorer: cosine between the TF-IDF vectors (the featurizer's word and bigram features) of a text and of each
-// label's text, through an inverted index over the label texts.
+// label's text, through an inverted index over the label texts. Words of label texts that the featurizer's vocabulary
+// lacks (seen in one text only when it was fitted, or first seen in a label added later) are features of their own
+// here, as rare as its rarest word: a text sharing such a word with a label finds it.
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "predict/scorer.h"
@@ -36,12 +40,16 @@ class LexicalScorer final : public Scorer {
   size_t posting_cap() const;
   /// Number of labels.
   size_t size() const { return labels_.size(); }
+  /// Words of label texts that the featurizer's vocabulary lacks (each a feature of its own here).
+  size_t label_word_count() const { return label_words_.size(); }
 
  private:
   /// Labels in the postings of the features, rarer features first, at most max_labels, sorted and unique.
   std::vector<uint32_t> labels_of_features(std::vector<uint32_t> features, size_t max_labels) const;
 
   const Featurizer& featurizer_;
+  std::unordered_map<std::string, uint32_t> label_words_;    // word -> feature id, from featurizer_.feature_count()
+  ExtraWordIds label_word_ids_;                              // looks words up in label_words_
   FeatureRows labels_;                                       // L2-normalised, ids sorted
   std::vector<std::vector<std::pair<uint32_t, float>>> postings_;  // feature -> (label, weight)
 };

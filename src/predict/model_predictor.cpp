@@ -53,7 +53,9 @@ void ModelPredictor::labels_appended(const ModelParts& model) {
   fused_->labels_appended(model.label_count());
 }
 
-SparseMatrix ModelPredictor::predict(const TextCorpus& texts, size_t k) const { return fused_->predict(texts, weights_, k); }
+SparseMatrix ModelPredictor::predict(const TextCorpus& texts, size_t k) const {
+  return fused_->predict(texts, weights_, k, fused_->config(), {&reranker_, window_, true});
+}
 
 SparseMatrix ModelPredictor::predict(const TextCorpus& texts, size_t k, const SearchParams& search) const {
   PredictorConfig config = fused_->config();
@@ -62,7 +64,7 @@ SparseMatrix ModelPredictor::predict(const TextCorpus& texts, size_t k, const Se
   config.memory_ef_search = search.memory_ef_search;
   config.graph_seeds = search.graph_seeds;
   FusionWeights weights = weights_;
-  Reranking reranking{search.reranker ? &reranker_ : nullptr, window_};
+  Reranking reranking{search.reranker ? &reranker_ : nullptr, window_, search.own_text_first};
   if (!search.only.empty()) {
     size_t chosen = kScorerCount;
     for (size_t s = 0; s < kScorerCount; ++s) {

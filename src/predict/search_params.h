@@ -9,6 +9,10 @@ namespace ngame {
 /// Starting points of the label graph's walk taken from the text's words, unless a call says otherwise.
 inline constexpr uint32_t kDefaultGraphSeeds = 16;
 
+/// A candidate whose label text has at least this TF-IDF cosine with the text is a repeat of its own text
+/// (the same words and bigrams in the same proportions; case and punctuation aside).
+inline constexpr float kOwnTextCosine = 0.999f;
+
 /// The shortlist length when neither the caller nor the model sets one.
 inline constexpr uint32_t kDefaultShortlist = 100;
 
@@ -37,6 +41,7 @@ struct SearchParams {
   uint32_t memory_ef_search = 0;           ///< breadth of the memory graph's walk (0: as loaded)
   uint32_t graph_seeds = kDefaultGraphSeeds;  ///< label-graph walk starting points sharing words with the text
   bool reranker = true;                    ///< reorder the top candidates with the model's re-ranker, if it has one
+  bool own_text_first = true;              ///< labels whose own text the text repeats (kOwnTextCosine) rank first
   std::string only;                        ///< rank by one scorer alone: embedding, classifier, memory, lexical or sparse
 };
 

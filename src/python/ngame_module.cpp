@@ -178,7 +178,8 @@ PYBIND11_MODULE(_ngame, m) {
       .def(
           "predict",
           [](const Model& model, const py::sequence& texts, size_t k, uint32_t shortlist, uint32_t ef_search,
-             uint32_t memory_ef_search, uint32_t graph_seeds, bool reranker, const std::string& only) {
+             uint32_t memory_ef_search, uint32_t graph_seeds, bool reranker, const std::string& only,
+             bool own_text_first) {
             const TextCorpus corpus = as_corpus(texts, "texts");
             SearchParams search;
             search.shortlist = shortlist;
@@ -187,6 +188,7 @@ PYBIND11_MODULE(_ngame, m) {
             search.graph_seeds = graph_seeds;
             search.reranker = reranker;
             search.only = only;
+            search.own_text_first = own_text_first;
             if (k == 0) throw UsageError("k must be at least 1");
             SparseMatrix pred;
             {
@@ -196,7 +198,7 @@ PYBIND11_MODULE(_ngame, m) {
             return csr_parts(pred);
           },
           py::arg("texts"), py::arg("k"), py::arg("shortlist"), py::arg("ef_search"), py::arg("memory_ef_search"),
-          py::arg("graph_seeds"), py::arg("reranker"), py::arg("only"))
+          py::arg("graph_seeds"), py::arg("reranker"), py::arg("only"), py::arg("own_text_first"))
       .def(
           "embed",
           [](const Model& model, const py::sequence& texts, bool normalize) {

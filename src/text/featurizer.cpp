@@ -35,14 +35,21 @@ uint32_t Featurizer::feature_count() const {
   return unigram_count() + config_.bigram_buckets + config_.char_ngram_buckets;
 }
 
-void Featurizer::collect(std::string_view text, std::vector<std::string>& tokens, std::vector<uint32_t>& ids) const {
+void Featurizer::collect(std::string_view text, std::vector<std::string>& tokens, std::vector<uint32_t>& ids,
+                         const ExtraWordIds* extra) const {
   tokens.clear();
   ids.clear();
   tokenize(text, tokens, config_.max_tokens);
   const uint32_t unigrams = unigram_count();
   for (const std::string& t : tokens) {
     auto it = word_ids_.find(t);
-    if (it != word_ids_.end()) ids.push_back(it->second);
+    uint32_t id = 0;
+    if (it != word_ids_.end()) {
+      ids.push_back(it->second);
+    } else if (extra && (*extra)(t, id)) {
+      NGAME_CHECK(id >= feature_count(), "an extra word's feature id lies among the featurizer's own");
+      ids.push_back(id);
+    }
   }
   if (config_.bigram_buckets > 0) {
     for (size_t i = 1; i < tokens.size(); ++i) {
@@ -112,19 +119,21 @@ void Featurizer::fit(const std::vector<const TextCorpus*>& corpora) {
   for (size_t f = 0; f < idf_.size(); ++f) {
     idf_[f] = static_cast<float>(std::log((1.0 + n) / (1.0 + feature_df[f])) + 1.0);
   }
+  set_max_unigram_idf();
 }
 
-void Featurizer::featurize(std::string_view text, FeatureRows& rows) const {
+void Featurizer::featurize(std::string_view text, FeatureRows& rows, const ExtraWordIds* extra) const {
   thread_local std::vector<std::string> tokens;
   thread_local std::vector<uint32_t> ids;
-  collect(text, tokens, ids);
+  collect(text, tokens, ids, extra);
   std::sort(ids.begin(), ids.end());
   double total = 0;
   size_t start = rows.ids.size();
+  const uint32_t own = feature_count();
   for (size_t i = 0; i < ids.size();) {
     size_t j = i;
     while (j < ids.size() && ids[j] == ids[i]) ++j;
-    const float w = idf_[ids[i]] * static_cast<float>(j - i);
+    const float w = (ids[i] < own ? idf_[ids[i]] : max_unigram_idf_) * static_cast<float>(j - i);
     rows.ids.push_back(ids[i]);
     rows.weights.push_back(w);
     total += w;
@@ -136,14 +145,28 @@ void Featurizer::featurize(std::string_view text, FeatureRows& rows) const {
   rows.offsets.push_back(rows.ids.size());
 }
 
-FeatureRows Featurizer::featurize_all(const TextCorpus& texts) const {
+void Featurizer::unknown_words(std::string_view text, std::vector<std::string>& out) const {
+  thread_local std::vector<std::string> tokens;
+  tokens.clear();
+  tokenize(text, tokens, config_.max_tokens);
+  for (std::string& t : tokens) {
+    if (!word_ids_.contains(t)) out.push_back(std::move(t));
+  }
+}
+
+void Featurizer::set_max_unigram_idf() {
+  max_unigram_idf_ = 1.0f;
+  for (uint32_t w = 0; w < unigram_count(); ++w) max_unigram_idf_ = std::max(max_unigram_idf_, idf_[w]);
+}
+
+FeatureRows Featurizer::featurize_all(const TextCorpus& texts, const ExtraWordIds* extra) const {
   const size_t n = texts.size();
   constexpr size_t kChunk = 4096;
   const size_t chunks = (n + kChunk - 1) / kChunk;
   std::vector<FeatureRows> parts(chunks);
 #pragma omp parallel for schedule(dynamic, 1)
   for (size_t c = 0; c < chunks; ++c) {
-    for (size_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) featurize(texts[i], parts[c]);
+    for (size_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) featurize(texts[i], parts[c], extra);
   }
   FeatureRows all;
   for (const FeatureRows& p : parts) all.append(p);
@@ -187,6 +210,7 @@ Featurizer Featurizer::load(std::string_view payload, const std::string& context
   f.idf_ = r.vec<float>();
   if (f.idf_.size() != f.feature_count()) r.fail("IDF table size does not match the vocabulary");
   if (!r.done()) r.fail("trailing bytes in the featurizer section");
+  f.set_max_unigram_idf();
   return f;
 }
 

@@ -2,6 +2,7 @@
 // Text to weighted sparse features: word unigrams from a vocabulary, hashed word bigrams and (optionally) hashed
 // character n-grams, each weighted by IDF and normalised to sum 1 (so pooling gives an IDF-weighted mean).
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -41,6 +42,10 @@ struct FeatureRows {
 /// read unit rows).
 void l2_normalise_rows(FeatureRows& rows);
 
+/// Finds the feature id (at or above feature_count()) of a word outside the vocabulary; false when it has none.
+/// Called from several threads at once.
+using ExtraWordIds = std::function<bool(const std::string& word, uint32_t& id)>;
+
 /// Vocabulary, hashing and IDF: fitted once on training documents and label texts.
 class Featurizer {
  public:
@@ -48,10 +53,15 @@ class Featurizer {
   explicit Featurizer(FeaturizerConfig config);
   /// Builds the vocabulary and IDF from the given corpora (documents and label texts).
   void fit(const std::vector<const TextCorpus*>& corpora);
-  /// Features of one text, appended to rows as a new row.
-  void featurize(std::string_view text, FeatureRows& rows) const;
+  /// Features of one text, appended to rows as a new row; words outside the vocabulary that `extra` knows become
+  /// its features, weighted by unknown_word_idf().
+  void featurize(std::string_view text, FeatureRows& rows, const ExtraWordIds* extra = nullptr) const;
   /// Features of every text of a corpus (parallel).
-  FeatureRows featurize_all(const TextCorpus& texts) const;
+  FeatureRows featurize_all(const TextCorpus& texts, const ExtraWordIds* extra = nullptr) const;
+  /// The words of a text that the vocabulary lacks, as featurize() reads them (lower-cased, truncated), appended.
+  void unknown_words(std::string_view text, std::vector<std::string>& out) const;
+  /// The IDF of a word outside the vocabulary: that of the rarest word in it.
+  float unknown_word_idf() const { return max_unigram_idf_; }
   /// Total feature ids: unigrams, then bigram buckets, then character n-gram buckets.
   uint32_t feature_count() const;
   /// Number of unigram features (ids [0, unigram_count)).
@@ -65,12 +75,15 @@ class Featurizer {
   static Featurizer load(std::string_view payload, const std::string& context);
 
  private:
-  void collect(std::string_view text, std::vector<std::string>& tokens, std::vector<uint32_t>& ids) const;
+  void collect(std::string_view text, std::vector<std::string>& tokens, std::vector<uint32_t>& ids,
+               const ExtraWordIds* extra = nullptr) const;
+  void set_max_unigram_idf();
 
   FeaturizerConfig config_;
   std::vector<std::string> words_;
   std::unordered_map<std::string, uint32_t> word_ids_;
   std::vector<float> idf_;  // feature_count()
+  float max_unigram_idf_ = 1.0f;
 };
 
 }  // namespace ngame

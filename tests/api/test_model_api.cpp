@@ -103,6 +103,20 @@ TEST_F(ModelApi, AddedLabelsAreLoggedReplayedAndFoundByTheirText) {
   EXPECT_GT(equal, again.rows * 9 / 10);
 }
 
+TEST_F(ModelApi, LabelsAddedFromTextsAreFirstForTheirOwnText) {
+  // The serving benchmark's recipe: test texts become labels; each is then asked for with its own text, to which
+  // trained labels are relevant too.
+  TempDir copy;
+  std::filesystem::copy(model_path(), copy.file("model"));
+  Model model = Model::open(copy.file("model"));
+  const size_t n = model.label_count();
+  TextCorpus texts;
+  for (size_t i = 0; i < 20; ++i) texts.push_back(data_->test->texts[i * 17]);
+  model.add_labels(texts);
+  const SparseMatrix top = model.predict(texts, 3);
+  for (size_t i = 0; i < texts.size(); ++i) EXPECT_EQ(top.row_indices(i)[0], n + i) << "text " << i;
+}
+
 TEST_F(ModelApi, SearchSettingsArePerCallAndLeaveTheModelAlone) {
   OpenOptions graphs;
   graphs.ann = "hnsw";  // graphs even for this small model, so that breadth matters

@@ -119,6 +119,56 @@ TEST_F(FusedRanking, TheReRankerReordersOnlyItsWindow) {
   EXPECT_EQ(ids(predictor->rank(set, w, 3, {&none, 3}), 0), (std::vector<uint32_t>{0, 1, 2}));
 }
 
+TEST_F(FusedRanking, BelowTheFreeSeatsCandidatesWithoutTrainingRowsKeepTheirLinearSeats) {
+  // One tree that scores candidates without training rows (prior term 0) 0 and the others 1: alone it sends label 3,
+  // which has no training rows, to the window's end.
+  const size_t width = rank_feature_count(kScorerCount);
+  RankBooster distrust_unseen = RankBooster::from_json(
+      {{"features", width},
+       {"roots", {0}},
+       {"nodes", {{int(kPriorScorer), 0.25f, 1, 2, 0.0f}, {-1, 0.0f, -1, -1, 0.0f}, {-1, 0.0f, -1, -1, 1.0f}}}},
+      width);
+  CandidateSet set;
+  add_query(set, {{0, {0.9f, 0, 0, 0, 0.5f}}, {1, {0.8f, 0, 0, 0, 0.5f}}, {2, {0.7f, 0, 0, 0, 0.5f}},
+                  {3, {0.6f, 0, 0, 0, 0.0f}}, {4, {0.5f, 0, 0, 0, 0.5f}}, {5, {0.4f, 0, 0, 0, 0.5f}}});
+  FusionWeights w = weights({1, 0, 0, 0, 0});
+  EXPECT_EQ(ids(predictor->rank(set, w, 6, {&distrust_unseen, 6, false, 2}), 0),
+            (std::vector<uint32_t>{0, 1, 2, 4, 5, 3}));  // no weights of its own for them: the re-ranker's order
+  w.unseen = w.weight;
+  const SparseMatrix kept = predictor->rank(set, w, 6, {&distrust_unseen, 6, false, 2});
+  EXPECT_EQ(ids(kept, 0), (std::vector<uint32_t>{0, 1, 2, 3, 4, 5}));
+  const std::vector<float> v = values(kept, 0);
+  for (size_t p = 1; p < v.size(); ++p) EXPECT_GT(v[p - 1], v[p]) << "seat " << p;
+  // Inside the free seats the re-ranker decides alone: every seat free.
+  EXPECT_EQ(ids(predictor->rank(set, w, 4, {&distrust_unseen, 6, false, 6}), 0), (std::vector<uint32_t>{0, 1, 2, 4}));
+}
+
+TEST_F(FusedRanking, LabelsWhoseOwnTextTheQueryRepeatsLeadEvenBelowTheCut) {
+  // label: embedding, classifier, memory, lexical, prior. Labels 3 and 5 repeat the text (lexical cosine 1 within
+  // rounding); 5 sits last by the linear fusion, below k. Label 2 only comes close (0.99).
+  CandidateSet set;
+  add_query(set, {{0, {0.9f, 0, 0, 0.20f, 0}}, {1, {0.8f, 0, 0, 0.30f, 0}}, {2, {0.7f, 0, 0, 0.99f, 0}},
+                  {3, {0.4f, 0, 0, 0.9995f, 0}}, {4, {0.3f, 0, 0, 0, 0}}, {5, {0.1f, 0, 0, 1.0f, 0}}});
+  add_query(set, {{0, {0.9f, 0, 0, 0.5f, 0}}, {1, {0.8f, 0, 0, 0.5f, 0}}});  // no repeat: the linear order
+  const FusionWeights w = weights({1, 0, 0, 0, 0});
+  const SparseMatrix top = predictor->rank(set, w, 3, {nullptr, 0, true});
+  EXPECT_EQ(ids(top, 0), (std::vector<uint32_t>{3, 5, 0}));  // the repeats in linear order, then the rest
+  const std::vector<float> v = values(top, 0);
+  EXPECT_GT(v[0], v[1]);
+  EXPECT_GT(v[1], v[2]);
+  EXPECT_EQ(ids(top, 1), (std::vector<uint32_t>{0, 1}));
+  // Off (the default of rank()), the linear order alone.
+  EXPECT_EQ(ids(predictor->rank(set, w, 3, {}), 0), (std::vector<uint32_t>{0, 1, 2}));
+  // Over a re-ranker that demotes the linear top: the repeats still lead, the re-ranked window follows.
+  const size_t width = rank_feature_count(kScorerCount);
+  RankBooster demote_first = RankBooster::from_json(
+      {{"features", width},
+       {"roots", {0}},
+       {"nodes", {{int(width - 1), 0.5f, 1, 2, 0.0f}, {-1, 0.0f, -1, -1, 0.0f}, {-1, 0.0f, -1, -1, 1.0f}}}},
+      width);
+  EXPECT_EQ(ids(predictor->rank(set, w, 4, {&demote_first, 3, true}), 0), (std::vector<uint32_t>{3, 5, 1, 2}));
+}
+
 TEST_F(FusedRanking, FittingTheBlendFindsTheScorerThatKnows) {
   // 40 validation queries of 4 candidates. The embedding prefers a wrong label by a little; the classifier gives
   // the relevant label a clear lead; the memory is noise. Only a blend that weighs the classifier ranks right.

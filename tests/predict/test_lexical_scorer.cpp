@@ -75,5 +75,33 @@ TEST(LexicalScorer, AddedLabelsAreShortlisted) {
   EXPECT_NEAR(scorer.score(q, 0, 1200), 1.0f, 1e-5f);
 }
 
+TEST(LexicalScorer, WordsOnlyLabelTextsHoldFindTheirLabels) {
+  // The featurizer knows words seen in two texts; "chromodynamics" and "lattice" are in one label text only, and
+  // "zorblax" first comes with a label added later. No bigrams: words alone must find them.
+  Featurizer featurizer{FeaturizerConfig{.min_count = 2, .bigram_buckets = 0}};
+  const TextCorpus docs = testing::make_corpus({"a quantum toolkit", "a quantum toolkit", "simulation toolkit",
+                                                "simulation of toolkit", "a toolkit"});
+  const TextCorpus labels = testing::make_corpus({"quantum chromodynamics lattice simulation toolkit",
+                                                  "quantum toolkit", "simulation toolkit"});
+  featurizer.fit({&docs, &labels});
+  LexicalScorer scorer(featurizer, labels);
+  EXPECT_EQ(scorer.label_word_count(), 2u);  // chromodynamics, lattice
+  const FeatureRows q = scorer.vectors(testing::make_corpus({"chromodynamics", "lattice toolkit", "zorblax"}));
+  const auto top = scorer.shortlist(q, 3);
+  ASSERT_EQ(top[0].size(), 1u);
+  EXPECT_EQ(top[0][0].first, 0u);
+  EXPECT_NEAR(top[0][0].second, scorer.score(q, 0, 0), 1e-6);
+  ASSERT_FALSE(top[1].empty());
+  EXPECT_EQ(top[1][0].first, 0u);  // the rare word outweighs the shared "toolkit"
+  EXPECT_TRUE(top[2].empty());     // a word no label text holds finds nothing
+  scorer.add_labels(testing::make_corpus({"zorblax toolkit"}));
+  EXPECT_EQ(scorer.label_word_count(), 3u);
+  const FeatureRows again = scorer.vectors(testing::make_corpus({"zorblax"}));
+  const auto found = scorer.shortlist(again, 3);
+  ASSERT_EQ(found[0].size(), 1u);
+  EXPECT_EQ(found[0][0].first, 3u);
+  EXPECT_GT(scorer.score(again, 0, 3), 0.5f);
+}
+
 }  // namespace
 }  // namespace ngame

@@ -90,14 +90,16 @@ class Model:
         self._model.save(str(dir))
 
     def predict(self, texts, k=10, shortlist=0, ef_search=0, memory_ef_search=0, graph_seeds=16, reranker=True,
-                only=""):
+                only="", own_text_first=True):
         """Top-k labels of each text: a scipy.sparse.csr_matrix (rows = texts, columns = labels) of scores.
 
         shortlist, ef_search, memory_ef_search, graph_seeds: this call's search (0: as the model was fitted);
-        reranker=False ranks by the linear fusion; only="embedding"|"classifier"|"memory"|"lexical"|"sparse" by one scorer.
+        reranker=False ranks by the linear fusion; only="embedding"|"classifier"|"memory"|"lexical"|"sparse" by one scorer;
+        own_text_first=False stops labels whose own text a text repeats from leading its row.
         """
         return _csr(self._model.predict(_texts(texts, "texts"), int(k), int(shortlist), int(ef_search),
-                                        int(memory_ef_search), int(graph_seeds), bool(reranker), str(only)))
+                                        int(memory_ef_search), int(graph_seeds), bool(reranker), str(only),
+                                        bool(own_text_first)))
 
     def embed(self, texts, normalize=True):
         """Embeddings of texts: a float32 numpy array, texts x dim (unit rows unless normalize=False)."""
