@@ -67,6 +67,10 @@ CandidateSet FusedPredictor::candidates(const TextCorpus& texts, const FusionWei
     }
   }
   CandidateSet out;
+  if (lexical_) {
+    out.words_unknown.resize(n);
+    for (size_t i = 0; i < n; ++i) out.words_unknown[i] = !lexical_->knows_words(tfidf, i);
+  }
   for (size_t i = 0; i < n; ++i) {
     out.labels.insert(out.labels.end(), rows[i].begin(), rows[i].end());
     out.scores.insert(out.scores.end(), row_scores[i].begin(), row_scores[i].end());
@@ -81,7 +85,7 @@ namespace {
 // of row (ranked, best first), in linear order among themselves, scored above the row's best. Such a label may sit
 // below the cut to `keep`: all of query i's candidates are looked at. A user who sends a label's own text (a label
 // just added, a catalogue entry typed in full) asks for that label; no validation row can teach a learned fusion
-// that, because the fit's filter removes a row's own label (bench/results/2026-12-03-own-text-first.md).
+// that, because the fit's filter removes a row's own label (bench/results/2026-12-03-labels-without-training-rows.md).
 void move_own_text_first(const CandidateSet& cands, size_t i, const FusionWeights& weights,
                          std::vector<std::pair<float, uint32_t>>& row) {
   std::vector<std::pair<float, uint32_t>> own;
@@ -118,11 +122,15 @@ SparseMatrix FusedPredictor::rank(const CandidateSet& cands, const FusionWeights
     for (uint64_t c = cands.offsets[i]; c < cands.offsets[i + 1]; ++c) {
       row.emplace_back(weights.blend(cands.scores[c]), cands.labels[c]);
     }
+    const bool lexical_alone = reranking.words_unknown_lexical && i < cands.words_unknown.size() && cands.words_unknown[i];
+    if (lexical_alone) {
+      for (size_t c = 0; c < row.size(); ++c) row[c].first = cands.scores[cands.offsets[i] + c][kLexicalScorer];
+    }
     const size_t take = std::min(keep, row.size());
     auto better = [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); };
     std::partial_sort(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(take), row.end(), better);
     row.resize(take);
-    if (reranker) {
+    if (reranker && !lexical_alone) {
       // The feature rows of query i are its linear top `window`, in the same order as row's head.
       const uint64_t a = features.groups[i], b = features.groups[i + 1];
       float lowest = 0;
@@ -136,7 +144,7 @@ SparseMatrix FusedPredictor::rank(const CandidateSet& cands, const FusionWeights
         // keep the seats the linear fusion gave them and the re-ranker orders the others in the seats left. Its
         // validation rows hold few relevant candidates without training rows (labels that play unseen ones), and
         // it ranks them below where the blend's own weights for them put them (docs/accuracy.md, "Seats of labels
-        // without training rows"; bench/results/2026-12-03-unseen-seats.md).
+        // without training rows"; bench/results/2026-12-03-labels-without-training-rows.md).
         std::vector<uint8_t> seen(n_window);
         for (uint64_t r = a; r < b; ++r) seen[r - a] = features.values[r * features.width + kPriorScorer] != 0.0f;
         for (size_t f = 0; f < reranking.free_seats; ++f) {

@@ -24,12 +24,14 @@ struct CandidateSet {
   std::vector<uint64_t> offsets{0};
   std::vector<uint32_t> labels;
   std::vector<std::array<float, kScorerCount>> scores;
+  /// Per query, 1 when its text has no word of the vocabulary (empty: none such); see Reranking::words_unknown.
+  std::vector<uint8_t> words_unknown;
   size_t size() const { return offsets.size() - 1; }
 };
 
-/// Seats at the top that the re-ranker fills from every candidate (see Reranking::free_seats). More than one:
-/// evaluations that filter a text's own label (WordNet's) drop the first seat often (bench/results/2026-12-03-unseen-seats.md).
-inline constexpr size_t kRerankerFreeSeats = 3;
+/// Seats at the top that the re-ranker fills from every candidate (see Reranking::free_seats): on WordNet, fewer
+/// cost P@5, more give back the top-5 places of labels without training rows (bench/results/2026-12-03-labels-without-training-rows.md).
+inline constexpr size_t kRerankerFreeSeats = 4;
 
 /// How the linear fusion's order is changed: a re-ranker over its top `window` candidates (none: reranker null),
 /// then, with own_text_first, the candidates whose label text the query repeats (lexical term >= kOwnTextCosine)
@@ -38,6 +40,9 @@ struct Reranking {
   const RankBooster* reranker = nullptr;
   size_t window = 0;
   bool own_text_first = false;
+  /// Queries whose text has no word of the vocabulary (CandidateSet::words_unknown) ranked by the lexical term
+  /// alone: their embeddings carry nothing the encoder learnt, which the fitted weights do not know.
+  bool words_unknown_lexical = false;
   /// With weights for candidates without training rows (FusionWeights::unseen): the seats the re-ranker fills
   /// from every candidate; below them such candidates keep their linear seats and the re-ranker orders the others.
   size_t free_seats = kRerankerFreeSeats;

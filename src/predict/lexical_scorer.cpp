@@ -41,23 +41,24 @@ void LexicalScorer::add_labels(const TextCorpus& label_texts) {
 
 FeatureRows LexicalScorer::vectors(const TextCorpus& texts) const {
   FeatureRows rows = featurizer_.featurize_all(texts, &label_word_ids_);
-  // Texts none of whose words the model was trained on: only their hashed bigrams and the words they share with
-  // label texts find labels here, and their embeddings carry nothing. Said once per batch.
+  // Texts none of whose words the model was trained on: only their words and word pairs shared with label texts
+  // find labels (the fusion ranks them by this scorer alone). Said once per batch.
   size_t unknown = 0, example = 0;
-  const uint32_t vocabulary = featurizer_.unigram_count();
   for (size_t r = 0; r < rows.size(); ++r) {
-    const bool known = rows.offsets[r] < rows.offsets[r + 1] && rows.ids[rows.offsets[r]] < vocabulary;
-    if (!known && !texts[r].empty()) {
-      if (unknown++ == 0) example = r;
-    }
+    if (!knows_words(rows, r) && unknown++ == 0) example = r;
   }
   if (unknown > 0) {
     spdlog::warn("{} of {} texts (the first: text {} of the batch) have no word the model was trained on; they are "
-                 "ranked by the words and word pairs they share with label texts only",
+                 "ranked by the words and word pairs they share with label texts alone",
                  unknown, texts.size(), example + 1);
   }
   l2_normalise_rows(rows);
   return rows;
+}
+
+bool LexicalScorer::knows_words(const FeatureRows& queries, size_t q) const {
+  // Feature ids are sorted and the vocabulary's words come first.
+  return queries.offsets[q] < queries.offsets[q + 1] && queries.ids[queries.offsets[q]] < featurizer_.unigram_count();
 }
 
 float LexicalScorer::score(const FeatureRows& queries, size_t q, uint32_t label) const {
@@ -171,9 +172,21 @@ class LexicalBatch final : public ScoredBatch {
 std::unique_ptr<ScoredBatch> LexicalScorer::score_batch(const QueryBatch& batch, size_t shortlist_length, bool wanted,
                                                         const PredictorConfig&) const {
   NGAME_CHECK(batch.tfidf != nullptr, "the lexical scorer needs the batch's TF-IDF rows");
-  return std::make_unique<LexicalBatch>(*this, *batch.tfidf,
-                                        wanted ? shortlist(*batch.tfidf, shortlist_length)
-                                               : std::vector<std::vector<std::pair<uint32_t, float>>>{});
+  const FeatureRows& tfidf = *batch.tfidf;
+  if (wanted) return std::make_unique<LexicalBatch>(*this, tfidf, shortlist(tfidf, shortlist_length));
+  // Unwanted by the fusion, the shortlist is still what finds labels for a text without a vocabulary word.
+  FeatureRows unknown_only;
+  std::vector<size_t> rows;
+  for (size_t q = 0; q < tfidf.size(); ++q) {
+    if (knows_words(tfidf, q)) continue;
+    rows.push_back(q);
+    unknown_only.append_row(tfidf, q);
+  }
+  if (rows.empty()) return std::make_unique<LexicalBatch>(*this, tfidf, std::vector<std::vector<std::pair<uint32_t, float>>>{});
+  auto found = shortlist(unknown_only, shortlist_length);
+  std::vector<std::vector<std::pair<uint32_t, float>>> lists(tfidf.size());
+  for (size_t i = 0; i < rows.size(); ++i) lists[rows[i]] = std::move(found[i]);
+  return std::make_unique<LexicalBatch>(*this, tfidf, std::move(lists));
 }
 
 }  // namespace ngame

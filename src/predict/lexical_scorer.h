@@ -19,8 +19,12 @@ inline constexpr size_t kMinPostingCap = 500;
 class LexicalScorer final : public Scorer {
  public:
   LexicalScorer(const Featurizer& featurizer, const TextCorpus& label_texts);
-  /// TF-IDF rows of texts (L2-normalised): the queries of shortlist() and score().
+  /// TF-IDF rows of texts (L2-normalised): the queries of shortlist() and score(). Warns when some text has no
+  /// word of the featurizer's vocabulary.
   FeatureRows vectors(const TextCorpus& texts) const;
+  /// Whether row q of queries (from vectors()) holds a word of the featurizer's vocabulary; a text without one
+  /// embeds as nothing the encoder learnt, and only its words and word pairs shared with label texts tell.
+  bool knows_words(const FeatureRows& queries, size_t q) const;
   /// For each query row (from vectors()), its top-k labels by TF-IDF cosine (label, score), best first. Words found
   /// in more than posting_cap() label texts are left out of this search (they still count in score()).
   std::vector<std::vector<std::pair<uint32_t, float>>> shortlist(const FeatureRows& queries, size_t k) const;
@@ -31,7 +35,8 @@ class LexicalScorer final : public Scorer {
   std::vector<uint32_t> reach_of_labels(const std::vector<uint32_t>& labels, size_t max_labels) const;
   /// Cosine between row q of queries and label l.
   float score(const FeatureRows& queries, size_t q, uint32_t label) const;
-  /// The fusion's view: shortlists by TF-IDF cosine (when wanted) and the cosine of any label, on batch.tfidf.
+  /// The fusion's view: shortlists by TF-IDF cosine (when wanted; else only for texts without a vocabulary word,
+  /// which the fusion ranks by this scorer alone) and the cosine of any label, on batch.tfidf.
   std::unique_ptr<ScoredBatch> score_batch(const QueryBatch& batch, size_t shortlist, bool wanted,
                                            const PredictorConfig& search) const override;
   /// Adds labels (for live label addition).

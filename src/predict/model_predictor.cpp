@@ -54,7 +54,7 @@ void ModelPredictor::labels_appended(const ModelParts& model) {
 }
 
 SparseMatrix ModelPredictor::predict(const TextCorpus& texts, size_t k) const {
-  return fused_->predict(texts, weights_, k, fused_->config(), {&reranker_, window_, true});
+  return fused_->predict(texts, weights_, k, fused_->config(), {&reranker_, window_, true, true});
 }
 
 SparseMatrix ModelPredictor::predict(const TextCorpus& texts, size_t k, const SearchParams& search) const {
@@ -64,7 +64,7 @@ SparseMatrix ModelPredictor::predict(const TextCorpus& texts, size_t k, const Se
   config.memory_ef_search = search.memory_ef_search;
   config.graph_seeds = search.graph_seeds;
   FusionWeights weights = weights_;
-  Reranking reranking{search.reranker ? &reranker_ : nullptr, window_, search.own_text_first};
+  Reranking reranking{search.reranker ? &reranker_ : nullptr, window_, search.own_text_first, true};
   if (!search.only.empty()) {
     size_t chosen = kScorerCount;
     for (size_t s = 0; s < kScorerCount; ++s) {

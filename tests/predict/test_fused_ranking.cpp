@@ -132,15 +132,32 @@ TEST_F(FusedRanking, BelowTheFreeSeatsCandidatesWithoutTrainingRowsKeepTheirLine
   add_query(set, {{0, {0.9f, 0, 0, 0, 0.5f}}, {1, {0.8f, 0, 0, 0, 0.5f}}, {2, {0.7f, 0, 0, 0, 0.5f}},
                   {3, {0.6f, 0, 0, 0, 0.0f}}, {4, {0.5f, 0, 0, 0, 0.5f}}, {5, {0.4f, 0, 0, 0, 0.5f}}});
   FusionWeights w = weights({1, 0, 0, 0, 0});
-  EXPECT_EQ(ids(predictor->rank(set, w, 6, {&distrust_unseen, 6, false, 2}), 0),
+  EXPECT_EQ(ids(predictor->rank(set, w, 6, {&distrust_unseen, 6, false, false, 2}), 0),
             (std::vector<uint32_t>{0, 1, 2, 4, 5, 3}));  // no weights of its own for them: the re-ranker's order
   w.unseen = w.weight;
-  const SparseMatrix kept = predictor->rank(set, w, 6, {&distrust_unseen, 6, false, 2});
+  const SparseMatrix kept = predictor->rank(set, w, 6, {&distrust_unseen, 6, false, false, 2});
   EXPECT_EQ(ids(kept, 0), (std::vector<uint32_t>{0, 1, 2, 3, 4, 5}));
   const std::vector<float> v = values(kept, 0);
   for (size_t p = 1; p < v.size(); ++p) EXPECT_GT(v[p - 1], v[p]) << "seat " << p;
   // Inside the free seats the re-ranker decides alone: every seat free.
-  EXPECT_EQ(ids(predictor->rank(set, w, 4, {&distrust_unseen, 6, false, 6}), 0), (std::vector<uint32_t>{0, 1, 2, 4}));
+  EXPECT_EQ(ids(predictor->rank(set, w, 4, {&distrust_unseen, 6, false, false, 6}), 0), (std::vector<uint32_t>{0, 1, 2, 4}));
+}
+
+TEST_F(FusedRanking, TextsWithoutAVocabularyWordRankByTheirLexicalTermAlone) {
+  // Two queries with the same candidates: the first knows its words, the second none (its embedding term says
+  // nothing). The lexical term prefers label 2; the fitted weights ignore it.
+  CandidateSet set;
+  for (int q = 0; q < 2; ++q) {
+    add_query(set, {{0, {0.9f, 0, 0, 0.1f, 0.5f}}, {1, {0.8f, 0, 0, 0.2f, 0.5f}}, {2, {0.1f, 0, 0, 0.6f, 0.0f}}});
+  }
+  set.words_unknown = {0, 1};
+  const FusionWeights w = weights({1, 0, 0, 0, 0});
+  Reranking rules{nullptr, 0, false, true};
+  const SparseMatrix top = predictor->rank(set, w, 3, rules);
+  EXPECT_EQ(ids(top, 0), (std::vector<uint32_t>{0, 1, 2}));
+  EXPECT_EQ(ids(top, 1), (std::vector<uint32_t>{2, 1, 0}));
+  EXPECT_FLOAT_EQ(values(top, 1)[0], 0.6f);
+  EXPECT_EQ(ids(predictor->rank(set, w, 3, {}), 1), (std::vector<uint32_t>{0, 1, 2}));  // off: the fitted weights
 }
 
 TEST_F(FusedRanking, LabelsWhoseOwnTextTheQueryRepeatsLeadEvenBelowTheCut) {
