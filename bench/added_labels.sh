@@ -2,7 +2,8 @@
 # Labels added to a trained model, found by their own text and by part of it: prints one markdown table.
 # On a copy of MODEL (left untouched), `ngame labels add` adds
 #   - "test texts": 200 texts of DATA's test split (evenly spaced lines) as labels; each is then asked for with its
-#     own text (the serving benchmark's recipe);
+#     own text (the serving benchmark's recipe); and up to 200 other test texts that are no label's text (from
+#     the middle of each stretch of lines), which no other label repeats;
 #   - "new words": "quantum chromodynamics lattice simulation toolkit" and 50 labels of four made-up words each
 #     (fixed seed), asked for with their own text, and with two of their words that do not stand side by side in
 #     it ("part"), so that no word pair is shared and only the words themselves can find the label.
@@ -28,12 +29,20 @@ work=${keep:-$(mktemp -d)}
 mkdir -p "$work"
 [ -n "$keep" ] || trap 'rm -rf "$work"' EXIT
 
-python3 - "$data/tst_X.txt" "$work" <<'EOF'
+python3 - "$data/tst_X.txt" "$work" "$data/Y.txt" <<'EOF'
 import random, sys
 lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
 lines = [l for l in lines if l.strip()]
 step = max(1, len(lines) // 200)
 open(sys.argv[2] + "/test.txt", "w", encoding="utf-8").write("\n".join(lines[::step][:200]) + "\n")
+# As many other test texts that are no label's text, from the middle of each stretch.
+labels = {l.strip() for l in open(sys.argv[3], encoding="utf-8")} | {l.strip() for l in lines[::step][:200]}
+fresh = []
+for start in range(0, len(lines), step):
+    pick = next((l for l in lines[start + step // 2:start + step] if l.strip() not in labels), None)
+    if pick is not None and len(fresh) < 200:
+        fresh.append(pick)
+open(sys.argv[2] + "/fresh.txt", "w", encoding="utf-8").write("\n".join(fresh) + "\n")
 r = random.Random(7)
 cons, vow = "bcdfghjklmnprstvz", "aeiou"
 def word():
@@ -50,6 +59,7 @@ cp -r "$model" "$work/model"
 base=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['labels'])" "$model/manifest.json")
 "$ngame" labels add "$work/model" --texts "$work/test.txt" --quiet
 "$ngame" labels add "$work/model" --texts "$work/new.txt" --quiet
+"$ngame" labels add "$work/model" --texts "$work/fresh.txt" --quiet
 count() {  # INPUT FIRST_ID EXTRA_OPTIONS...: "first / n (first or a twin)"
   local input=$1 first=$2
   shift 2
@@ -71,11 +81,13 @@ EOF
 }
 n_test=$(wc -l < "$work/test.txt")
 new_first=$((base + n_test))
+fresh_first=$((new_first + $(wc -l < "$work/new.txt")))
 own=(--no-own-text-first)
 "$ngame" predict --help | grep -q -- --no-own-text-first || own=()  # a build from before the option
 col3() { if [ ${#own[@]} -gt 0 ]; then count "$@" "${own[@]}"; else echo "(no such option)"; fi; }
 echo "| asked for with | re-ranker on (default) | --no-reranker | --no-own-text-first |"
 echo "|---|---|---|---|"
 echo "| test texts, own text | $(count "$work/test.txt" "$base") | $(count "$work/test.txt" "$base" --no-reranker) | $(col3 "$work/test.txt" "$base") |"
+echo "| test texts that no label has, own text | $(count "$work/fresh.txt" "$fresh_first") | $(count "$work/fresh.txt" "$fresh_first" --no-reranker) | $(col3 "$work/fresh.txt" "$fresh_first") |"
 echo "| new words, own text | $(count "$work/new.txt" "$new_first") | $(count "$work/new.txt" "$new_first" --no-reranker) | $(col3 "$work/new.txt" "$new_first") |"
 echo "| new words, part | $(count "$work/part.txt" "$new_first") | $(count "$work/part.txt" "$new_first" --no-reranker) | $(col3 "$work/part.txt" "$new_first") |"

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <random>
+#include <sstream>
 
 #include "model/model_store.h"
 #include "predict/fused_predictor.h"
@@ -61,6 +62,26 @@ TEST(CliTrain, TrainPredictEval) {
 
   auto embed = run_ngame("embed " + out.file("model") + " --input " + data.file("Y.txt") + " -o " + out.file("e.bin") + " --quiet");
   EXPECT_EQ(embed.status, 0) << embed.err;
+
+  // Each label text asked for puts its own label first; the rule can be switched off.
+  auto own = run_ngame("predict " + out.file("model") + " --input " + data.file("Y.txt") + " -k 1 -o " +
+                       out.file("own.txt") + " --quiet");
+  ASSERT_EQ(own.status, 0) << own.err;
+  std::istringstream own_rows(testing::read_bytes(out.file("own.txt")));
+  std::string line;
+  std::getline(own_rows, line);  // header
+  for (int label = 0; std::getline(own_rows, line); ++label) {
+    EXPECT_EQ(line.substr(0, line.find(':')), std::to_string(label)) << "label " << label;
+  }
+  auto off = run_ngame("predict " + out.file("model") + " --input " + data.file("Y.txt") + " -k 1 -o " +
+                       out.file("off.txt") + " --quiet --no-own-text-first");
+  EXPECT_EQ(off.status, 0) << off.err;
+  // A text of words the model never saw is predicted, with a warning (not silenced by --quiet).
+  write_bytes(out.file("unknown.txt"), "zzqx wwvk\n");
+  auto unknown = run_ngame("predict " + out.file("model") + " --input " + out.file("unknown.txt") + " -k 2 -o " +
+                           out.file("unknown_pred.txt") + " --quiet");
+  EXPECT_EQ(unknown.status, 0) << unknown.err;
+  EXPECT_NE(unknown.err.find("no word the model was trained on"), std::string::npos) << unknown.err;
 }
 
 TEST(CliTrain, SameSeedSameModelAndConfigFile) {
