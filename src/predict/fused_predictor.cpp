@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "core/dense_math.h"
 #include "core/error.h"
@@ -35,10 +36,14 @@ CandidateSet FusedPredictor::candidates(const TextCorpus& texts, const FusionWei
   batch.embeddings = embed_texts(encoder_, texts);
   const uint32_t shortlist = search.shortlist > 0 ? search.shortlist : config_.shortlist;
   const size_t s = std::min<size_t>(std::max<size_t>(shortlist, min_shortlist), label_count_);
-  FeatureRows tfidf;  // featurised once: the lexical shortlist, the graph seeds and every candidate's lexical score
+  // Featurised once: the lexical shortlist, the graph seeds and every candidate's lexical score read the rows with
+  // the label words; the sparse classifiers the featurizer's own rows, as they were trained.
+  FeatureRows tfidf, vocabulary;
   if (lexical_) {
     tfidf = lexical_->vectors(texts);
-    batch.tfidf = &tfidf;
+    vocabulary = lexical_->vocabulary_rows(tfidf);
+    batch.lexical = &tfidf;
+    batch.tfidf = &vocabulary;
   }
   // A graph's greedy walk from its entry point loses most of a text's nearest labels when they lie in several
   // regions (bench_index_recall compares both walks); labels sharing a word with the text start walks in those regions.
@@ -123,13 +128,25 @@ SparseMatrix FusedPredictor::rank(const CandidateSet& cands, const FusionWeights
       row.emplace_back(weights.blend(cands.scores[c]), cands.labels[c]);
     }
     const bool lexical_alone = reranking.words_unknown_lexical && i < cands.words_unknown.size() && cands.words_unknown[i];
-    if (lexical_alone) {
-      for (size_t c = 0; c < row.size(); ++c) row[c].first = cands.scores[cands.offsets[i] + c][kLexicalScorer];
-    }
     const size_t take = std::min(keep, row.size());
-    auto better = [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); };
-    std::partial_sort(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(take), row.end(), better);
-    row.resize(take);
+    if (lexical_alone) {
+      // By the lexical term, then (candidates sharing nothing with the text: term 0) by the blend.
+      std::vector<std::pair<float, size_t>> order(row.size());
+      for (size_t c = 0; c < row.size(); ++c) order[c] = {cands.scores[cands.offsets[i] + c][kLexicalScorer], c};
+      std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(take), order.end(),
+                        [&](const auto& x, const auto& y) {
+                          if (x.first != y.first) return x.first > y.first;
+                          if (row[x.second].first != row[y.second].first) return row[x.second].first > row[y.second].first;
+                          return row[x.second].second < row[y.second].second;
+                        });
+      std::vector<std::pair<float, uint32_t>> ranked(take);
+      for (size_t j = 0; j < take; ++j) ranked[j] = {order[j].first, row[order[j].second].second};
+      row = std::move(ranked);
+    } else {
+      auto better = [](const auto& x, const auto& y) { return x.first > y.first || (x.first == y.first && x.second < y.second); };
+      std::partial_sort(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(take), row.end(), better);
+      row.resize(take);
+    }
     if (reranker && !lexical_alone) {
       // The feature rows of query i are its linear top `window`, in the same order as row's head.
       const uint64_t a = features.groups[i], b = features.groups[i + 1];
@@ -145,25 +162,35 @@ SparseMatrix FusedPredictor::rank(const CandidateSet& cands, const FusionWeights
         // validation rows hold few relevant candidates without training rows (labels that play unseen ones), and
         // it ranks them below where the blend's own weights for them put them (docs/accuracy.md, "Seats of labels
         // without training rows"; bench/results/2026-12-03-labels-without-training-rows.md).
-        std::vector<uint8_t> seen(n_window);
-        for (uint64_t r = a; r < b; ++r) seen[r - a] = features.values[r * features.width + kPriorScorer] != 0.0f;
-        for (size_t f = 0; f < reranking.free_seats; ++f) {
-          size_t best = f;
-          for (size_t p = f + 1; p < n_window; ++p) best = row[p].first > row[best].first ? p : best;
-          std::rotate(row.begin() + static_cast<std::ptrdiff_t>(f), row.begin() + static_cast<std::ptrdiff_t>(best),
-                      row.begin() + static_cast<std::ptrdiff_t>(best + 1));
-          std::rotate(seen.begin() + static_cast<std::ptrdiff_t>(f), seen.begin() + static_cast<std::ptrdiff_t>(best),
-                      seen.begin() + static_cast<std::ptrdiff_t>(best + 1));
+        // Seats 0..free-1: the re-ranker's best of the whole window (ties: linear order). The rest keep their
+        // linear order, except that the candidates with training rows among them are reordered by the re-ranker in
+        // the places they hold: one without training rows keeps its place among the rest, and moves down only for a
+        // candidate taken into a free seat from below it.
+        // row[0..n_window) holds re-ranker scores in linear order.
+        std::vector<uint32_t> by_score(n_window);
+        std::iota(by_score.begin(), by_score.end(), 0u);
+        std::stable_sort(by_score.begin(), by_score.end(), [&](uint32_t x, uint32_t y) { return row[x].first > row[y].first; });
+        const size_t free_seats = reranking.free_seats;
+        std::vector<uint8_t> picked(n_window, 0);
+        std::vector<std::pair<float, uint32_t>> seated;
+        seated.reserve(n_window);
+        for (size_t f = 0; f < free_seats; ++f) {
+          picked[by_score[f]] = 1;
+          seated.push_back(row[by_score[f]]);
         }
-        std::vector<size_t> seats;
+        std::vector<size_t> places;                        // seats of the rest that hold a candidate with rows
         std::vector<std::pair<float, uint32_t>> movers;
-        for (size_t p = reranking.free_seats; p < n_window; ++p) {
-          if (!seen[p]) continue;
-          seats.push_back(p);
-          movers.push_back(row[p]);
+        for (size_t p = 0; p < n_window; ++p) {
+          if (picked[p]) continue;
+          if (features.values[(a + p) * features.width + kPriorScorer] != 0.0f) {
+            places.push_back(seated.size());
+            movers.push_back(row[p]);
+          }
+          seated.push_back(row[p]);
         }
         std::stable_sort(movers.begin(), movers.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
-        for (size_t j = 0; j < seats.size(); ++j) row[seats[j]] = movers[j];
+        for (size_t j = 0; j < places.size(); ++j) seated[places[j]] = movers[j];
+        std::copy(seated.begin(), seated.end(), row.begin());
         // Scores follow the seats: a kept seat's score is raised just above the next seat's where it fell below.
         for (size_t p = n_window - 1; p-- > 0;) row[p].first = std::max(row[p].first, row[p + 1].first + 1e-3f);
         lowest = row[n_window - 1].first;

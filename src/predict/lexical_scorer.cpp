@@ -44,16 +44,44 @@ FeatureRows LexicalScorer::vectors(const TextCorpus& texts) const {
   // Texts none of whose words the model was trained on: only their words and word pairs shared with label texts
   // find labels (the fusion ranks them by this scorer alone). Said once per batch.
   size_t unknown = 0, example = 0;
+  // Up to 40 bytes of a text for the log, cut before a UTF-8 continuation byte.
+  auto first_words = [](std::string_view text) {
+    size_t n = std::min<size_t>(text.size(), 40);
+    while (n < text.size() && n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+    return std::string(text.substr(0, n)) + (n < text.size() ? "..." : "");
+  };
   for (size_t r = 0; r < rows.size(); ++r) {
     if (!knows_words(rows, r) && unknown++ == 0) example = r;
   }
   if (unknown > 0) {
-    spdlog::warn("{} of {} texts (the first: text {} of the batch) have no word the model was trained on; they are "
-                 "ranked by the words and word pairs they share with label texts alone",
-                 unknown, texts.size(), example + 1);
+    spdlog::warn("{} of {} texts have no word the model was trained on (the first: '{}'); they are ranked by the "
+                 "words and word pairs they share with label texts alone",
+                 unknown, texts.size(), first_words(texts[example]));
   }
   l2_normalise_rows(rows);
   return rows;
+}
+
+FeatureRows LexicalScorer::vocabulary_rows(const FeatureRows& queries) const {
+  const uint32_t own = featurizer_.feature_count();
+  FeatureRows out;
+  for (size_t q = 0; q < queries.size(); ++q) {
+    const uint64_t a = queries.offsets[q], b = queries.offsets[q + 1];
+    uint64_t end = a;
+    while (end < b && queries.ids[end] < own) ++end;  // ids are sorted: the label words come last
+    out.ids.insert(out.ids.end(), queries.ids.begin() + static_cast<std::ptrdiff_t>(a),
+                   queries.ids.begin() + static_cast<std::ptrdiff_t>(end));
+    out.weights.insert(out.weights.end(), queries.weights.begin() + static_cast<std::ptrdiff_t>(a),
+                       queries.weights.begin() + static_cast<std::ptrdiff_t>(end));
+    if (end < b) {
+      double norm = 0;
+      for (uint64_t p = a; p < end; ++p) norm += static_cast<double>(queries.weights[p]) * queries.weights[p];
+      const auto scale = static_cast<float>(norm > 0 ? 1.0 / std::sqrt(norm) : 0.0);
+      for (size_t p = out.weights.size() - (end - a); p < out.weights.size(); ++p) out.weights[p] *= scale;
+    }
+    out.offsets.push_back(out.ids.size());
+  }
+  return out;
 }
 
 bool LexicalScorer::knows_words(const FeatureRows& queries, size_t q) const {
@@ -170,23 +198,23 @@ class LexicalBatch final : public ScoredBatch {
 }  // namespace
 
 std::unique_ptr<ScoredBatch> LexicalScorer::score_batch(const QueryBatch& batch, size_t shortlist_length, bool wanted,
-                                                        const PredictorConfig&) const {
-  NGAME_CHECK(batch.tfidf != nullptr, "the lexical scorer needs the batch's TF-IDF rows");
-  const FeatureRows& tfidf = *batch.tfidf;
-  if (wanted) return std::make_unique<LexicalBatch>(*this, tfidf, shortlist(tfidf, shortlist_length));
+                                                        const PredictorConfig& search) const {
+  NGAME_CHECK(batch.lexical != nullptr, "the lexical scorer needs the batch's lexical rows");
+  const FeatureRows& rows = *batch.lexical;
+  if (wanted) return std::make_unique<LexicalBatch>(*this, rows, shortlist(rows, shortlist_length));
   // Unwanted by the fusion, the shortlist is still what finds labels for a text without a vocabulary word.
   FeatureRows unknown_only;
-  std::vector<size_t> rows;
-  for (size_t q = 0; q < tfidf.size(); ++q) {
-    if (knows_words(tfidf, q)) continue;
-    rows.push_back(q);
-    unknown_only.append_row(tfidf, q);
+  std::vector<size_t> picked;
+  for (size_t q = 0; search.unknown_word_shortlist && q < rows.size(); ++q) {
+    if (knows_words(rows, q)) continue;
+    picked.push_back(q);
+    unknown_only.append_row(rows, q);
   }
-  if (rows.empty()) return std::make_unique<LexicalBatch>(*this, tfidf, std::vector<std::vector<std::pair<uint32_t, float>>>{});
+  if (picked.empty()) return std::make_unique<LexicalBatch>(*this, rows, std::vector<std::vector<std::pair<uint32_t, float>>>{});
   auto found = shortlist(unknown_only, shortlist_length);
-  std::vector<std::vector<std::pair<uint32_t, float>>> lists(tfidf.size());
-  for (size_t i = 0; i < rows.size(); ++i) lists[rows[i]] = std::move(found[i]);
-  return std::make_unique<LexicalBatch>(*this, tfidf, std::move(lists));
+  std::vector<std::vector<std::pair<uint32_t, float>>> lists(rows.size());
+  for (size_t i = 0; i < picked.size(); ++i) lists[picked[i]] = std::move(found[i]);
+  return std::make_unique<LexicalBatch>(*this, rows, std::move(lists));
 }
 
 }  // namespace ngame

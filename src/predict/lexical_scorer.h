@@ -19,9 +19,14 @@ inline constexpr size_t kMinPostingCap = 500;
 class LexicalScorer final : public Scorer {
  public:
   LexicalScorer(const Featurizer& featurizer, const TextCorpus& label_texts);
+  LexicalScorer(const LexicalScorer&) = delete;  // its word lookup refers to this object
+  LexicalScorer& operator=(const LexicalScorer&) = delete;
   /// TF-IDF rows of texts (L2-normalised): the queries of shortlist() and score(). Warns when some text has no
   /// word of the featurizer's vocabulary.
   FeatureRows vectors(const TextCorpus& texts) const;
+  /// Rows of vectors() without the words only label texts hold, unit length again: the featurizer's own rows, as
+  /// the sparse classifiers were trained on.
+  FeatureRows vocabulary_rows(const FeatureRows& queries) const;
   /// Whether row q of queries (from vectors()) holds a word of the featurizer's vocabulary; a text without one
   /// embeds as nothing the encoder learnt, and only its words and word pairs shared with label texts tell.
   bool knows_words(const FeatureRows& queries, size_t q) const;
@@ -35,8 +40,9 @@ class LexicalScorer final : public Scorer {
   std::vector<uint32_t> reach_of_labels(const std::vector<uint32_t>& labels, size_t max_labels) const;
   /// Cosine between row q of queries and label l.
   float score(const FeatureRows& queries, size_t q, uint32_t label) const;
-  /// The fusion's view: shortlists by TF-IDF cosine (when wanted; else only for texts without a vocabulary word,
-  /// which the fusion ranks by this scorer alone) and the cosine of any label, on batch.tfidf.
+  /// The fusion's view: shortlists by TF-IDF cosine (when wanted; else, with search.unknown_word_shortlist, for
+  /// the texts without a vocabulary word, which the fusion ranks by this scorer alone) and the cosine of any label,
+  /// on batch.lexical.
   std::unique_ptr<ScoredBatch> score_batch(const QueryBatch& batch, size_t shortlist, bool wanted,
                                            const PredictorConfig& search) const override;
   /// Adds labels (for live label addition).

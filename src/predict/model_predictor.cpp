@@ -78,6 +78,7 @@ SparseMatrix ModelPredictor::predict(const TextCorpus& texts, size_t k, const Se
       throw UsageError("only: the model has no sparse classifiers (trained with --sparse-classifiers off, or "
                        "before they existed)");
     }
+    config.unknown_word_shortlist = false;
     weights.weight.fill(0.0f);
     weights.weight[chosen] = 1.0f;
     weights.unseen.reset();

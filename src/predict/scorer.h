@@ -20,7 +20,8 @@ struct QueryBatch {
   size_t size = 0;                                  ///< texts in the batch
   uint32_t dim = 0;                                 ///< embedding dimension
   std::vector<float> embeddings;                    ///< size x dim, unit rows
-  const FeatureRows* tfidf = nullptr;               ///< TF-IDF rows (null when the model has no featurizer)
+  const FeatureRows* tfidf = nullptr;               ///< TF-IDF rows, unit length (null when the model has no featurizer)
+  const FeatureRows* lexical = nullptr;             ///< the same with the words only label texts hold (LexicalScorer)
   std::vector<std::vector<uint32_t>> label_seeds;   ///< per text, labels sharing its words (empty: none)
 };
 

@@ -32,6 +32,9 @@ struct PredictorConfig {
   uint32_t ef_search = 0;
   /// Breadth of the memory graph's walk (0: the graph's own).
   uint32_t memory_ef_search = 0;
+  /// The lexical shortlist for texts without a vocabulary word even when the fusion does not weigh the lexical
+  /// scorer (off for single-scorer ablations).
+  bool unknown_word_shortlist = true;
 };
 
 /// Per-call search settings; 0 means "as the model was fitted and loaded".

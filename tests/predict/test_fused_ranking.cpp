@@ -143,6 +143,43 @@ TEST_F(FusedRanking, BelowTheFreeSeatsCandidatesWithoutTrainingRowsKeepTheirLine
   EXPECT_EQ(ids(predictor->rank(set, w, 4, {&distrust_unseen, 6, false, false, 6}), 0), (std::vector<uint32_t>{0, 1, 2, 4}));
 }
 
+TEST_F(FusedRanking, ACandidateWithoutTrainingRowsKeepsItsPlaceAmongTheRest) {
+  // One tree on the last feature, the linear position p: p <= 2 scores 0.5, p = 3 scores 0, p = 4 scores 0.8 and
+  // p = 5 scores 1. The fourth linear candidate, label 4, has no training rows.
+  const size_t width = rank_feature_count(kScorerCount);
+  const int pos = int(width - 1);
+  RankBooster tree = RankBooster::from_json(
+      {{"features", width},
+       {"roots", {0}},
+       {"nodes", {{pos, 3.5f, 1, 2, 0.0f},
+                  {pos, 2.5f, 3, 4, 0.0f},
+                  {pos, 4.5f, 5, 6, 0.0f},
+                  {-1, 0.0f, -1, -1, 0.5f},
+                  {-1, 0.0f, -1, -1, 0.0f},
+                  {-1, 0.0f, -1, -1, 0.8f},
+                  {-1, 0.0f, -1, -1, 1.0f}}}},
+      width);
+  CandidateSet set;
+  add_query(set, {{0, {0.9f, 0, 0, 0, 0.5f}}, {1, {0.8f, 0, 0, 0, 0.5f}}, {2, {0.7f, 0, 0, 0, 0.5f}},
+                  {4, {0.6f, 0, 0, 0, 0.0f}}, {3, {0.5f, 0, 0, 0, 0.5f}}, {5, {0.4f, 0, 0, 0, 0.5f}}});
+  FusionWeights w = weights({1, 0, 0, 0, 0});
+  // The re-ranker alone: label 4 last.
+  EXPECT_EQ(ids(predictor->rank(set, w, 6, {&tree, 20, false, false, 1}), 0),
+            (std::vector<uint32_t>{5, 3, 0, 1, 2, 4}));  // no weights for unseen candidates: no kept places
+  w.unseen = w.weight;
+  EXPECT_EQ(ids(predictor->rank(set, w, 6, {&tree, 20, false, false, 6}), 0),
+            (std::vector<uint32_t>{5, 3, 0, 1, 2, 4}));  // every seat free
+  // One free seat: label 5 takes it; the rest (0 1 2 4 3 in linear order) keep label 4 fourth, and labels 0-3 are
+  // reordered by the re-ranker in the other places, label 3 first of them.
+  const SparseMatrix one = predictor->rank(set, w, 6, {&tree, 20, false, false, 1});
+  EXPECT_EQ(ids(one, 0), (std::vector<uint32_t>{5, 3, 0, 1, 4, 2}));
+  const std::vector<float> v = values(one, 0);
+  for (size_t p = 1; p < v.size(); ++p) EXPECT_GT(v[p - 1], v[p]) << "seat " << p;
+  // Two free seats: labels 5 and 3 take them, from below label 4, which moves down one place for each.
+  EXPECT_EQ(ids(predictor->rank(set, w, 6, {&tree, 20, false, false, 2}), 0),
+            (std::vector<uint32_t>{5, 3, 0, 1, 2, 4}));
+}
+
 TEST_F(FusedRanking, TextsWithoutAVocabularyWordRankByTheirLexicalTermAlone) {
   // Two queries with the same candidates: the first knows its words, the second none (its embedding term says
   // nothing). The lexical term prefers label 2; the fitted weights ignore it.
@@ -158,6 +195,11 @@ TEST_F(FusedRanking, TextsWithoutAVocabularyWordRankByTheirLexicalTermAlone) {
   EXPECT_EQ(ids(top, 1), (std::vector<uint32_t>{2, 1, 0}));
   EXPECT_FLOAT_EQ(values(top, 1)[0], 0.6f);
   EXPECT_EQ(ids(predictor->rank(set, w, 3, {}), 1), (std::vector<uint32_t>{0, 1, 2}));  // off: the fitted weights
+  // Candidates that share nothing with the text (lexical term 0) follow in blend order, not by label id.
+  CandidateSet none;
+  add_query(none, {{5, {0.9f, 0, 0, 0, 0.5f}}, {0, {0.1f, 0, 0, 0, 0.5f}}, {3, {0.5f, 0, 0, 0, 0.5f}}});
+  none.words_unknown = {1};
+  EXPECT_EQ(ids(predictor->rank(none, w, 3, rules), 0), (std::vector<uint32_t>{5, 3, 0}));
 }
 
 TEST_F(FusedRanking, LabelsWhoseOwnTextTheQueryRepeatsLeadEvenBelowTheCut) {

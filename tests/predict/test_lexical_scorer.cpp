@@ -94,6 +94,16 @@ TEST(LexicalScorer, WordsOnlyLabelTextsHoldFindTheirLabels) {
   ASSERT_FALSE(top[1].empty());
   EXPECT_EQ(top[1][0].first, 0u);  // the rare word outweighs the shared "toolkit"
   EXPECT_TRUE(top[2].empty());     // a word no label text holds finds nothing
+  // The sparse classifiers' rows leave the label words out: the featurizer's own unit rows, as in training.
+  const TextCorpus mixed = testing::make_corpus({"lattice quantum toolkit", "quantum toolkit"});
+  const FeatureRows with_words = scorer.vectors(mixed);
+  const FeatureRows own = scorer.vocabulary_rows(with_words);
+  FeatureRows expected = featurizer.featurize_all(mixed);
+  l2_normalise_rows(expected);
+  EXPECT_GT(with_words.offsets[1], expected.offsets[1]);  // the first text holds a label word
+  ASSERT_EQ(own.offsets, expected.offsets);
+  EXPECT_EQ(own.ids, expected.ids);
+  for (size_t p = 0; p < own.weights.size(); ++p) EXPECT_NEAR(own.weights[p], expected.weights[p], 1e-6) << p;
   scorer.add_labels(testing::make_corpus({"zorblax toolkit"}));
   EXPECT_EQ(scorer.label_word_count(), 3u);
   const FeatureRows again = scorer.vectors(testing::make_corpus({"zorblax"}));
