@@ -157,11 +157,9 @@ SparseMatrix FusedPredictor::rank(const CandidateSet& cands, const FusionWeights
       }
       const size_t n_window = b - a;
       if (weights.unseen && reranking.free_seats < n_window) {
-        // The re-ranker fills the first seats from every candidate; below them, candidates without training rows
-        // keep the seats the linear fusion gave them and the re-ranker orders the others in the seats left. Its
-        // validation rows hold few relevant candidates without training rows (labels that play unseen ones), and
-        // it ranks them below where the blend's own weights for them put them (docs/accuracy.md, "Seats of labels
-        // without training rows"; bench/results/2026-12-03-labels-without-training-rows.md).
+        // The re-ranker's validation rows hold few relevant candidates without training rows (labels that play
+        // unseen ones), and it ranks them below where the blend's own weights for them put them (docs/design.md,
+        // Fusion, step 3; bench/results/2026-12-03-labels-without-training-rows.md).
         // Seats 0..free-1: the re-ranker's best of the whole window (ties: linear order). The rest keep their
         // linear order, except that the candidates with training rows among them are reordered by the re-ranker in
         // the places they hold: one without training rows keeps its place among the rest, and moves down only for a

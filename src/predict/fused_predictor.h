@@ -44,7 +44,8 @@ struct Reranking {
   /// alone: their embeddings carry nothing the encoder learnt, which the fitted weights do not know.
   bool words_unknown_lexical = false;
   /// With weights for candidates without training rows (FusionWeights::unseen): the seats the re-ranker fills
-  /// from every candidate; below them such candidates keep their linear seats and the re-ranker orders the others.
+  /// from every candidate; below them the rest keep their linear order, those with training rows reordered by the
+  /// re-ranker in the places they hold.
   size_t free_seats = kRerankerFreeSeats;
 };
 
