@@ -57,6 +57,18 @@ class FusedRanking : public ::testing::Test {
     out.weight = w;
     return out;
   }
+  // A one-tree re-ranker over the 19 features: value `low` where feature <= threshold, else `high`.
+  static RankBooster split_tree(size_t feature, float threshold, float low, float high) {
+    const size_t width = rank_feature_count(kScorerCount);
+    return RankBooster::from_json({{"features", width},
+                                   {"roots", {0}},
+                                   {"nodes", {{int(feature), threshold, 1, 2, 0.0f},
+                                              {-1, 0.0f, -1, -1, low},
+                                              {-1, 0.0f, -1, -1, high}}}},
+                                  width);
+  }
+  // The last feature: the candidate's position in the linear order.
+  static constexpr size_t kLinearPosition = rank_feature_count(kScorerCount) - 1;
   ModelParts model;
   std::unique_ptr<FusedPredictor> predictor;
 };
@@ -93,12 +105,7 @@ TEST_F(FusedRanking, ScoresAreTheWeightedSumAndTiesGoToTheLowerId) {
 TEST_F(FusedRanking, TheReRankerReordersOnlyItsWindow) {
   // One tree: the linear fusion's first candidate (the last feature, its position, is 0) scores 0, every other 1.
   // So within the window the linear top falls to the window's end; below the window the linear order stays.
-  const size_t width = rank_feature_count(kScorerCount);
-  RankBooster demote_first = RankBooster::from_json(
-      {{"features", width},
-       {"roots", {0}},
-       {"nodes", {{int(width - 1), 0.5f, 1, 2, 0.0f}, {-1, 0.0f, -1, -1, 0.0f}, {-1, 0.0f, -1, -1, 1.0f}}}},
-      width);
+  RankBooster demote_first = split_tree(kLinearPosition, 0.5f, 0.0f, 1.0f);
   ASSERT_EQ(demote_first.trees(), 1u);
   CandidateSet set;
   add_query(set, {{0, {0.9f, 0, 0, 0, 0}}, {1, {0.8f, 0, 0, 0, 0}}, {2, {0.7f, 0, 0, 0, 0}},
@@ -119,15 +126,10 @@ TEST_F(FusedRanking, TheReRankerReordersOnlyItsWindow) {
   EXPECT_EQ(ids(predictor->rank(set, w, 3, {&none, 3}), 0), (std::vector<uint32_t>{0, 1, 2}));
 }
 
-TEST_F(FusedRanking, BelowTheFreeSeatsCandidatesWithoutTrainingRowsKeepTheirLinearSeats) {
+TEST_F(FusedRanking, BelowTheFreeSeatsTheReRankerCannotDemoteACandidateWithoutTrainingRows) {
   // One tree that scores candidates without training rows (prior term 0) 0 and the others 1: alone it sends label 3,
   // which has no training rows, to the window's end.
-  const size_t width = rank_feature_count(kScorerCount);
-  RankBooster distrust_unseen = RankBooster::from_json(
-      {{"features", width},
-       {"roots", {0}},
-       {"nodes", {{int(kPriorScorer), 0.25f, 1, 2, 0.0f}, {-1, 0.0f, -1, -1, 0.0f}, {-1, 0.0f, -1, -1, 1.0f}}}},
-      width);
+  RankBooster distrust_unseen = split_tree(kPriorScorer, 0.25f, 0.0f, 1.0f);
   CandidateSet set;
   add_query(set, {{0, {0.9f, 0, 0, 0, 0.5f}}, {1, {0.8f, 0, 0, 0, 0.5f}}, {2, {0.7f, 0, 0, 0, 0.5f}},
                   {3, {0.6f, 0, 0, 0, 0.0f}}, {4, {0.5f, 0, 0, 0, 0.5f}}, {5, {0.4f, 0, 0, 0, 0.5f}}});
@@ -219,12 +221,7 @@ TEST_F(FusedRanking, LabelsWhoseOwnTextTheQueryRepeatsLeadEvenBelowTheCut) {
   // Off (the default of rank()), the linear order alone.
   EXPECT_EQ(ids(predictor->rank(set, w, 3, {}), 0), (std::vector<uint32_t>{0, 1, 2}));
   // Over a re-ranker that demotes the linear top: the repeats still lead, the re-ranked window follows.
-  const size_t width = rank_feature_count(kScorerCount);
-  RankBooster demote_first = RankBooster::from_json(
-      {{"features", width},
-       {"roots", {0}},
-       {"nodes", {{int(width - 1), 0.5f, 1, 2, 0.0f}, {-1, 0.0f, -1, -1, 0.0f}, {-1, 0.0f, -1, -1, 1.0f}}}},
-      width);
+  RankBooster demote_first = split_tree(kLinearPosition, 0.5f, 0.0f, 1.0f);
   EXPECT_EQ(ids(predictor->rank(set, w, 4, {&demote_first, 3, true}), 0), (std::vector<uint32_t>{3, 5, 1, 2}));
 }
 
