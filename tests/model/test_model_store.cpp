@@ -206,8 +206,6 @@ TEST(ModelStore, ContainerChecksRunBehindAMatchingManifest) {
 
 TEST(FusionRecordJson, TheRerankerFreeSeatsRoundTripAndOlderRecordsFreeEverySeat) {
   FusionRecord r;
-  r.shortlist = 100;
-  r.hnsw_ef_search = 100;
   r.reranker = nlohmann::json::object();
   r.reranker_free_seats = 4;
   EXPECT_EQ(FusionRecord::from_json(r.to_json(), "fusion.json").reranker_free_seats, 4u);
