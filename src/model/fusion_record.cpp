@@ -48,7 +48,6 @@ nlohmann::json FusionRecord::to_json() const {
   if (!reranker.is_null()) {
     j["reranker"] = reranker;
     j["reranker_window"] = reranker_window;
-    if (reranker_free_seats > 0) j["reranker_free_seats"] = reranker_free_seats;
   }
   return j;
 }
@@ -93,7 +92,6 @@ FusionRecord FusionRecord::from_json(const nlohmann::json& j, const std::string&
   if (j.contains("reranker")) {
     r.reranker = j["reranker"];
     r.reranker_window = positive(j, "reranker_window", 20, 1000000, source);
-    r.reranker_free_seats = static_cast<uint32_t>(positive(j, "reranker_free_seats", 0, 1000000, source));
   }
   if (j.contains("validation_rows")) {
     if (!j["validation_rows"].is_number_unsigned()) throw InputError(source, 0, "validation_rows must be an integer");

@@ -54,9 +54,6 @@ struct FusionRecord {
   bool classifier_graph = true;    ///< the classifiers had their own shortlist graph (older models: yes)
   nlohmann::json reranker;         ///< the re-ranker's trees (RankBooster::to_json); null: none
   size_t reranker_window = 20;     ///< candidates the re-ranker reorders
-  /// Seats the re-ranker fills from every candidate before the others keep the blend's order for candidates
-  /// without training rows (Reranking::free_seats); 0: it fills every seat (older models, or not chosen).
-  uint32_t reranker_free_seats = 0;
   uint64_t validation_rows = 0;    ///< rows it was fitted on
   nlohmann::json validation;       ///< the fitting report: each scorer alone, the fusion, each scorer left out
 

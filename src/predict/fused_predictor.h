@@ -29,9 +29,8 @@ struct CandidateSet {
   size_t size() const { return offsets.size() - 1; }
 };
 
-/// Seats at the top that the re-ranker fills from every candidate when the fusion's fit chooses to keep the places of
-/// candidates without training rows below them (Reranking::free_seats): on WordNet fewer cost P@5, more give back
-/// the top-5 places of labels without training rows (bench/results/2026-12-03-labels-without-training-rows.md).
+/// Seats at the top that the re-ranker fills from every candidate (see Reranking::free_seats): on WordNet, fewer
+/// cost P@5, more give back the top-5 places of labels without training rows (bench/results/2026-12-03-labels-without-training-rows.md).
 inline constexpr size_t kRerankerFreeSeats = 4;
 
 /// How the linear fusion's order is changed: a re-ranker over its top `window` candidates (none: reranker null),
@@ -46,8 +45,8 @@ struct Reranking {
   bool words_unknown_lexical = false;
   /// With weights for candidates without training rows (FusionWeights::unseen): the seats the re-ranker fills
   /// from every candidate; below them the rest keep their linear order, those with training rows reordered by the
-  /// re-ranker in the places they hold. SIZE_MAX: every seat free.
-  size_t free_seats = SIZE_MAX;
+  /// re-ranker in the places they hold.
+  size_t free_seats = kRerankerFreeSeats;
 };
 
 /// predict() works through its texts this many at a time (candidate sets are the bulk of its memory).

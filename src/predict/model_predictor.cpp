@@ -30,7 +30,6 @@ ModelPredictor::ModelPredictor(const ModelParts& model, PredictorConfig config) 
       throw InputError("fusion.json", 0, std::string("bad re-ranker: ") + e.what());
     }
     window_ = model.fusion->reranker_window;
-    if (model.fusion->reranker_free_seats > 0) free_seats_ = model.fusion->reranker_free_seats;
     fused_->set_reranker(&reranker_, window_);
   }
   if (model.fusion) {
@@ -55,7 +54,7 @@ void ModelPredictor::labels_appended(const ModelParts& model) {
 }
 
 SparseMatrix ModelPredictor::predict(const TextCorpus& texts, size_t k) const {
-  return fused_->predict(texts, weights_, k, fused_->config(), {&reranker_, window_, true, true, free_seats_});
+  return fused_->predict(texts, weights_, k, fused_->config(), {&reranker_, window_, true, true});
 }
 
 SparseMatrix ModelPredictor::predict(const TextCorpus& texts, size_t k, const SearchParams& search) const {
@@ -65,7 +64,7 @@ SparseMatrix ModelPredictor::predict(const TextCorpus& texts, size_t k, const Se
   config.memory_ef_search = search.memory_ef_search;
   config.graph_seeds = search.graph_seeds;
   FusionWeights weights = weights_;
-  Reranking reranking{search.reranker ? &reranker_ : nullptr, window_, search.own_text_first, true, free_seats_};
+  Reranking reranking{search.reranker ? &reranker_ : nullptr, window_, search.own_text_first, true};
   if (!search.only.empty()) {
     size_t chosen = kScorerCount;
     for (size_t s = 0; s < kScorerCount; ++s) {

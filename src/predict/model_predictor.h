@@ -43,7 +43,6 @@ class ModelPredictor {
   FusionWeights weights_;
   RankBooster reranker_;
   size_t window_ = 0;
-  size_t free_seats_ = SIZE_MAX;  // the fusion's choice (FusionRecord::reranker_free_seats)
   const ModelParts& model_;
 };
 

@@ -57,10 +57,6 @@ void query_lambdas(const RankRows& rows, size_t q, const std::vector<float>& sco
 
 }  // namespace
 
-bool is_holdout_query(size_t q, const RankBoosterConfig& config) {
-  return static_cast<double>(splitmix64(q ^ (config.seed * 0x51ed27ULL)) % 1000000) < config.holdout * 1e6;
-}
-
 nlohmann::json RankBooster::fit(const RankRows& rows, const RankBoosterConfig& config) {
   NGAME_CHECK(rows.width > 0 && rows.relevant.size() == rows.rows(), "rank rows need features and relevance");
   width_ = rows.width;
@@ -69,7 +65,9 @@ nlohmann::json RankBooster::fit(const RankRows& rows, const RankBoosterConfig& c
   const size_t n = rows.rows(), f_count = rows.width, queries = rows.queries();
   // Hold-out queries choose the number of trees.
   std::vector<uint8_t> held(queries);
-  for (size_t q = 0; q < queries; ++q) held[q] = is_holdout_query(q, config);
+  for (size_t q = 0; q < queries; ++q) {
+    held[q] = static_cast<double>(splitmix64(q ^ (config.seed * 0x51ed27ULL)) % 1000000) < config.holdout * 1e6;
+  }
   std::vector<uint8_t> row_held(n);
   for (size_t q = 0; q < queries; ++q) {
     for (uint64_t r = rows.groups[q]; r < rows.groups[q + 1]; ++r) row_held[r] = held[q];

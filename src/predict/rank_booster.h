@@ -37,9 +37,6 @@ struct RankRows {
   size_t queries() const { return groups.size() - 1; }
 };
 
-/// Whether query q is one of the hold-out queries of a fit with these settings.
-bool is_holdout_query(size_t q, const RankBoosterConfig& config);
-
 /// An ensemble of regression trees scoring feature rows.
 class RankBooster {
  public:

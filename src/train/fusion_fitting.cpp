@@ -1,6 +1,5 @@
 #include "train/fusion_fitting.h"
 
-#include <algorithm>
 #include <array>
 
 #include "eval/metrics.h"
@@ -119,52 +118,6 @@ FusionWeights fit_fusion(const FusedPredictor& predictor, const CandidateSet& ca
     report["without"][scorer_name(s)] = metrics_json(r);
   }
   return best;
-}
-
-uint32_t choose_free_seats(const FusedPredictor& predictor, const CandidateSet& candidates, const SparseMatrix& truth,
-                           const std::vector<double>& inv_propensity, const FusionWeights& weights,
-                           const RankBooster& reranker, const RankBoosterConfig& config,
-                           const std::vector<uint32_t>& unseen, nlohmann::json& report) {
-  if (!weights.unseen || reranker.empty()) return 0;
-  // The hold-out queries the re-ranker was not fitted on.
-  CandidateSet held;
-  SparseMatrix held_truth;
-  held_truth.cols = truth.cols;
-  for (size_t q = 0; q < candidates.size(); ++q) {
-    if (!is_holdout_query(q, config)) continue;
-    for (uint64_t c = candidates.offsets[q]; c < candidates.offsets[q + 1]; ++c) {
-      held.labels.push_back(candidates.labels[c]);
-      held.scores.push_back(candidates.scores[c]);
-    }
-    held.offsets.push_back(held.labels.size());
-    held_truth.append_row(truth.row_indices(q), truth.row_values(q));
-  }
-  if (held.size() == 0) return 0;
-  auto is_unseen = [&](uint32_t l) { return std::binary_search(unseen.begin(), unseen.end(), l); };
-  auto top5 = [&](size_t free_seats) {
-    const SparseMatrix top = predictor.rank(held, weights, 5, {&reranker, config.window, false, false, free_seats});
-    const MetricsReport r = compute_metrics(top, held_truth, inv_propensity, 5);
-    uint64_t pairs = 0, found = 0;
-    for (uint64_t q = 0; q < held_truth.rows; ++q) {
-      const auto row = top.row_indices(q);
-      for (uint32_t l : held_truth.row_indices(q)) {
-        if (!is_unseen(l)) continue;
-        ++pairs;
-        found += std::find(row.begin(), row.end(), l) != row.end();
-      }
-    }
-    const double unseen_r5 = pairs ? 100.0 * static_cast<double>(found) / static_cast<double>(pairs) : 0.0;
-    return nlohmann::json{{"P@5", 100 * r.precision[4]}, {"PSP@5", 100 * r.psp[4]}, {"unseen_R@5", unseen_r5},
-                          {"sum", 100 * r.precision[4] + 100 * r.psp[4] + unseen_r5}};
-  };
-  const nlohmann::json all = top5(SIZE_MAX), kept = top5(kRerankerFreeSeats);
-  const bool keep = kept["sum"].get<double>() > all["sum"].get<double>();
-  report = {{"holdout_queries", held.size()},
-            {"every_seat_free", all},
-            {"places_kept_below", kept},
-            {"free_seats", kRerankerFreeSeats},
-            {"chosen", keep ? kRerankerFreeSeats : 0}};
-  return keep ? static_cast<uint32_t>(kRerankerFreeSeats) : 0;
 }
 
 }  // namespace ngame

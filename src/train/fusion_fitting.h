@@ -17,14 +17,4 @@ FusionWeights fit_fusion(const FusedPredictor& predictor, const CandidateSet& ca
                          const std::vector<double>& inv_propensity, nlohmann::json& report, double psp_weight = 1.0,
                          bool unseen_weights = false);
 
-/// The seats the re-ranker fills from every candidate (FusionRecord::reranker_free_seats; 0: every seat), chosen
-/// on the re-ranker's hold-out queries: kRerankerFreeSeats, below which candidates without training rows keep
-/// their place in the blend's order, when that scores higher on P@5 + PSP@5 + the share of the hold-out's
-/// (row, unseen label) pairs in the top 5 than the re-ranker alone (unseen: the sorted labels that played unseen
-/// ones); 0 otherwise, or when weights has no weights for such candidates. Writes the figures into report.
-uint32_t choose_free_seats(const FusedPredictor& predictor, const CandidateSet& candidates, const SparseMatrix& truth,
-                           const std::vector<double>& inv_propensity, const FusionWeights& weights,
-                           const RankBooster& reranker, const RankBoosterConfig& config,
-                           const std::vector<uint32_t>& unseen, nlohmann::json& report);
-
 }  // namespace ngame

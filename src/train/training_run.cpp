@@ -447,7 +447,6 @@ void TrainingRun::fit_fusion() {
   ModelPredictor predictor(model, c.predictor);
   FusionWeights weights;
   nlohmann::json report, reranker_json;
-  uint32_t free_seats = 0;
   if (s.val_rows > 0) {
     TextCorpus val_texts;
     SparseMatrix val_truth;
@@ -519,17 +518,6 @@ void TrainingRun::fit_fusion() {
                    report["reranker"]["holdout_linear_P@1"].get<double>(),
                    report["reranker"]["holdout_reranked_P@1"].get<double>());
       if (!booster.empty()) reranker_json = booster.to_json();
-      nlohmann::json seats;
-      free_seats = choose_free_seats(predictor.fused(), kept, truth,
-                                     inverse_propensity(data.train.labels, {c.prop_a, c.prop_b}), weights, booster, rc,
-                                     unseen, seats);
-      if (seats.is_object()) {
-        spdlog::info("re-ranker: places of candidates without training rows {} below its first {} seats (hold-out "
-                     "P@5 + PSP@5 + unseen R@5: {:.2f} kept, {:.2f} not)",
-                     free_seats ? "kept" : "not kept", kRerankerFreeSeats, seats["places_kept_below"]["sum"].get<double>(),
-                     seats["every_seat_free"]["sum"].get<double>());
-        report["reranker_free_seats"] = std::move(seats);
-      }
       // The reference's fusion for comparison: one depth-7 tree on [classifier, embedding, propensity] (the prior
       // term is a monotone function of the label's training count, as inverse propensity is), judged on the same
       // hold-out queries. Recorded, not used.
@@ -567,7 +555,6 @@ void TrainingRun::fit_fusion() {
   if (!reranker_json.is_null()) {
     fusion.reranker = reranker_json;
     fusion.reranker_window = c.reranker.window;
-    fusion.reranker_free_seats = free_seats;
   }
   model.fusion = std::move(fusion);
   const double seconds = seconds_since(t);

@@ -204,17 +204,5 @@ TEST(ModelStore, ContainerChecksRunBehindAMatchingManifest) {
   expect_load_error(m.dir.str(), "corrupted model file (checksum of section");
 }
 
-TEST(FusionRecordJson, TheRerankerFreeSeatsRoundTripAndOlderRecordsFreeEverySeat) {
-  FusionRecord r;
-  r.reranker = nlohmann::json::object();
-  r.reranker_free_seats = 4;
-  EXPECT_EQ(FusionRecord::from_json(r.to_json(), "fusion.json").reranker_free_seats, 4u);
-  nlohmann::json older = r.to_json();
-  older.erase("reranker_free_seats");
-  EXPECT_EQ(FusionRecord::from_json(older, "fusion.json").reranker_free_seats, 0u);
-  older["reranker_free_seats"] = -1;
-  EXPECT_THROW(FusionRecord::from_json(older, "fusion.json"), InputError);
-}
-
 }  // namespace
 }  // namespace ngame

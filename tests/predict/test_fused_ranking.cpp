@@ -311,46 +311,5 @@ TEST_F(FusedRanking, FittingGivesUnseenCandidatesTheirOwnWeights) {
   EXPECT_LE(compute_metrics(predictor->rank(set, main_only, 1, {}), truth, inv_propensity, 1).precision[0], 0.5);
 }
 
-TEST_F(FusedRanking, TheFitKeepsThePlacesOfUnseenCandidatesOnlyWhereThatPays) {
-  // Every query: five labels with training rows in linear order, then (fifth) label 5 without. The re-ranker
-  // distrusts label 5 and sends it last. Where label 5 is the relevant one, keeping its place holds it in the top 5;
-  // where label 4 (linear sixth) is, keeping label 5's place keeps label 4 out.
-  RankBooster distrust_unseen = split_tree(kPriorScorer, 0.25f, 0.0f, 1.0f);
-  auto queries = [&](uint32_t relevant, CandidateSet& set, SparseMatrix& truth) {
-    truth.cols = kLabels;
-    for (int q = 0; q < 30; ++q) {
-      add_query(set, {{0, {0.9f, 0, 0, 0, 0.5f}}, {1, {0.8f, 0, 0, 0, 0.5f}}, {2, {0.7f, 0, 0, 0, 0.5f}},
-                      {3, {0.6f, 0, 0, 0, 0.5f}}, {5, {0.55f, 0, 0, 0, 0.0f}}, {4, {0.5f, 0, 0, 0, 0.5f}}});
-      truth.append_row(std::vector<uint32_t>{relevant}, std::vector<float>{1.0f});
-    }
-  };
-  FusionWeights w = weights({1, 0, 0, 0, 0});
-  w.unseen = w.weight;
-  RankBoosterConfig config;
-  config.holdout = 1.0;  // every query held out
-  const std::vector<double> inv_propensity(kLabels, 1.0);
-  {
-    CandidateSet set;
-    SparseMatrix truth;
-    queries(5, set, truth);
-    nlohmann::json report;
-    EXPECT_EQ(choose_free_seats(*predictor, set, truth, inv_propensity, w, distrust_unseen, config, {5}, report),
-              kRerankerFreeSeats);
-    EXPECT_DOUBLE_EQ(report["places_kept_below"]["unseen_R@5"].get<double>(), 100.0);
-    EXPECT_DOUBLE_EQ(report["every_seat_free"]["unseen_R@5"].get<double>(), 0.0);
-  }
-  {
-    CandidateSet set;
-    SparseMatrix truth;
-    queries(4, set, truth);
-    nlohmann::json report;
-    EXPECT_EQ(choose_free_seats(*predictor, set, truth, inv_propensity, w, distrust_unseen, config, {5}, report), 0u);
-    EXPECT_GT(report["every_seat_free"]["P@5"].get<double>(), report["places_kept_below"]["P@5"].get<double>());
-    // No weights of their own for unseen candidates: nothing to keep.
-    FusionWeights plain = weights({1, 0, 0, 0, 0});
-    EXPECT_EQ(choose_free_seats(*predictor, set, truth, inv_propensity, plain, distrust_unseen, config, {5}, report), 0u);
-  }
-}
-
 }  // namespace
 }  // namespace ngame
