@@ -41,9 +41,12 @@ CandidateSet FusedPredictor::candidates(const TextCorpus& texts, const FusionWei
   FeatureRows tfidf, vocabulary;
   if (lexical_) {
     tfidf = lexical_->vectors(texts);
-    vocabulary = lexical_->vocabulary_rows(tfidf);
     batch.lexical = &tfidf;
-    batch.tfidf = &vocabulary;
+    batch.tfidf = &tfidf;
+    if (lexical_->holds_label_words(tfidf)) {  // rare: most batches need no second copy
+      vocabulary = lexical_->vocabulary_rows(tfidf);
+      batch.tfidf = &vocabulary;
+    }
   }
   // A graph's greedy walk from its entry point loses most of a text's nearest labels when they lie in several
   // regions (bench_index_recall compares both walks); labels sharing a word with the text start walks in those regions.

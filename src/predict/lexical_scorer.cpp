@@ -62,6 +62,15 @@ FeatureRows LexicalScorer::vectors(const TextCorpus& texts) const {
   return rows;
 }
 
+bool LexicalScorer::holds_label_words(const FeatureRows& queries) const {
+  // Feature ids are sorted within a row and the label words' come last.
+  const uint32_t own = featurizer_.feature_count();
+  for (size_t q = 0; q < queries.size(); ++q) {
+    if (queries.offsets[q] < queries.offsets[q + 1] && queries.ids[queries.offsets[q + 1] - 1] >= own) return true;
+  }
+  return false;
+}
+
 FeatureRows LexicalScorer::vocabulary_rows(const FeatureRows& queries) const {
   const uint32_t own = featurizer_.feature_count();
   FeatureRows out;

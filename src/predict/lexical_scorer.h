@@ -24,6 +24,8 @@ class LexicalScorer final : public Scorer {
   /// TF-IDF rows of texts (L2-normalised): the queries of shortlist() and score(). Warns when some text has no
   /// word of the featurizer's vocabulary.
   FeatureRows vectors(const TextCorpus& texts) const;
+  /// Whether some row of queries (from vectors()) holds a word that only label texts hold.
+  bool holds_label_words(const FeatureRows& queries) const;
   /// Rows of vectors() without the words only label texts hold, unit length again: the featurizer's own rows, as
   /// the sparse classifiers were trained on.
   FeatureRows vocabulary_rows(const FeatureRows& queries) const;

@@ -54,14 +54,12 @@ class Featurizer {
   /// Builds the vocabulary and IDF from the given corpora (documents and label texts).
   void fit(const std::vector<const TextCorpus*>& corpora);
   /// Features of one text, appended to rows as a new row; words outside the vocabulary that `extra` knows become
-  /// its features, weighted by unknown_word_idf().
+  /// its features, weighted as the vocabulary's rarest word.
   void featurize(std::string_view text, FeatureRows& rows, const ExtraWordIds* extra = nullptr) const;
   /// Features of every text of a corpus (parallel).
   FeatureRows featurize_all(const TextCorpus& texts, const ExtraWordIds* extra = nullptr) const;
   /// The words of a text that the vocabulary lacks, as featurize() reads them (lower-cased, truncated), appended.
   void unknown_words(std::string_view text, std::vector<std::string>& out) const;
-  /// The IDF of a word outside the vocabulary: that of the rarest word in it.
-  float unknown_word_idf() const { return max_unigram_idf_; }
   /// Total feature ids: unigrams, then bigram buckets, then character n-gram buckets.
   uint32_t feature_count() const;
   /// Number of unigram features (ids [0, unigram_count)).

@@ -101,6 +101,8 @@ TEST(LexicalScorer, WordsOnlyLabelTextsHoldFindTheirLabels) {
   FeatureRows expected = featurizer.featurize_all(mixed);
   l2_normalise_rows(expected);
   EXPECT_GT(with_words.offsets[1], expected.offsets[1]);  // the first text holds a label word
+  EXPECT_TRUE(scorer.holds_label_words(with_words));
+  EXPECT_FALSE(scorer.holds_label_words(expected));
   ASSERT_EQ(own.offsets, expected.offsets);
   EXPECT_EQ(own.ids, expected.ids);
   for (size_t p = 0; p < own.weights.size(); ++p) EXPECT_NEAR(own.weights[p], expected.weights[p], 1e-6) << p;
