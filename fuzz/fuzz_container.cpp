@@ -8,9 +8,9 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string path = ngame::fuzz::write_input("model.ngm", data, size);
   try {
-    const auto sections = ngame::read_container(path);
+    const auto container = ngame::read_container(path);
     // Any section, read as a featurizer: exercises every PayloadReader bound on bytes that passed the CRC.
-    for (const auto& [tag, payload] : sections) {
+    for (const auto& [tag, payload] : container.sections()) {
       try {
         ngame::Featurizer::load(payload, path + ":" + tag);
       } catch (const ngame::InputError&) {

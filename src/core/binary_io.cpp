@@ -13,16 +13,7 @@ namespace {
 constexpr char kMagic[8] = {'N', 'G', 'A', 'M', 'E', 'B', 'I', 'N'};
 constexpr uint32_t kEndianMark = 0x01020304;
 
-uint32_t crc_of(std::string_view bytes) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  size_t done = 0;
-  while (done < bytes.size()) {
-    auto chunk = static_cast<uInt>(std::min<size_t>(bytes.size() - done, 1u << 30));
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data() + done), chunk);
-    done += chunk;
-  }
-  return static_cast<uint32_t>(crc);
-}
+uint32_t crc_of(std::string_view bytes) { return crc32_of(bytes); }
 }  // namespace
 
 uint32_t PayloadReader::u32() {
@@ -77,9 +68,17 @@ void write_container(const std::string& path, const std::vector<std::pair<std::s
   out.commit();
 }
 
-std::map<std::string, std::string> read_container(const std::string& path) {
-  const std::string bytes = read_file(path);
-  PayloadReader r(bytes, path);
+std::string_view Container::at(const std::string& tag) const {
+  auto it = sections_.find(tag);
+  if (it == sections_.end()) throw InputError(path(), 0, "missing section " + tag);
+  return it->second;
+}
+
+Container read_container(const std::string& path) { return read_container(std::make_shared<const MappedFile>(path)); }
+
+Container read_container(std::shared_ptr<const MappedFile> file, bool check_sections) {
+  const std::string& path = file->path();
+  const std::string_view bytes = file->bytes();
   char magic[8];
   if (bytes.size() < 16) throw InputError(path, 0, "not an ngame model file (too short)");
   std::memcpy(magic, bytes.data(), 8);
@@ -93,11 +92,11 @@ std::map<std::string, std::string> read_container(const std::string& path) {
                      "model format version " + std::to_string(version) + " is not supported (this build reads " +
                          std::to_string(kBinaryFormatVersion) + ")");
   }
-  std::map<std::string, std::string> sections;
+  std::map<std::string, std::string_view> sections;
   size_t pos = 16;
   for (;;) {
     if (bytes.size() - pos < 12) throw InputError(path, 0, "truncated model file (no END section)");
-    std::string tag = bytes.substr(pos, 4);
+    std::string tag(bytes.substr(pos, 4));
     uint64_t length;
     std::memcpy(&length, bytes.data() + pos + 4, 8);
     pos += 12;
@@ -107,15 +106,15 @@ std::map<std::string, std::string> read_container(const std::string& path) {
     std::string_view payload(bytes.data() + pos, length);
     uint32_t crc;
     std::memcpy(&crc, bytes.data() + pos + length, 4);
-    if (crc != crc_of(payload)) throw InputError(path, 0, "corrupted model file (checksum of section '" + tag + "')");
+    if (check_sections && crc != crc_of(payload)) throw InputError(path, 0, "corrupted model file (checksum of section '" + tag + "')");
     pos += length + 4;
     if (tag == "END ") break;
-    if (!sections.emplace(tag, std::string(payload)).second) {
+    if (!sections.emplace(tag, payload).second) {
       throw InputError(path, 0, "corrupted model file (section '" + tag + "' appears twice)");
     }
   }
   if (pos != bytes.size()) throw InputError(path, 0, "trailing bytes after the END section");
-  return sections;
+  return Container(std::move(file), std::move(sections));
 }
 
 }  // namespace ngame

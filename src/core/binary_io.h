@@ -6,10 +6,13 @@
 // Readers check every length against the file size and every checksum; files are written atomically.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/mapped_file.h"
 
 namespace ngame {
 
@@ -69,7 +72,31 @@ class PayloadReader {
 
 /// Writes tagged sections to a container file atomically.
 void write_container(const std::string& path, const std::vector<std::pair<std::string, std::string>>& sections);
-/// Reads and verifies a container; returns tag -> payload. Throws InputError on any corruption or version mismatch.
-std::map<std::string, std::string> read_container(const std::string& path);
+/// A verified container's sections, viewing the mapped file they were read from (kept alive by this).
+class Container {
+ public:
+  Container(std::shared_ptr<const MappedFile> file, std::map<std::string, std::string_view> sections)
+      : file_(std::move(file)), sections_(std::move(sections)) {}
+  /// Whether the container has a section with this tag.
+  bool has(const std::string& tag) const { return sections_.count(tag) > 0; }
+  /// The payload of section tag; throws InputError naming the file when there is none.
+  std::string_view at(const std::string& tag) const;
+  /// Number of sections.
+  size_t size() const { return sections_.size(); }
+  /// Every section's payload by tag.
+  const std::map<std::string, std::string_view>& sections() const { return sections_; }
+  /// The file's path.
+  const std::string& path() const { return file_->path(); }
+
+ private:
+  std::shared_ptr<const MappedFile> file_;
+  std::map<std::string, std::string_view> sections_;
+};
+
+/// Reads and verifies a container. Throws InputError on any corruption or version mismatch.
+Container read_container(const std::string& path);
+/// The same from a file already mapped; check_sections false skips the sections' checksums, for a caller that has
+/// just checked the whole file's (a model directory's manifest).
+Container read_container(std::shared_ptr<const MappedFile> file, bool check_sections = true);
 
 }  // namespace ngame

@@ -281,10 +281,10 @@ Sections BowEncoder::save() const {
           {"DENS", std::move(dense.bytes())}};
 }
 
-std::unique_ptr<BowEncoder> BowEncoder::load(const std::map<std::string, std::string>& sections,
+std::unique_ptr<BowEncoder> BowEncoder::load(const Container& sections,
                                              const std::string& context) {
   for (const char* tag : {"META", "FEAT", "EMBD", "DENS"}) {
-    if (!sections.count(tag)) throw InputError(context, 0, std::string("missing section ") + tag);
+    if (!sections.has(tag)) throw InputError(context, 0, std::string("missing section ") + tag);
   }
   auto meta = nlohmann::json::parse(sections.at("META"), nullptr, false);
   if (meta.is_discarded() || meta.value("type", "") != "bow") throw InputError(context, 0, "not a bow encoder");

@@ -1,10 +1,10 @@
 #pragma once
 // Bag-of-embeddings encoder: IDF-weighted mean of feature embeddings, then a residual block
 // y = h + W2 relu(W1 h + b1) + b2. Hand-written forward and backward on BLAS.
-#include <map>
 #include <memory>
 #include <random>
 
+#include "core/binary_io.h"
 #include "encoder/adam.h"
 #include "encoder/encoder.h"
 #include "text/featurizer.h"
@@ -30,7 +30,7 @@ class BowEncoder final : public Encoder {
   /// A new encoder with random weights (unigram rows ~ N(0, 1/dim), hashed buckets 0) for the featurizer's ids.
   BowEncoder(Featurizer featurizer, BowEncoderConfig config, uint64_t seed);
   /// Restores an encoder from the sections written by save().
-  static std::unique_ptr<BowEncoder> load(const std::map<std::string, std::string>& sections,
+  static std::unique_ptr<BowEncoder> load(const Container& sections,
                                           const std::string& context);
 
   std::string type() const override { return "bow"; }

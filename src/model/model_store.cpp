@@ -1,7 +1,5 @@
 #include "model/model_store.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <set>
@@ -9,21 +7,17 @@
 #include "core/atomic_file.h"
 #include "core/binary_io.h"
 #include "core/error.h"
+#include "core/mapped_file.h"
 #include "encoder/bow_encoder.h"
 
 namespace ngame {
 
 namespace fs = std::filesystem;
 
-nlohmann::json file_fingerprint(const std::string& path) {
-  const std::string bytes = read_file(path);
-  uLong crc = crc32(0L, Z_NULL, 0);
-  for (size_t done = 0; done < bytes.size();) {
-    auto chunk = static_cast<uInt>(std::min<size_t>(bytes.size() - done, 1u << 30));
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data() + done), chunk);
-    done += chunk;
-  }
-  return {{"bytes", bytes.size()}, {"crc32", static_cast<uint32_t>(crc)}};
+nlohmann::json file_fingerprint(const std::string& path) { return file_fingerprint(MappedFile(path).bytes()); }
+
+nlohmann::json file_fingerprint(std::string_view bytes) {
+  return {{"bytes", bytes.size()}, {"crc32", crc32_of(bytes)}};
 }
 
 namespace {
@@ -35,7 +29,7 @@ std::string matrix_payload(const std::vector<float>& values, size_t dim) {
   return std::move(w.bytes());
 }
 
-std::vector<float> read_matrix(const std::string& payload, const std::string& context, size_t dim, size_t rows) {
+std::vector<float> read_matrix(std::string_view payload, const std::string& context, size_t dim, size_t rows) {
   PayloadReader r(payload, context);
   if (r.u64() != dim) r.fail("dimension does not match the encoder");
   std::vector<float> v = r.vec<float>();
@@ -237,9 +231,11 @@ void save_model_keeping_encoder(const std::string& dir, ModelParts& model) {
                                model.manifest.value("data", nlohmann::json::object()), &kept);
 }
 
-std::unique_ptr<Encoder> load_encoder(const std::string& path) {
-  auto sections = read_container(path);
-  if (!sections.count("META")) throw InputError(path, 0, "no encoder in this file (missing META section)");
+std::unique_ptr<Encoder> load_encoder(const std::string& path) { return load_encoder(read_container(path)); }
+
+std::unique_ptr<Encoder> load_encoder(const Container& sections) {
+  const std::string& path = sections.path();
+  if (!sections.has("META")) throw InputError(path, 0, "no encoder in this file (missing META section)");
   auto meta = nlohmann::json::parse(sections.at("META"), nullptr, false);
   const std::string type = meta.is_object() ? meta.value("type", "") : "";
   if (type == "bow") return BowEncoder::load(sections, path);
@@ -271,24 +267,36 @@ ModelParts load_model(const std::string& dir, const ModelLoadOptions& options) {
     }
     return (fs::path(dir) / file).string();
   };
+  // Each listed file is mapped once: checked against the manifest, then its containers decoded from the mapping.
+  std::map<std::string, std::shared_ptr<const MappedFile>> mapped;
   for (const auto& [name, expected] : m["files"].items()) {
     const std::string path = file_of(name);
     if (!fs::exists(path)) throw InputError(path, 0, "missing (listed in manifest.json)");
-    const nlohmann::json actual = file_fingerprint(path);
+    auto file = std::make_shared<const MappedFile>(path);
+    const nlohmann::json actual = file_fingerprint(file->bytes());
     if (actual["bytes"] != expected.value("bytes", nlohmann::json())) {
       throw InputError(path, 0, "size differs from manifest.json (truncated or replaced)");
     }
     if (actual["crc32"] != expected.value("crc32", nlohmann::json())) {
       throw InputError(path, 0, "checksum differs from manifest.json (corrupted)");
     }
+    // Graphs are read by hnswlib from their paths; the other parts are decoded from these mappings below.
+    if (name.size() < 5 || name.substr(name.size() - 5) != ".hnsw") mapped.emplace(name, std::move(file));
   }
+  // A part's container (its sections' checksums are covered by the whole file's, checked above); its mapping is
+  // let go once the part is decoded (the container holds it until then).
+  auto container = [&](const std::string& part) {
+    auto file = std::move(mapped.at(part));
+    mapped.erase(part);
+    return read_container(std::move(file), false);
+  };
   if (!m["files"].contains("encoder.ngm") || !m["files"].contains("labels.ngm")) {
     throw InputError(manifest_path, 0, "manifest lacks encoder.ngm or labels.ngm");
   }
-  model.encoder = load_encoder(file_of("encoder.ngm"));
+  model.encoder = load_encoder(container("encoder.ngm"));
   const std::string labels_path = file_of("labels.ngm");
-  auto sections = read_container(labels_path);
-  if (!sections.count("LTXT") || !sections.count("LEMB")) throw InputError(labels_path, 0, "missing label sections");
+  auto sections = container("labels.ngm");
+  if (!sections.has("LTXT") || !sections.has("LEMB")) throw InputError(labels_path, 0, "missing label sections");
   PayloadReader texts(sections.at("LTXT"), labels_path);
   const uint64_t n = texts.u64();
   if (n > sections.at("LTXT").size()) texts.fail("label count exceeds the section");
@@ -298,13 +306,13 @@ ModelParts load_model(const std::string& dir, const ModelLoadOptions& options) {
   const uint32_t d = model.encoder->dim();
   auto path = [&](const char* name) { return file_of(name); };
   if (files.contains("classifiers.ngm")) {
-    auto c = read_container(path("classifiers.ngm"));
-    if (!c.count("CLFW")) throw InputError(path("classifiers.ngm"), 0, "missing section CLFW");
+    auto c = container("classifiers.ngm");
+    if (!c.has("CLFW")) throw InputError(path("classifiers.ngm"), 0, "missing section CLFW");
     model.classifiers = read_matrix(c.at("CLFW"), path("classifiers.ngm"), d, n);
   }
   if (files.contains("memory.ngm")) {
-    auto c = read_container(path("memory.ngm"));
-    if (!c.count("MEMD") || !c.count("MEML")) throw InputError(path("memory.ngm"), 0, "missing memory sections");
+    auto c = container("memory.ngm");
+    if (!c.has("MEMD") || !c.has("MEML")) throw InputError(path("memory.ngm"), 0, "missing memory sections");
     PayloadReader lr(c.at("MEML"), path("memory.ngm"));
     model.memory_labels.rows = lr.u64();
     model.memory_labels.cols = lr.u64();
@@ -321,13 +329,14 @@ ModelParts load_model(const std::string& dir, const ModelLoadOptions& options) {
   if (files.contains("sparse.ngm")) {
     const auto* bow = dynamic_cast<const BowEncoder*>(model.encoder.get());
     if (!bow) throw InputError(path("sparse.ngm"), 0, "sparse classifiers need the bag-of-embeddings encoder's featurizer");
-    auto c = read_container(path("sparse.ngm"));
-    if (!c.count("SPCW")) throw InputError(path("sparse.ngm"), 0, "missing section SPCW");
+    auto c = container("sparse.ngm");
+    if (!c.has("SPCW")) throw InputError(path("sparse.ngm"), 0, "missing section SPCW");
     model.sparse_classifiers =
         SparseClassifiers::load(c.at("SPCW"), path("sparse.ngm"), n, bow->featurizer().feature_count());
   }
   if (files.contains("fusion.json")) {
-    const nlohmann::json fusion = nlohmann::json::parse(read_file(path("fusion.json")), nullptr, false);
+    const nlohmann::json fusion = nlohmann::json::parse(mapped.at("fusion.json")->bytes(), nullptr, false);
+    mapped.erase("fusion.json");
     if (fusion.is_discarded()) throw InputError(path("fusion.json"), 0, "not JSON");
     model.fusion = FusionRecord::from_json(fusion, path("fusion.json"));
   }

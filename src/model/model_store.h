@@ -15,6 +15,7 @@
 #include "index/ann_index.h"
 #include "model/fusion_record.h"
 #include "model/sparse_classifiers.h"
+#include "core/binary_io.h"
 
 namespace ngame {
 
@@ -77,7 +78,11 @@ struct ModelLoadOptions {
 ModelParts load_model(const std::string& dir, const ModelLoadOptions& options = {});
 /// Reads an encoder container (encoder.ngm) on its own.
 std::unique_ptr<Encoder> load_encoder(const std::string& path);
+/// The same from a container already read.
+std::unique_ptr<Encoder> load_encoder(const Container& sections);
 /// CRC-32 and size of a file, as recorded in manifests: {"bytes": n, "crc32": c}.
 nlohmann::json file_fingerprint(const std::string& path);
+/// The same of a file's bytes.
+nlohmann::json file_fingerprint(std::string_view bytes);
 
 }  // namespace ngame

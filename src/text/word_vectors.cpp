@@ -34,7 +34,7 @@ void WordVectors::save(const std::string& path) const {
 
 WordVectors WordVectors::load(const std::string& path) {
   auto sections = read_container(path);
-  if (!sections.count("WVEC")) throw InputError(path, 0, "not a word-vector file (no WVEC section)");
+  if (!sections.has("WVEC")) throw InputError(path, 0, "not a word-vector file (no WVEC section)");
   PayloadReader r(sections.at("WVEC"), path);
   WordVectors v;
   v.dim_ = r.u64();

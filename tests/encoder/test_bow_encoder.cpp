@@ -112,9 +112,9 @@ TEST(BowEncoder, StepsReduceALinearLoss) {
 
 TEST(BowEncoder, SaveLoadGivesIdenticalEmbeddings) {
   EncoderFixture s(5);
-  std::map<std::string, std::string> sections;
-  for (auto& [tag, payload] : s.encoder->save()) sections.emplace(tag, payload);
-  auto loaded = BowEncoder::load(sections, "test");
+  testing::TempDir dir;
+  write_container(dir.file("encoder.ngm"), s.encoder->save());
+  auto loaded = BowEncoder::load(read_container(dir.file("encoder.ngm")), "test");
   std::vector<float> a(s.texts.size() * 6), b(s.texts.size() * 6);
   s.encoder->embed_all(*s.input, a.data());
   loaded->embed_all(*loaded->prepare(s.texts), b.data());
