@@ -74,9 +74,19 @@ std::string_view Container::at(const std::string& tag) const {
   return it->second;
 }
 
-Container read_container(const std::string& path) { return read_container(std::make_shared<const MappedFile>(path)); }
+void Container::check_sections() const {
+  if (!bad_section_.empty()) {
+    throw InputError(path(), 0, "corrupted model file (checksum of section '" + bad_section_ + "')");
+  }
+}
 
-Container read_container(std::shared_ptr<const MappedFile> file, bool check_sections) {
+Container read_container(const std::string& path) {
+  Container c = parse_container(std::make_shared<const MappedFile>(path));
+  c.check_sections();
+  return c;
+}
+
+Container parse_container(std::shared_ptr<const MappedFile> file) {
   const std::string& path = file->path();
   const std::string_view bytes = file->bytes();
   char magic[8];
@@ -93,6 +103,11 @@ Container read_container(std::shared_ptr<const MappedFile> file, bool check_sect
                          std::to_string(kBinaryFormatVersion) + ")");
   }
   std::map<std::string, std::string_view> sections;
+  // The whole file's CRC, combined from its pieces' so that every byte is read once.
+  uint32_t file_crc = crc_of(bytes.substr(0, 16));
+  auto extend = [&](std::string_view piece, uint32_t piece_crc) {
+    file_crc = static_cast<uint32_t>(crc32_combine(file_crc, piece_crc, static_cast<z_off_t>(piece.size())));
+  };
   size_t pos = 16;
   for (;;) {
     if (bytes.size() - pos < 12) throw InputError(path, 0, "truncated model file (no END section)");
@@ -103,10 +118,19 @@ Container read_container(std::shared_ptr<const MappedFile> file, bool check_sect
     if (length > bytes.size() - pos || bytes.size() - pos - length < 4) {
       throw InputError(path, 0, "truncated model file (section '" + tag + "' runs past the end)");
     }
-    std::string_view payload(bytes.data() + pos, length);
+    const std::string_view section_head = bytes.substr(pos - 12, 12);
+    const std::string_view payload = bytes.substr(pos, length);
+    const std::string_view trailer = bytes.substr(pos + length, 4);
     uint32_t crc;
-    std::memcpy(&crc, bytes.data() + pos + length, 4);
-    if (check_sections && crc != crc_of(payload)) throw InputError(path, 0, "corrupted model file (checksum of section '" + tag + "')");
+    std::memcpy(&crc, trailer.data(), 4);
+    const uint32_t payload_crc = crc_of(payload);
+    if (crc != payload_crc) {
+      // What follows a damaged section is not read: the file's CRC (for the manifest's message) from all its bytes.
+      return Container(std::move(file), {}, crc_of(bytes), tag);
+    }
+    extend(section_head, crc_of(section_head));
+    extend(payload, payload_crc);
+    extend(trailer, crc_of(trailer));
     pos += length + 4;
     if (tag == "END ") break;
     if (!sections.emplace(tag, payload).second) {
@@ -114,7 +138,7 @@ Container read_container(std::shared_ptr<const MappedFile> file, bool check_sect
     }
   }
   if (pos != bytes.size()) throw InputError(path, 0, "trailing bytes after the END section");
-  return Container(std::move(file), std::move(sections));
+  return Container(std::move(file), std::move(sections), file_crc, "");
 }
 
 }  // namespace ngame

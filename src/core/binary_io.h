@@ -72,11 +72,13 @@ class PayloadReader {
 
 /// Writes tagged sections to a container file atomically.
 void write_container(const std::string& path, const std::vector<std::pair<std::string, std::string>>& sections);
-/// A verified container's sections, viewing the mapped file they were read from (kept alive by this).
+/// A container's sections, viewing the mapped file they were read from (kept alive by this).
 class Container {
  public:
-  Container(std::shared_ptr<const MappedFile> file, std::map<std::string, std::string_view> sections)
-      : file_(std::move(file)), sections_(std::move(sections)) {}
+  Container(std::shared_ptr<const MappedFile> file, std::map<std::string, std::string_view> sections,
+            uint32_t file_crc32, std::string bad_section)
+      : file_(std::move(file)), sections_(std::move(sections)), file_crc32_(file_crc32),
+        bad_section_(std::move(bad_section)) {}
   /// Whether the container has a section with this tag.
   bool has(const std::string& tag) const { return sections_.count(tag) > 0; }
   /// The payload of section tag; throws InputError naming the file when there is none.
@@ -87,16 +89,23 @@ class Container {
   const std::map<std::string, std::string_view>& sections() const { return sections_; }
   /// The file's path.
   const std::string& path() const { return file_->path(); }
+  /// CRC-32 of the whole file (as a manifest records it), computed with the sections' own.
+  uint32_t file_crc32() const { return file_crc32_; }
+  /// Throws InputError naming the file and the first section whose checksum does not match.
+  void check_sections() const;
 
  private:
   std::shared_ptr<const MappedFile> file_;
   std::map<std::string, std::string_view> sections_;
+  uint32_t file_crc32_;
+  std::string bad_section_;  // first section whose checksum failed (empty: none)
 };
 
 /// Reads and verifies a container. Throws InputError on any corruption or version mismatch.
 Container read_container(const std::string& path);
-/// The same from a file already mapped; check_sections false skips the sections' checksums, for a caller that has
-/// just checked the whole file's (a model directory's manifest).
-Container read_container(std::shared_ptr<const MappedFile> file, bool check_sections = true);
+/// Reads a mapped container's layout and checksums in one pass over its bytes; throws InputError when the layout
+/// is broken, and leaves the sections' checksums to check_sections() (so a caller can compare file_crc32() with a
+/// manifest first).
+Container parse_container(std::shared_ptr<const MappedFile> file);
 
 }  // namespace ngame

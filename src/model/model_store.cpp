@@ -267,28 +267,40 @@ ModelParts load_model(const std::string& dir, const ModelLoadOptions& options) {
     }
     return (fs::path(dir) / file).string();
   };
-  // Each listed file is mapped once: checked against the manifest, then its containers decoded from the mapping.
-  std::map<std::string, std::shared_ptr<const MappedFile>> mapped;
+  // Each listed file is mapped and read once: its size and CRC-32 checked against the manifest (a container's
+  // CRC combined from its sections' own, which are checked next), then decoded from the mapping.
+  std::map<std::string, std::shared_ptr<const MappedFile>> mapped;  // parts other than containers and graphs
+  std::map<std::string, Container> containers;
+  auto ends_with = [](const std::string& name, std::string_view end) {
+    return name.size() >= end.size() && name.compare(name.size() - end.size(), end.size(), end) == 0;
+  };
   for (const auto& [name, expected] : m["files"].items()) {
     const std::string path = file_of(name);
     if (!fs::exists(path)) throw InputError(path, 0, "missing (listed in manifest.json)");
     auto file = std::make_shared<const MappedFile>(path);
-    const nlohmann::json actual = file_fingerprint(file->bytes());
-    if (actual["bytes"] != expected.value("bytes", nlohmann::json())) {
+    if (file->bytes().size() != expected.value("bytes", nlohmann::json())) {
       throw InputError(path, 0, "size differs from manifest.json (truncated or replaced)");
     }
-    if (actual["crc32"] != expected.value("crc32", nlohmann::json())) {
+    std::optional<Container> c;
+    if (ends_with(name, ".ngm")) c.emplace(parse_container(file));
+    const uint32_t crc = c ? c->file_crc32() : crc32_of(file->bytes());
+    if (crc != expected.value("crc32", nlohmann::json())) {
       throw InputError(path, 0, "checksum differs from manifest.json (corrupted)");
     }
-    // Graphs are read by hnswlib from their paths; the other parts are decoded from these mappings below.
-    if (name.size() < 5 || name.substr(name.size() - 5) != ".hnsw") mapped.emplace(name, std::move(file));
+    if (c) {
+      c->check_sections();
+      containers.emplace(name, std::move(*c));
+    } else if (!ends_with(name, ".hnsw")) {  // graphs are read by hnswlib from their paths
+      mapped.emplace(name, std::move(file));
+    }
   }
-  // A part's container (its sections' checksums are covered by the whole file's, checked above); its mapping is
-  // let go once the part is decoded (the container holds it until then).
+  // A part's container; its mapping is let go once the part is decoded.
   auto container = [&](const std::string& part) {
-    auto file = std::move(mapped.at(part));
-    mapped.erase(part);
-    return read_container(std::move(file), false);
+    auto it = containers.find(part);
+    if (it == containers.end()) throw InputError(manifest_path, 0, "manifest lacks " + part);
+    Container c = std::move(it->second);
+    containers.erase(it);
+    return c;
   };
   if (!m["files"].contains("encoder.ngm") || !m["files"].contains("labels.ngm")) {
     throw InputError(manifest_path, 0, "manifest lacks encoder.ngm or labels.ngm");

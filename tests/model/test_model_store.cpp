@@ -127,6 +127,27 @@ TEST(BinaryContainer, RejectsOtherVersionsAndBadMagic) {
   EXPECT_THROW(read_container(dir.file("d.ngm")), InputError);
 }
 
+// The file's CRC-32 that the loader compares with the manifest is combined from the sections' own in one pass: it
+// must equal the CRC of all the file's bytes, for intact and damaged files alike.
+TEST(BinaryContainer, FileCrcIsTheCrcOfTheWholeFile) {
+  testing::TempDir dir;
+  write_container(dir.file("a.ngm"), {{"AAAA", "first payload"}, {"BBBB", std::string(100000, 'b')}, {"CCCC", ""}});
+  auto crc_of_file = [&](const std::string& path) {
+    return file_fingerprint(path)["crc32"].get<uint32_t>();
+  };
+  auto mapped = [](const std::string& path) { return std::make_shared<const MappedFile>(path); };
+  const Container intact = parse_container(mapped(dir.file("a.ngm")));
+  EXPECT_EQ(intact.file_crc32(), crc_of_file(dir.file("a.ngm")));
+  EXPECT_NO_THROW(intact.check_sections());
+  std::string bytes = testing::read_bytes(dir.file("a.ngm"));
+  bytes[16 + 12 + 2] ^= 0x01;  // inside the first payload
+  testing::write_bytes(dir.file("b.ngm"), bytes);
+  const Container damaged = parse_container(mapped(dir.file("b.ngm")));
+  EXPECT_EQ(damaged.file_crc32(), crc_of_file(dir.file("b.ngm")));
+  EXPECT_NE(damaged.file_crc32(), intact.file_crc32());
+  EXPECT_THROW(damaged.check_sections(), InputError);
+}
+
 // The container's own checks, below the manifest's checksum: each damage is named, with the file.
 class ContainerDamage : public ::testing::Test {
  protected:
