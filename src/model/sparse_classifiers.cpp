@@ -8,13 +8,6 @@
 
 namespace ngame {
 
-namespace {
-
-/// A label with at most this many weights per text feature is scanned (SparseText); longer ones are searched.
-constexpr size_t kScanPerTextFeature = 32;
-
-}  // namespace
-
 SparseText::SparseText(const uint32_t* text_ids, const float* text_weights, size_t text_size)
     : ids(text_ids), weights(text_weights), size(text_size) {
   for (size_t t = 0; t < size; ++t) filter[(ids[t] >> 6) & 63] |= uint64_t{1} << (ids[t] & 63);

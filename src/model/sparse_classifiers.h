@@ -16,6 +16,10 @@ namespace ngame {
 /// negative, and labels added to a model entered the top 10 of 38% of unrelated texts in the API test.
 inline constexpr float kNoClassifierScore = -1.0f;
 
+/// A label with at most this many weights per text feature is scanned by margin() (SparseText); longer ones are
+/// searched, one binary search per text feature.
+inline constexpr size_t kScanPerTextFeature = 32;
+
 /// A text's sparse features (ids sorted) with a 4096-bit membership filter over them: a label's weights are then
 /// scanned in order with one bit test each, instead of one binary search per text feature, whose mispredicted
 /// branches made the sparse scorer a quarter of WordNet's prediction time.

@@ -69,9 +69,10 @@ CandidateSet FusedPredictor::candidates(const TextCorpus& texts, const FusionWei
     std::sort(cand.begin(), cand.end());
     cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
     auto& sc = row_scores[i];
-    sc.resize(cand.size());
-    for (size_t c = 0; c < cand.size(); ++c) {
-      for (size_t k = 0; k < kScorerCount; ++k) sc[c][k] = scored[k] ? scored[k]->score(i, cand[c]) : 0.0f;
+    sc.assign(cand.size(), {});
+    if (cand.empty()) continue;
+    for (size_t k = 0; k < kScorerCount; ++k) {
+      if (scored[k]) scored[k]->score_all(i, cand, &sc[0][k], kScorerCount);
     }
   }
   CandidateSet out;
@@ -153,9 +154,11 @@ SparseMatrix FusedPredictor::rank(const CandidateSet& cands, const FusionWeights
     if (reranker && !lexical_alone) {
       // The feature rows of query i are its linear top `window`, in the same order as row's head.
       const uint64_t a = features.groups[i], b = features.groups[i + 1];
+      std::vector<float> reranked(b - a);
+      reranker->score_rows(features.values.data() + a * features.width, b - a, reranked.data());
       float lowest = 0;
       for (uint64_t r = a; r < b; ++r) {
-        row[r - a].first = reranker->score(features.values.data() + r * features.width);
+        row[r - a].first = reranked[r - a];
         lowest = r == a ? row[0].first : std::min(lowest, row[r - a].first);
       }
       const size_t n_window = b - a;

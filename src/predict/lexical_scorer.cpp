@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "predict/posting_scores.h"
 
 namespace ngame {
 
@@ -115,6 +116,23 @@ float LexicalScorer::score(const FeatureRows& queries, size_t q, uint32_t label)
   return s;
 }
 
+void LexicalScorer::score_all(const FeatureRows& queries, size_t q, std::span<const uint32_t> labels, float* out,
+                              size_t stride) const {
+  const uint64_t a = queries.offsets[q], a_end = queries.offsets[q + 1];
+  auto posting_of = [&](uint32_t f) { return f < postings_.size() ? Posting(postings_[f]) : Posting(); };
+  uint64_t by_merge = 0;
+  for (uint32_t l : labels) by_merge += (a_end - a) + (labels_.offsets[l + 1] - labels_.offsets[l]);
+  if (labels.empty() || posting_walk_cost(queries.ids.data() + a, a_end - a, labels.size(), posting_of) >= by_merge) {
+    for (size_t c = 0; c < labels.size(); ++c) out[c * stride] = score(queries, q, labels[c]);
+    return;
+  }
+  std::vector<float> sum(labels.size(), 0.0f);
+  thread_local std::vector<uint32_t> place;
+  add_posting_products(queries.ids.data() + a, queries.weights.data() + a, a_end - a, posting_of, labels, sum.data(),
+                       place);
+  for (size_t c = 0; c < labels.size(); ++c) out[c * stride] = sum[c];
+}
+
 // Words such as "of" or "a" sit in thousands of label texts and carry little TF-IDF weight: walking their postings
 // would be most of the lexical shortlist's cost while adding candidates that a rarer word of the same text, or another
 // scorer, finds anyway; they still count in every candidate's score (bench_predict_parts times the lexical shortlist).
@@ -197,6 +215,9 @@ class LexicalBatch final : public ScoredBatch {
     for (auto [label, score] : lists_[i]) out.push_back(label);
   }
   float score(size_t i, uint32_t label) const override { return scorer_.score(tfidf_, i, label); }
+  void score_all(size_t i, std::span<const uint32_t> labels, float* out, size_t stride) const override {
+    scorer_.score_all(tfidf_, i, labels, out, stride);
+  }
 
  private:
   const LexicalScorer& scorer_;

@@ -3,6 +3,7 @@
 // label's text, through an inverted index over the label texts. Words of label texts that the featurizer's vocabulary
 // lacks (seen in one text only when it was fitted, or first seen in a label added later) are features of their own
 // here, as rare as its rarest word: a text sharing such a word with a label finds it.
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -42,6 +43,10 @@ class LexicalScorer final : public Scorer {
   std::vector<uint32_t> reach_of_labels(const std::vector<uint32_t>& labels, size_t max_labels) const;
   /// Cosine between row q of queries and label l.
   float score(const FeatureRows& queries, size_t q, uint32_t label) const;
+  /// score(queries, q, labels[c]) into out[c * stride] for sorted, distinct labels: through the postings of the
+  /// row's features when that reads less than merging each label's row (the same floats either way).
+  void score_all(const FeatureRows& queries, size_t q, std::span<const uint32_t> labels, float* out,
+                 size_t stride) const;
   /// The fusion's view: shortlists by TF-IDF cosine (when wanted; else, with search.unknown_word_shortlist, for
   /// the texts without a vocabulary word, which the fusion ranks by this scorer alone) and the cosine of any label,
   /// on batch.lexical.

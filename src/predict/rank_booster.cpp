@@ -1,9 +1,11 @@
 #include "predict/rank_booster.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
+#include <tuple>
 
 #include "core/error.h"
 #include "core/splitmix.h"
@@ -21,6 +23,91 @@ float RankBooster::score(const float* row) const {
     s += nodes_[static_cast<size_t>(n)].value;
   }
   return s;
+}
+
+namespace {
+
+/// Trees deeper than this are walked node by node (a complete tree of depth 10 holds 2,047 nodes).
+constexpr uint32_t kMaxFlatDepth = 10;
+/// Rows walked down the same tree together: independent chains of loads the CPU overlaps.
+constexpr size_t kRowBlock = 8;
+
+}  // namespace
+
+void RankBooster::flatten() {
+  flat_ = false;
+  flat_feature_.clear();
+  flat_threshold_.clear();
+  flat_leaf_.clear();
+  // Depth of each tree (a node's children always come after it, so this ends).
+  uint32_t depth = 0;
+  for (int32_t root : roots_) {
+    std::vector<std::pair<int32_t, uint32_t>> stack{{root, 0}};
+    while (!stack.empty()) {
+      auto [n, d] = stack.back();
+      stack.pop_back();
+      const Node& node = nodes_[static_cast<size_t>(n)];
+      if (node.feature < 0) {
+        depth = std::max(depth, d);
+      } else if (d < kMaxFlatDepth) {
+        stack.push_back({node.left, d + 1});
+        stack.push_back({node.right, d + 1});
+      } else {
+        return;
+      }
+    }
+  }
+  flat_depth_ = depth;
+  const size_t splits = (size_t{1} << depth) - 1, leaves = size_t{1} << depth;
+  flat_feature_.assign(roots_.size() * splits, 0);
+  flat_threshold_.assign(roots_.size() * splits, 0.0f);
+  flat_leaf_.assign(roots_.size() * leaves, 0.0f);
+  for (size_t t = 0; t < roots_.size(); ++t) {
+    // (node, heap position, level); a leaf reached above the last level fills every leaf below its position.
+    std::vector<std::tuple<int32_t, size_t, uint32_t>> stack{{roots_[t], 0, 0}};
+    while (!stack.empty()) {
+      auto [n, k, d] = stack.back();
+      stack.pop_back();
+      const Node& node = nodes_[static_cast<size_t>(n)];
+      if (node.feature < 0) {
+        const size_t first = ((k + 1) << (depth - d)) - 1 - splits, count = size_t{1} << (depth - d);
+        std::fill_n(flat_leaf_.begin() + static_cast<std::ptrdiff_t>(t * leaves + first), count, node.value);
+        continue;  // split nodes below it stay feature 0 / threshold 0: both ways lead to its value
+      }
+      flat_feature_[t * splits + k] = node.feature;
+      flat_threshold_[t * splits + k] = node.threshold;
+      stack.push_back({node.left, 2 * k + 1, d + 1});
+      stack.push_back({node.right, 2 * k + 2, d + 1});
+    }
+  }
+  flat_ = true;
+}
+
+void RankBooster::score_rows(const float* rows, size_t n, float* out) const {
+  if (!flat_) {
+    for (size_t r = 0; r < n; ++r) out[r] = score(rows + r * width_);
+    return;
+  }
+  const size_t splits = (size_t{1} << flat_depth_) - 1, leaves = size_t{1} << flat_depth_;
+  for (size_t a = 0; a < n; a += kRowBlock) {
+    const size_t m = std::min(kRowBlock, n - a);
+    std::array<float, kRowBlock> sum{};
+    for (size_t t = 0; t < roots_.size(); ++t) {
+      const int32_t* feature = flat_feature_.data() + t * splits;
+      const float* threshold = flat_threshold_.data() + t * splits;
+      std::array<size_t, kRowBlock> k{};
+      for (uint32_t d = 0; d < flat_depth_; ++d) {
+        for (size_t r = 0; r < m; ++r) {
+          // The node walk's test: left when value <= threshold (so NaN goes right).
+          const float v = rows[(a + r) * width_ + static_cast<size_t>(feature[k[r]])];
+          k[r] = 2 * k[r] + (v <= threshold[k[r]] ? 1 : 2);
+        }
+      }
+      // Trees added in order, as score() adds them: the same float sums.
+      for (size_t r = 0; r < m; ++r) sum[r] += flat_leaf_[t * leaves + k[r] - splits];
+    }
+    std::copy_n(sum.begin(), m, out + a);
+  }
 }
 
 namespace {
@@ -241,6 +328,7 @@ nlohmann::json RankBooster::fit(const RankRows& rows, const RankBoosterConfig& c
     roots_.resize(best_trees);
     nodes_.resize(static_cast<size_t>(best_trees == 0 ? 0 : cut));
   }
+  flatten();
   return {{"fitted_trees", fitted},
           {"kept_trees", roots_.size()},
           {"holdout_queries", held_queries},
@@ -278,6 +366,7 @@ RankBooster RankBooster::from_json(const nlohmann::json& j, size_t width) {
   for (int32_t r : b.roots_) {
     if (r < 0 || r >= count) throw std::runtime_error("re-ranker tree root out of range");
   }
+  b.flatten();
   return b;
 }
 

@@ -44,6 +44,8 @@ class RankBooster {
   bool empty() const { return nodes_.empty(); }
   /// Score of one row (higher ranks first).
   float score(const float* row) const;
+  /// score() of n consecutive rows of width() values into out: the same floats, several rows walked at once.
+  void score_rows(const float* rows, size_t n, float* out) const;
   /// Fits on rows (relevance set). Hold-out queries (a hash of the query and seed) are not fitted; the number of
   /// trees kept is the one with the best hold-out P@1, zero when that beats the rows' own (linear) order by less than
   /// min_gain.
@@ -64,9 +66,19 @@ class RankBooster {
     int32_t left = -1, right = -1;
     float value = 0;       // leaf output
   };
+  /// Lays the trees out as complete trees of depth flat_depth_ (a leaf above it copied to both children), for
+  /// score_rows; none when a tree is deeper than kMaxFlatDepth.
+  void flatten();
+
   std::vector<Node> nodes_;
   std::vector<int32_t> roots_;
   size_t width_ = 0;
+  // The complete-tree layout: per tree, 2^depth - 1 split nodes in heap order, then 2^depth leaf values.
+  uint32_t flat_depth_ = 0;
+  std::vector<int32_t> flat_feature_;
+  std::vector<float> flat_threshold_;
+  std::vector<float> flat_leaf_;
+  bool flat_ = false;
 };
 
 }  // namespace ngame

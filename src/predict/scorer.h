@@ -5,6 +5,7 @@
 // and one line in make_scorers (predict/scorer_registry.cpp).
 #include <array>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "model/fusion_record.h"
@@ -33,6 +34,11 @@ class ScoredBatch {
   virtual void shortlist(size_t i, std::vector<uint32_t>& out) const = 0;
   /// The score of `label` for text i (0 when it does not apply).
   virtual float score(size_t i, uint32_t label) const = 0;
+  /// score(i, labels[c]) into out[c * stride] for every c; labels are sorted and distinct. A scorer overrides it
+  /// when scoring a text's candidates together is cheaper, with the same values.
+  virtual void score_all(size_t i, std::span<const uint32_t> labels, float* out, size_t stride) const {
+    for (size_t c = 0; c < labels.size(); ++c) out[c * stride] = score(i, labels[c]);
+  }
 };
 
 /// A source of label scores: one slot of the fusion.

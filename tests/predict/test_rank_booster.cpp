@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <random>
 
 #include "predict/rank_features.h"
@@ -86,6 +87,41 @@ TEST(RankBooster, JsonRoundTripScoresTheSameAndMalformedTreesFail) {
   bad["nodes"][0][2] = 0;                                            // a child pointing back at its parent
   bad["nodes"][0][0] = 0;
   EXPECT_THROW(RankBooster::from_json(bad, 3), std::runtime_error);
+}
+
+// score_rows walks complete trees (leaves above the deepest level copied down), several rows at once: each row must
+// get score()'s float, NaN values included (they go right, as in the node walk); a tree too deep for that layout
+// falls back to the node walk.
+TEST(RankBooster, ScoringRowsTogetherGivesEachRowsScore) {
+  RankRows rows = interaction_rows(600, 2);
+  RankBooster booster;
+  RankBoosterConfig config;
+  config.trees = 25;
+  config.depth = 6;
+  config.min_leaf_rows = 300;  // leaves at several depths
+  config.holdout = 0.0;
+  booster.fit(rows, config);
+  ASSERT_EQ(booster.trees(), 25u);
+  std::vector<float> values(rows.values.begin(), rows.values.begin() + 3 * 203);
+  for (size_t v = 5; v < values.size(); v += 17) values[v] = std::numeric_limits<float>::quiet_NaN();
+  auto expect_rows_scored_alone = [&](const RankBooster& b) {
+    std::vector<float> together(203);
+    b.score_rows(values.data(), 203, together.data());
+    for (size_t r = 0; r < 203; ++r) EXPECT_EQ(together[r], b.score(&values[r * 3])) << r;
+  };
+  expect_rows_scored_alone(booster);
+  // A chain of 12 splits on feature 0 (deeper than the complete layout takes), each leaf its depth.
+  nlohmann::json nodes = nlohmann::json::array();
+  for (int d = 0; d < 12; ++d) {
+    nodes.push_back({0, 0.9f - 0.07f * static_cast<float>(d), 2 * d + 2, 2 * d + 1, 0.0f});
+    nodes.push_back({-1, 0.0f, -1, -1, static_cast<float>(d)});
+  }
+  nodes.push_back({-1, 0.0f, -1, -1, 12.0f});
+  const RankBooster deep = RankBooster::from_json({{"features", 3}, {"roots", {0}}, {"nodes", nodes}}, 3);
+  expect_rows_scored_alone(deep);
+  const RankBooster none = RankBooster::from_json({{"features", 3}, {"roots", nlohmann::json::array()},
+                                                   {"nodes", nlohmann::json::array()}}, 3);
+  expect_rows_scored_alone(none);
 }
 
 TEST(RankFeatures, LegacyLayoutOfFiveTermsIsUnchanged) {
