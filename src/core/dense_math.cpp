@@ -27,7 +27,7 @@ void normalize_rows(float* x, size_t n, size_t d, float* norms) {
   }
 }
 
-// The two hot vector kernels get an AVX2+FMA clone picked at load time; the default build stays portable x86-64.
+// The hot vector kernels get an AVX2+FMA clone picked at load time; the default build stays portable x86-64.
 #if defined(__x86_64__) && defined(__GNUC__)
 #define NGAME_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
 #else
@@ -44,6 +44,11 @@ NGAME_VECTOR_CLONES float dot(const float* a, const float* b, size_t d) {
 NGAME_VECTOR_CLONES void add_to(float* acc, const float* x, size_t d) {
 #pragma omp simd
   for (size_t j = 0; j < d; ++j) acc[j] += x[j];
+}
+
+NGAME_VECTOR_CLONES void add_scaled_to(float* acc, float a, const float* x, size_t d) {
+#pragma omp simd
+  for (size_t j = 0; j < d; ++j) acc[j] += a * x[j];
 }
 
 }  // namespace ngame

@@ -16,5 +16,7 @@ void normalize_rows(float* x, size_t n, size_t d, float* norms = nullptr);
 float dot(const float* a, const float* b, size_t d);
 /// acc[j] += x[j] for j < d.
 void add_to(float* acc, const float* x, size_t d);
+/// acc[j] += a * x[j] for j < d (the same floats as that scalar loop).
+void add_scaled_to(float* acc, float a, const float* x, size_t d);
 
 }  // namespace ngame

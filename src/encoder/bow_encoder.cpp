@@ -84,9 +84,7 @@ void BowEncoder::pool(const EncoderInput& input, std::span<const uint32_t> rows,
     float* out = h + i * d;
     std::fill(out, out + d, 0.0f);
     for (uint64_t p = f.offsets[rows[i]]; p < f.offsets[rows[i] + 1]; ++p) {
-      const float w = f.weights[p];
-      const float* e = embeddings_.data() + static_cast<size_t>(f.ids[p]) * d;
-      for (size_t j = 0; j < d; ++j) out[j] += w * e[j];
+      add_scaled_to(out, f.weights[p], embeddings_.data() + static_cast<size_t>(f.ids[p]) * d, d);
     }
   }
 }
@@ -191,6 +189,7 @@ void BowEncoder::step(float lr_scale) {
   }
   group_starts.push_back(pending_.size());
   const size_t groups = group_starts.size() - 1;
+  const AdamStepSizes sizes = sparse_adam_step_sizes(sparse, lr_scale, step_count_);
 #pragma omp parallel
   {
     std::vector<float> grad(d);
@@ -200,11 +199,10 @@ void BowEncoder::step(float lr_scale) {
       for (size_t p = group_starts[g]; p < group_starts[g + 1]; ++p) {
         const PendingRow& c = pending_[p];
         const float* dh = pending_dh_[c.buffer].data() + static_cast<size_t>(c.row) * d;
-        for (size_t j = 0; j < d; ++j) grad[j] += c.weight * dh[j];
+        add_scaled_to(grad.data(), c.weight, dh, d);
       }
       const size_t offset = static_cast<size_t>(pending_[group_starts[g]].feature) * d;
-      sparse_adam_update(embeddings_.data() + offset, grad.data(), embedding_adam_, offset, d, sparse, lr_scale,
-                         step_count_);
+      adam_update(embeddings_.data() + offset, grad.data(), embedding_adam_, offset, d, sparse, sizes);
     }
   }
   pending_.clear();

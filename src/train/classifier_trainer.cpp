@@ -86,10 +86,11 @@ std::vector<float> train_classifiers(const std::vector<float>& doc_embeddings, c
       cosine_scores_backward(cs, grad_scores.data(), grad_x.data(), grad_w.data());
       ++step;
       const float lr_scale = linear_schedule(step - 1, config.warmup_steps, total_steps);
+      const AdamStepSizes sizes = sparse_adam_step_sizes(adam_config, lr_scale, step);
 #pragma omp parallel for schedule(static)
       for (size_t c = 0; c < m; ++c) {
         const size_t offset = static_cast<size_t>(columns[c]) * d;
-        sparse_adam_update(w.data() + offset, grad_w.data() + c * d, adam, offset, d, adam_config, lr_scale, step);
+        adam_update(w.data() + offset, grad_w.data() + c * d, adam, offset, d, adam_config, sizes);
       }
       loss_sum += loss;
       progress.add(b);
