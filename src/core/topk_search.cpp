@@ -8,6 +8,11 @@
 
 namespace ngame {
 
+namespace {
+/// Keys tested against the heap's bar at once.
+constexpr size_t kTopkBlock = 16;
+}  // namespace
+
 void exact_topk(const float* queries, size_t nq, const float* keys, size_t nk, size_t d, size_t k,
                 std::vector<uint32_t>& ids, std::vector<float>& scores) {
   ids.assign(nq * k, UINT32_MAX);
@@ -32,17 +37,29 @@ void exact_topk(const float* queries, size_t nq, const float* keys, size_t nk, s
       for (size_t i = 0; i < nb; ++i) {
         const float* s = block_scores.data() + i * nk;
         heap.clear();
-        for (size_t j = 0; j < nk; ++j) {
-          const std::pair<float, uint32_t> candidate(s[j], static_cast<uint32_t>(j));
-          if (heap.size() < take) {
-            heap.push_back(candidate);
-            std::push_heap(heap.begin(), heap.end(), better);
-          } else if (better(candidate, heap.front())) {
+        for (size_t j = 0; j < take; ++j) {
+          heap.emplace_back(s[j], static_cast<uint32_t>(j));
+          std::push_heap(heap.begin(), heap.end(), better);
+        }
+        // Past the first `take`, a key enters only when it scores above the heap's worst: a later key loses ties,
+        // having the higher id. Blocks of keys are tested against that bar at once (one vectorised pass) and
+        // looked at one by one only when some key clears it; the bar only rises inside a block.
+        auto offer = [&](size_t j) {
+          if (s[j] > heap.front().first) {
             std::pop_heap(heap.begin(), heap.end(), better);
-            heap.back() = candidate;
+            heap.back() = {s[j], static_cast<uint32_t>(j)};
             std::push_heap(heap.begin(), heap.end(), better);
           }
+        };
+        size_t j = take;
+        for (; j + kTopkBlock <= nk; j += kTopkBlock) {
+          const float bar = heap.front().first;
+          bool clears = false;
+          for (size_t t = 0; t < kTopkBlock; ++t) clears |= s[j + t] > bar;
+          if (!clears) continue;
+          for (size_t t = 0; t < kTopkBlock; ++t) offer(j + t);
         }
+        for (; j < nk; ++j) offer(j);
         std::sort(heap.begin(), heap.end(), better);
         for (size_t r = 0; r < heap.size(); ++r) {
           ids[(q0 + i) * k + r] = heap[r].second;

@@ -1,0 +1,52 @@
+// Exact top-k against a full sort: the heap with its blocked bar test must keep exactly the k best keys, best first,
+// ties by the lower key id, for key counts that leave partial blocks, k above the key count, and many tied scores.
+#include "core/topk_search.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+namespace ngame {
+namespace {
+
+TEST(ExactTopk, EqualsAFullSortWithTiesByLowerId) {
+  std::mt19937 rng(8);
+  const size_t d = 4;
+  for (const size_t nk : {size_t{1}, size_t{15}, size_t{17}, size_t{250}, size_t{1003}}) {
+    // Values on a coarse grid: many keys tie with each other.
+    auto grid = [&] { return static_cast<float>(static_cast<int>(rng() % 5) - 2) * 0.5f; };
+    std::vector<float> keys(nk * d), queries(7 * d);
+    for (float& x : keys) x = grid();
+    for (float& x : queries) x = grid();
+    for (const size_t k : {size_t{1}, size_t{5}, size_t{100}, nk + 3}) {
+      std::vector<uint32_t> ids;
+      std::vector<float> scores;
+      exact_topk(queries.data(), 7, keys.data(), nk, d, k, ids, scores);
+      ASSERT_EQ(ids.size(), 7 * k);
+      for (size_t q = 0; q < 7; ++q) {
+        std::vector<std::pair<float, uint32_t>> all(nk);
+        for (size_t j = 0; j < nk; ++j) {
+          float s = 0;
+          for (size_t t = 0; t < d; ++t) s += queries[q * d + t] * keys[j * d + t];
+          all[j] = {s, static_cast<uint32_t>(j)};
+        }
+        std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+          return a.first > b.first || (a.first == b.first && a.second < b.second);
+        });
+        for (size_t r = 0; r < k; ++r) {
+          const uint32_t want_id = r < nk ? all[r].second : UINT32_MAX;
+          const float want_score = r < nk ? all[r].first : -std::numeric_limits<float>::infinity();
+          ASSERT_EQ(ids[q * k + r], want_id) << "nk " << nk << " k " << k << " query " << q << " rank " << r;
+          ASSERT_EQ(scores[q * k + r], want_score);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ngame
