@@ -6,6 +6,9 @@ namespace ngame {
 
 namespace {
 
+/// How many candidates ahead score_all requests rows.
+constexpr size_t kPrefetchAhead = 4;
+
 class VectorBatch final : public ScoredBatch {
  public:
   VectorBatch(const QueryBatch& batch, const std::vector<float>& vectors, Neighbors neighbors)
@@ -19,6 +22,20 @@ class VectorBatch final : public ScoredBatch {
   float score(size_t i, uint32_t label) const override {
     const size_t d = batch_.dim;
     return dot(batch_.embeddings.data() + i * d, vectors_.data() + static_cast<size_t>(label) * d, d);
+  }
+  void score_all(size_t i, std::span<const uint32_t> labels, float* out, size_t stride) const override {
+    // Candidates' rows lie anywhere in the table: the rows a few candidates ahead are requested while this one is
+    // scored, so that their cache misses overlap.
+    const size_t d = batch_.dim;
+    const float* text = batch_.embeddings.data() + i * d;
+    auto row = [&](size_t c) { return vectors_.data() + static_cast<size_t>(labels[c]) * d; };
+    for (size_t c = 0; c < labels.size(); ++c) {
+      if (c + kPrefetchAhead < labels.size()) {
+        const char* ahead = reinterpret_cast<const char*>(row(c + kPrefetchAhead));
+        for (size_t b = 0; b < d * sizeof(float); b += 64) __builtin_prefetch(ahead + b);
+      }
+      out[c * stride] = dot(text, row(c), d);
+    }
   }
 
  private:
