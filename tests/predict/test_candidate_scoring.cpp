@@ -10,6 +10,7 @@
 
 #include "predict/lexical_scorer.h"
 #include "predict/sparse_classifier_scorer.h"
+#include "predict/vector_scorer.h"
 #include "test_util.h"
 
 namespace ngame {
@@ -119,6 +120,35 @@ TEST(CandidateScoring, LexicalCosinesTogetherEqualOneByOne) {
       scorer.score_all(q, i, cand, together.data(), 1);
       for (size_t c = 0; c < cand.size(); ++c) {
         EXPECT_EQ(together[c], scorer.score(q, i, cand[c])) << "text " << i << " label " << cand[c];
+      }
+    }
+  }
+}
+
+TEST(CandidateScoring, VectorDotsTogetherEqualOneByOne) {
+  std::mt19937_64 rng(12);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  const uint32_t labels = 500, d = 24;
+  std::vector<float> vectors(labels * d);
+  for (float& x : vectors) x = u(rng);
+  const VectorScorer scorer(vectors, nullptr, false, false);
+  QueryBatch batch;
+  batch.size = 9;
+  batch.dim = d;
+  batch.embeddings.resize(batch.size * d);
+  for (float& x : batch.embeddings) x = u(rng);
+  const auto scored = scorer.score_batch(batch, 0, true, PredictorConfig{});
+  for (size_t i = 0; i < batch.size; ++i) {
+    for (size_t n : {size_t{1}, size_t{3}, size_t{60}}) {  // shorter and longer than the prefetch distance
+      std::vector<uint32_t> cand;
+      while (cand.size() < n) cand.push_back(static_cast<uint32_t>(rng() % labels));
+      std::sort(cand.begin(), cand.end());
+      cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
+      std::vector<float> together(cand.size() * 2, -7.0f);
+      scored->score_all(i, cand, together.data(), 2);
+      for (size_t c = 0; c < cand.size(); ++c) {
+        EXPECT_EQ(together[c * 2], scored->score(i, cand[c]));
+        EXPECT_EQ(together[c * 2 + 1], -7.0f);
       }
     }
   }
