@@ -36,21 +36,33 @@ RankRows rank_features(const CandidateSet& cands, const FusionWeights& weights, 
     if (n == 0) continue;
     std::vector<float> linear(n);
     for (size_t c = 0; c < n; ++c) linear[c] = weights.blend(cands.scores[a + c]);
-    // Rank of every candidate by each ranked term and last by the linear fusion (0 = best; ties by lower label id).
-    std::vector<std::vector<uint32_t>> rank(ranked + 1, std::vector<uint32_t>(n));
-    std::vector<float> best(ranked + 1, -1e30f);
-    std::vector<uint32_t> order(n);
-    for (size_t t = 0; t <= ranked; ++t) {
-      auto value = [&](size_t c) { return t < ranked ? cands.scores[a + c][ranked_terms[t]] : linear[c]; };
-      std::iota(order.begin(), order.end(), 0u);
-      std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
-        return value(x) > value(y) || (value(x) == value(y) && cands.labels[a + x] < cands.labels[a + y]);
-      });
-      for (size_t p = 0; p < n; ++p) rank[t][order[p]] = static_cast<uint32_t>(p);
-      best[t] = value(order[0]);
-    }
-    // `order` now holds the linear ranking: its window becomes the rows.
+    // The linear ranking's window (ties by lower label id), then the rank of each of its candidates by each ranked
+    // term: how many candidates beat it (0 = best; ties by lower label id), counted in one branch-free pass per
+    // window candidate over the term's values, which is its place in a full sort.
     const size_t take = std::min(window, n);
+    std::vector<uint32_t> order(n);
+    std::iota(order.begin(), order.end(), 0u);
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(take), order.end(),
+                      [&](uint32_t x, uint32_t y) {
+                        return linear[x] > linear[y] || (linear[x] == linear[y] && cands.labels[a + x] < cands.labels[a + y]);
+                      });
+    std::vector<std::vector<uint32_t>> rank(ranked, std::vector<uint32_t>(take));
+    std::vector<float> best(ranked + 1, -1e30f);
+    best[ranked] = linear[order[0]];
+    std::vector<float> term(n);
+    const uint32_t* label = cands.labels.data() + a;
+    for (size_t t = 0; t < ranked; ++t) {
+      for (size_t c = 0; c < n; ++c) term[c] = cands.scores[a + c][ranked_terms[t]];
+      best[t] = *std::max_element(term.begin(), term.end());
+      for (size_t p = 0; p < take; ++p) {
+        const float v = term[order[p]];
+        const uint32_t l = label[order[p]];
+        uint32_t beaten_by = 0;
+        for (size_t x = 0; x < n; ++x) beaten_by += (term[x] > v) | ((term[x] == v) & (label[x] < l));
+        rank[t][p] = beaten_by;
+      }
+    }
+    // The window becomes the rows.
     std::vector<float>& out = values[q];
     out.reserve(take * width);
     for (size_t p = 0; p < take; ++p) {
@@ -58,7 +70,7 @@ RankRows rank_features(const CandidateSet& cands, const FusionWeights& weights, 
       const auto& sc = cands.scores[a + c];
       for (size_t s = 0; s < terms; ++s) out.push_back(sc[s]);
       for (size_t t = 0; t < ranked; ++t) out.push_back(sc[ranked_terms[t]] - best[t]);
-      for (size_t t = 0; t < ranked; ++t) out.push_back(static_cast<float>(std::min<uint32_t>(rank[t][c], 1000)));
+      for (size_t t = 0; t < ranked; ++t) out.push_back(static_cast<float>(std::min<uint32_t>(rank[t][p], 1000)));
       out.push_back(linear[c]);
       out.push_back(linear[c] - best[ranked]);
       out.push_back(static_cast<float>(p));

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <limits>
 #include <random>
 
@@ -171,6 +173,58 @@ TEST(RankFeatures, SparseTermHasItsOwnGapAndRank) {
   EXPECT_FLOAT_EQ(second[11 + 4], 2.0f);           // last by the sparse term
   EXPECT_FLOAT_EQ(second[16], 1.0f);               // linear score
   EXPECT_FLOAT_EQ(second[18], 1.0f);               // linear rank
+}
+
+// Each window candidate's rank by a term is counted (how many candidates beat it), not read off a full sort: it must
+// be the place a full sort by (term desc, label asc) gives, with many tied scores; the window is the linear top.
+TEST(RankFeatures, RanksAreThePlacesOfAFullSortWithTiesByLabel) {
+  std::mt19937 rng(21);
+  CandidateSet cands;
+  for (size_t q = 0; q < 30; ++q) {
+    const size_t n = 1 + rng() % 60;
+    std::vector<uint32_t> labels(n);
+    for (size_t c = 0; c < n; ++c) labels[c] = static_cast<uint32_t>(c * 7 + rng() % 7);
+    std::shuffle(labels.begin(), labels.end(), rng);
+    for (size_t c = 0; c < n; ++c) {
+      cands.labels.push_back(labels[c]);
+      std::array<float, kScorerCount> sc{};
+      for (float& x : sc) x = static_cast<float>(rng() % 4) * 0.25f;  // coarse: ties everywhere
+      cands.scores.push_back(sc);
+    }
+    cands.offsets.push_back(cands.labels.size());
+  }
+  FusionWeights w;
+  w.weight = {1.0f, 0.5f, 0.25f, 0.0f, 0.0f, 1.0f};
+  std::vector<uint64_t> positions;
+  const size_t window = 20;
+  RankRows rows = rank_features(cands, w, window, positions);
+  const size_t ranked = kScorerCount - 1;  // every term but the prior
+  size_t row = 0;
+  for (size_t q = 0; q < cands.size(); ++q) {
+    const uint64_t a = cands.offsets[q], b = cands.offsets[q + 1];
+    auto place = [&](uint64_t c, auto value) {
+      size_t p = 0;
+      for (uint64_t x = a; x < b; ++x) {
+        p += value(x) > value(c) || (value(x) == value(c) && cands.labels[x] < cands.labels[c]);
+      }
+      return p;
+    };
+    auto linear = [&](uint64_t x) { return w.blend(cands.scores[x]); };
+    ASSERT_EQ(rows.groups[q + 1] - rows.groups[q], std::min<uint64_t>(window, b - a));
+    for (uint64_t r = rows.groups[q]; r < rows.groups[q + 1]; ++r, ++row) {
+      const uint64_t c = positions[r];
+      EXPECT_EQ(place(c, linear), r - rows.groups[q]);  // the window in linear order
+      const float* v = rows.values.data() + r * rows.width;
+      size_t t_index = 0;
+      for (size_t t = 0; t < kScorerCount; ++t) {
+        if (t == kPriorScorer) continue;
+        auto term = [&](uint64_t x) { return cands.scores[x][t]; };
+        EXPECT_EQ(v[kScorerCount + ranked + t_index], static_cast<float>(place(c, term))) << "query " << q << " term " << t;
+        ++t_index;
+      }
+    }
+  }
+  EXPECT_EQ(row, rows.rows());
 }
 
 }  // namespace
