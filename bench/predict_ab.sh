@@ -32,7 +32,7 @@ for _ in $(seq 1 "$runs"); do
     /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$bin" predict "$model" --input "$texts" -k "$k" \
       -o "$work/$side.txt" --threads "$threads" 2> "$work/err" > /dev/null
     read -r wall user sys rss < "$work/time"
-    phase=$(sed -n 's/.*predicted [0-9]* texts in \([0-9.]* s\).*/\1/p' "$work/err" | tail -1)
+    phase=$(sed -n 's/.*predicted [0-9]* texts in \(.*\)$/\1/p' "$work/err" | tail -1)
     echo "| $side | $load | $wall s | $user s | $sys s | $((rss / 1024)) MB | ${phase:-?} |"
   done
 done

@@ -27,7 +27,8 @@ void normalize_rows(float* x, size_t n, size_t d, float* norms) {
   }
 }
 
-// The hot vector kernels get an AVX2+FMA clone picked at load time; the default build stays portable x86-64.
+// The hot vector kernels get an AVX2 clone picked at load time; the default build stays portable x86-64. No FMA
+// (-ffp-contract=off): every clone gives the scalar loop's floats.
 #if defined(__x86_64__) && defined(__GNUC__)
 #define NGAME_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
 #else

@@ -8,8 +8,8 @@ namespace {
 
 // The update of n values with every setting in a local: stores through m, v and params could otherwise alias the
 // config's floats, which kept the compiler from vectorising the loop (built with -fno-math-errno, src/CMakeLists.txt,
-// so that sqrt vectorises too). Each element's arithmetic is the scalar one in the same order, and contraction into
-// FMA stays off under -std=c++20, so every clone gives the same floats.
+// so that sqrt vectorises too). Each element's arithmetic is the scalar one in the same order, and the project
+// builds with -ffp-contract=off (CMakeLists.txt), so every clone gives the same floats.
 #if defined(__x86_64__) && defined(__GNUC__)
 __attribute__((target_clones("avx2", "default")))
 #endif

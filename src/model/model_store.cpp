@@ -281,12 +281,19 @@ ModelParts load_model(const std::string& dir, const ModelLoadOptions& options) {
     if (file->bytes().size() != expected.value("bytes", nlohmann::json())) {
       throw InputError(path, 0, "size differs from manifest.json (truncated or replaced)");
     }
+    const auto corrupted = [&] { return InputError(path, 0, "checksum differs from manifest.json (corrupted)"); };
     std::optional<Container> c;
-    if (ends_with(name, ".ngm")) c.emplace(parse_container(file));
-    const uint32_t crc = c ? c->file_crc32() : crc32_of(file->bytes());
-    if (crc != expected.value("crc32", nlohmann::json())) {
-      throw InputError(path, 0, "checksum differs from manifest.json (corrupted)");
+    if (ends_with(name, ".ngm")) {
+      try {
+        c.emplace(parse_container(file));
+      } catch (const InputError&) {
+        // A broken layout (a damaged length, tag or header) is reported as the manifest's mismatch when it is one.
+        if (crc32_of(file->bytes()) != expected.value("crc32", nlohmann::json())) throw corrupted();
+        throw;
+      }
     }
+    const uint32_t crc = c ? c->file_crc32() : crc32_of(file->bytes());
+    if (crc != expected.value("crc32", nlohmann::json())) throw corrupted();
     if (c) {
       c->check_sections();
       containers.emplace(name, std::move(*c));

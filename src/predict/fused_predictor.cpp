@@ -71,8 +71,10 @@ CandidateSet FusedPredictor::candidates(const TextCorpus& texts, const FusionWei
     auto& sc = row_scores[i];
     sc.assign(cand.size(), {});
     if (cand.empty()) continue;
+    // One row of scores per candidate, rows back to back: a scorer's column is every kScorerCount-th float.
+    static_assert(sizeof(std::array<float, kScorerCount>) == kScorerCount * sizeof(float));
     for (size_t k = 0; k < kScorerCount; ++k) {
-      if (scored[k]) scored[k]->score_all(i, cand, &sc[0][k], kScorerCount);
+      if (scored[k]) scored[k]->score_all(i, cand, sc.data()->data() + k, kScorerCount);
     }
   }
   CandidateSet out;

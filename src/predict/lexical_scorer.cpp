@@ -127,9 +127,7 @@ void LexicalScorer::score_all(const FeatureRows& queries, size_t q, std::span<co
     return;
   }
   std::vector<float> sum(labels.size(), 0.0f);
-  thread_local std::vector<uint32_t> place;
-  add_posting_products(queries.ids.data() + a, queries.weights.data() + a, a_end - a, posting_of, labels, sum.data(),
-                       place);
+  add_posting_products(queries.ids.data() + a, queries.weights.data() + a, a_end - a, posting_of, labels, sum.data());
   for (size_t c = 0; c < labels.size(); ++c) out[c * stride] = sum[c];
 }
 

@@ -5,6 +5,7 @@
 // Each candidate's sum gets its products in the text's feature order, as a merge of the two sorted rows adds
 // them, so both ways give the same floats.
 #include <algorithm>
+#include <cstddef>
 #include <bit>
 #include <cstdint>
 #include <span>
@@ -42,19 +43,29 @@ inline const std::pair<uint32_t, float>* gallop_to(const std::pair<uint32_t, flo
     at += step;
     step *= 2;
   }
-  return std::lower_bound(at, std::min(end, at + step + 1), v,
+  const auto* last = at + std::min<std::ptrdiff_t>(end - at, static_cast<std::ptrdiff_t>(step) + 1);
+  return std::lower_bound(at, last, v,
                           [](const std::pair<uint32_t, float>& e, uint32_t x) { return e.first < x; });
 }
 
+/// Scratch of add_posting_products: each candidate's place by label (~0u where none), one per thread, shared by
+/// every scorer and model the thread serves; it grows to the highest label id seen (4 bytes a label) and is left
+/// all ~0u after each call.
+inline std::vector<uint32_t>& candidate_places() {
+  thread_local std::vector<uint32_t> places;
+  return places;
+}
+
 /// Adds weights[t] x (feature ids[t]'s posting weight of labels[c]) to sum[c] for every text feature t in order and
-/// every candidate c; labels sorted and distinct. place is scratch indexed by label: grown as needed, left as found
-/// (every entry ~0u).
+/// every candidate c; labels sorted and distinct. A short posting is read whole, each entry finding its candidate
+/// through candidate_places(); a long one is galloped through, candidate by candidate.
 template <typename PostingOf>
 void add_posting_products(const uint32_t* ids, const float* weights, size_t size, PostingOf posting_of,
-                          std::span<const uint32_t> labels, float* sum, std::vector<uint32_t>& place) {
+                          std::span<const uint32_t> labels, float* sum) {
   constexpr uint32_t kNoPlace = ~uint32_t{0};
   const size_t n = labels.size();
   if (n == 0) return;
+  std::vector<uint32_t>& place = candidate_places();
   if (place.size() <= labels.back()) place.resize(static_cast<size_t>(labels.back()) + 1, kNoPlace);
   for (size_t c = 0; c < n; ++c) place[labels[c]] = static_cast<uint32_t>(c);
   for (size_t t = 0; t < size; ++t) {

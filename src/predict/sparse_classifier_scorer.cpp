@@ -50,8 +50,7 @@ class SparseBatch final : public ScoredBatch {
     }
     std::vector<float> sum(labels.size());
     for (size_t c = 0; c < labels.size(); ++c) sum[c] = classifiers_.has(labels[c]) ? classifiers_.bias[labels[c]] : 0.0f;
-    thread_local std::vector<uint32_t> place;
-    add_posting_products(text.ids, text.weights, text.size, posting_of, labels, sum.data(), place);
+    add_posting_products(text.ids, text.weights, text.size, posting_of, labels, sum.data());
     for (size_t c = 0; c < labels.size(); ++c) {
       out[c * stride] = classifiers_.has(labels[c]) ? sum[c] : kNoClassifierScore;
     }

@@ -53,6 +53,16 @@ TEST(ModelStore, FlippedByteIsCorruption) {
   expect_load_error(m.dir.str(), "checksum differs");
 }
 
+// A damaged section length breaks the container's layout before any checksum is read: the manifest's mismatch is
+// still what the loader reports.
+TEST(ModelStore, DamagedSectionLengthIsTheManifestsChecksum) {
+  SavedModel m;
+  std::string bytes = testing::read_bytes(m.file("labels.ngm"));
+  bytes[16 + 4 + 6] ^= 0x10;  // a high byte of the first section's length
+  testing::write_bytes(m.file("labels.ngm"), bytes);
+  expect_load_error(m.dir.str(), "labels.ngm: checksum differs from manifest.json");
+}
+
 TEST(ModelStore, TruncatedFile) {
   SavedModel m;
   std::string bytes = testing::read_bytes(m.file("labels.ngm"));
