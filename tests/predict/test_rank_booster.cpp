@@ -112,15 +112,18 @@ TEST(RankBooster, ScoringRowsTogetherGivesEachRowsScore) {
     for (size_t r = 0; r < 203; ++r) EXPECT_EQ(together[r], b.score(&values[r * 3])) << r;
   };
   expect_rows_scored_alone(booster);
-  // A chain of 12 splits on feature 0 (deeper than the complete layout takes), each leaf its depth.
-  nlohmann::json nodes = nlohmann::json::array();
-  for (int d = 0; d < 12; ++d) {
-    nodes.push_back({0, 0.9f - 0.07f * static_cast<float>(d), 2 * d + 2, 2 * d + 1, 0.0f});
-    nodes.push_back({-1, 0.0f, -1, -1, static_cast<float>(d)});
+  // Chains of splits on feature 0, each leaf its depth: 10 levels (the deepest complete layout) and 12 (walked
+  // node by node).
+  for (const int levels : {10, 12}) {
+    nlohmann::json nodes = nlohmann::json::array();
+    for (int d = 0; d < levels; ++d) {
+      nodes.push_back({0, 0.95f - 0.07f * static_cast<float>(d), 2 * d + 2, 2 * d + 1, 0.0f});
+      nodes.push_back({-1, 0.0f, -1, -1, static_cast<float>(d)});
+    }
+    nodes.push_back({-1, 0.0f, -1, -1, static_cast<float>(levels)});
+    const RankBooster chain = RankBooster::from_json({{"features", 3}, {"roots", {0}}, {"nodes", nodes}}, 3);
+    expect_rows_scored_alone(chain);
   }
-  nodes.push_back({-1, 0.0f, -1, -1, 12.0f});
-  const RankBooster deep = RankBooster::from_json({{"features", 3}, {"roots", {0}}, {"nodes", nodes}}, 3);
-  expect_rows_scored_alone(deep);
   const RankBooster none = RankBooster::from_json({{"features", 3}, {"roots", nlohmann::json::array()},
                                                    {"nodes", nlohmann::json::array()}}, 3);
   expect_rows_scored_alone(none);
