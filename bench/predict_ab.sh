@@ -36,4 +36,5 @@ for _ in $(seq 1 "$runs"); do
     echo "| $side | $load | $wall s | $user s | $sys s | $((rss / 1024)) MB | ${phase:-?} |"
   done
 done
-if cmp -s "$work/A.txt" "$work/B.txt"; then echo; echo "Predictions: identical bytes."; else echo; echo "Predictions: DIFFER."; fi
+echo
+if cmp -s "$work/A.txt" "$work/B.txt"; then echo "Predictions: identical bytes."; else echo "Predictions: DIFFER."; fi

@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/atomic_file.h"
@@ -13,8 +14,17 @@ namespace {
 constexpr char kMagic[8] = {'N', 'G', 'A', 'M', 'E', 'B', 'I', 'N'};
 constexpr uint32_t kEndianMark = 0x01020304;
 
-uint32_t crc_of(std::string_view bytes) { return crc32_of(bytes); }
 }  // namespace
+
+uint32_t crc32_of(std::string_view bytes) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  for (size_t done = 0; done < bytes.size();) {
+    auto chunk = static_cast<uInt>(std::min<size_t>(bytes.size() - done, 1u << 30));
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data() + done), chunk);
+    done += chunk;
+  }
+  return static_cast<uint32_t>(crc);
+}
 
 uint32_t PayloadReader::u32() {
   uint32_t v;
@@ -60,7 +70,7 @@ void write_container(const std::string& path, const std::vector<std::pair<std::s
     out.write(w.bytes());
     out.write(payload);
     PayloadWriter c;
-    c.u32(crc_of(payload));
+    c.u32(crc32_of(payload));
     out.write(c.bytes());
   };
   for (const auto& [tag, payload] : sections) write_section(tag, payload);
@@ -104,7 +114,7 @@ Container parse_container(std::shared_ptr<const MappedFile> file) {
   }
   std::map<std::string, std::string_view> sections;
   // The whole file's CRC, combined from its pieces' so that every byte is read once.
-  uint32_t file_crc = crc_of(bytes.substr(0, 16));
+  uint32_t file_crc = crc32_of(bytes.substr(0, 16));
   auto extend = [&](std::string_view piece, uint32_t piece_crc) {
     file_crc = static_cast<uint32_t>(crc32_combine(file_crc, piece_crc, static_cast<z_off_t>(piece.size())));
   };
@@ -123,14 +133,14 @@ Container parse_container(std::shared_ptr<const MappedFile> file) {
     const std::string_view trailer = bytes.substr(pos + length, 4);
     uint32_t crc;
     std::memcpy(&crc, trailer.data(), 4);
-    const uint32_t payload_crc = crc_of(payload);
+    const uint32_t payload_crc = crc32_of(payload);
     if (crc != payload_crc) {
       // What follows a damaged section is not read: the file's CRC (for the manifest's message) from all its bytes.
-      return Container(std::move(file), {}, crc_of(bytes), tag);
+      return Container(std::move(file), {}, crc32_of(bytes), tag);
     }
-    extend(section_head, crc_of(section_head));
+    extend(section_head, crc32_of(section_head));
     extend(payload, payload_crc);
-    extend(trailer, crc_of(trailer));
+    extend(trailer, crc32_of(trailer));
     pos += length + 4;
     if (tag == "END ") break;
     if (!sections.emplace(tag, payload).second) {

@@ -70,6 +70,9 @@ class PayloadReader {
   std::string context_;
 };
 
+/// CRC-32 (zlib's) of bytes of any length: the checksum of sections and of whole model files.
+uint32_t crc32_of(std::string_view bytes);
+
 /// Writes tagged sections to a container file atomically.
 void write_container(const std::string& path, const std::vector<std::pair<std::string, std::string>>& sections);
 /// A container's sections, viewing the mapped file they were read from (kept alive by this).

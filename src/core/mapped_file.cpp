@@ -4,9 +4,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -18,8 +16,9 @@ MappedFile::MappedFile(const std::string& path) : path_(path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw InputError(path, 0, std::string("cannot open: ") + std::strerror(errno));
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    const std::string why = ::fstat(fd, &st) != 0 ? std::strerror(errno) : "not a regular file";
+  const bool stat_failed = ::fstat(fd, &st) != 0;
+  if (stat_failed || !S_ISREG(st.st_mode)) {
+    const std::string why = stat_failed ? std::strerror(errno) : "not a regular file";
     ::close(fd);
     throw InputError(path, 0, "cannot read: " + why);
   }
@@ -39,16 +38,6 @@ MappedFile::MappedFile(const std::string& path) : path_(path) {
 
 MappedFile::~MappedFile() {
   if (data_) ::munmap(data_, size_);
-}
-
-uint32_t crc32_of(std::string_view bytes) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  for (size_t done = 0; done < bytes.size();) {
-    auto chunk = static_cast<uInt>(std::min<size_t>(bytes.size() - done, 1u << 30));
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data() + done), chunk);
-    done += chunk;
-  }
-  return static_cast<uint32_t>(crc);
 }
 
 }  // namespace ngame

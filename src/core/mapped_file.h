@@ -27,7 +27,4 @@ class MappedFile {
   size_t size_ = 0;
 };
 
-/// CRC-32 (zlib's) of bytes of any length.
-uint32_t crc32_of(std::string_view bytes);
-
 }  // namespace ngame

@@ -14,10 +14,9 @@ namespace ngame {
 
 namespace fs = std::filesystem;
 
-nlohmann::json file_fingerprint(const std::string& path) { return file_fingerprint(MappedFile(path).bytes()); }
-
-nlohmann::json file_fingerprint(std::string_view bytes) {
-  return {{"bytes", bytes.size()}, {"crc32", crc32_of(bytes)}};
+nlohmann::json file_fingerprint(const std::string& path) {
+  const MappedFile file(path);
+  return {{"bytes", file.bytes().size()}, {"crc32", crc32_of(file.bytes())}};
 }
 
 namespace {

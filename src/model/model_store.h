@@ -82,7 +82,5 @@ std::unique_ptr<Encoder> load_encoder(const std::string& path);
 std::unique_ptr<Encoder> load_encoder(const Container& sections);
 /// CRC-32 and size of a file, as recorded in manifests: {"bytes": n, "crc32": c}.
 nlohmann::json file_fingerprint(const std::string& path);
-/// The same of a file's bytes.
-nlohmann::json file_fingerprint(std::string_view bytes);
 
 }  // namespace ngame
