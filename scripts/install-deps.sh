@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
   wordnet-base fasttext wrk
   python3-dev pybind11-dev python3-numpy python3-scipy python3-pytest
+  libopenmpi-dev openmpi-bin
 )
 
 missing=()

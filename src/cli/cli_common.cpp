@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <iostream>
 #include <new>
+#include <thread>
 
 #include "core/error.h"
 #include "core/runtime.h"
@@ -17,6 +18,17 @@ CommonOptions& common_options() {
   static CommonOptions options;
   return options;
 }
+
+namespace {
+SoloCommunicator g_solo;
+Communicator* g_group = &g_solo;
+}  // namespace
+
+Communicator& process_group() { return *g_group; }
+
+void set_process_group(Communicator* group) { g_group = group ? group : &g_solo; }
+
+bool runs_across_processes(const std::string& command) { return command == "train" || command == "predict"; }
 
 void add_common_options(CLI::App* command) {
   CommonOptions& o = common_options();
@@ -32,8 +44,17 @@ std::function<void()> with_common_options(std::function<void()> body) {
   return [body = std::move(body)]() {
     const CommonOptions& o = common_options();
     if (o.quiet && o.verbose) throw CLI::ValidationError("--quiet and --verbose", "cannot be used together");
-    configure_logging(o.quiet ? LogLevel::kQuiet : o.verbose ? LogLevel::kVerbose : LogLevel::kNormal);
-    set_thread_count(o.threads);
+    const Communicator& group = process_group();
+    // Under mpirun the first rank logs for all; the others print warnings and errors only.
+    configure_logging(o.quiet || group.rank() > 0 ? LogLevel::kQuiet
+                      : o.verbose                 ? LogLevel::kVerbose
+                                                  : LogLevel::kNormal);
+    // "All cores" under mpirun means this rank's share of its machine's cores.
+    int threads = o.threads;
+    if (threads == 0 && group.local_size() > 1) {
+      threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / group.local_size());
+    }
+    set_thread_count(threads);
     body();
   };
 }

@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 
+#include "core/communicator.h"
 #include "ngame/ngame.h"
 
 namespace ngame {
@@ -19,6 +20,12 @@ struct CommonOptions {
 
 /// The options of the running command (filled in by CLI11 during parsing).
 CommonOptions& common_options();
+/// The processes running this command together: mpirun's (set by main) or this process alone.
+Communicator& process_group();
+/// Makes group the process group (nullptr: this process alone); group must outlive the commands.
+void set_process_group(Communicator* group);
+/// The commands that run across mpirun's processes; every other refuses more than one.
+bool runs_across_processes(const std::string& command);
 /// Adds --threads, --seed, --quiet and --verbose to a subcommand.
 void add_common_options(CLI::App* command);
 /// Wraps a subcommand body: applies the common options (threads, logging) and then runs it.

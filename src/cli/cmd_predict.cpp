@@ -8,10 +8,56 @@
 #include "core/binary_io.h"
 #include "data/sparse_matrix.h"
 #include "data/text_corpus.h"
+#include "core/error.h"
+#include "predict/fused_predictor.h"
 #include "predict/label_ranker.h"
 #include "text/word_vectors.h"
 
 namespace ngame {
+
+namespace {
+
+// Prediction across mpirun's ranks: each predicts a contiguous share of the texts, in whole chunks of the
+// predictor (kPredictChunkTexts), so that every text goes through exactly the computation one process would give
+// it; rank 0 receives every share, in rank order, and returns the whole matrix (the others an empty one).
+SparseMatrix predict_across(Communicator& group, const Model& model, const TextCorpus& texts, size_t k,
+                            const SearchParams& search) {
+  const uint64_t chunks = (texts.size() + kPredictChunkTexts - 1) / kPredictChunkTexts;
+  const auto [first, last] = contiguous_share(chunks, group.rank(), group.size());
+  const uint64_t begin = std::min<uint64_t>(texts.size(), first * kPredictChunkTexts);
+  const uint64_t end = std::min<uint64_t>(texts.size(), last * kPredictChunkTexts);
+  TextCorpus mine;
+  for (uint64_t i = begin; i < end; ++i) mine.push_back(texts[i]);
+  const SparseMatrix part = model.predict(mine, k, search);
+  PayloadWriter w;
+  w.u64(part.rows);
+  w.vec(std::span<const uint64_t>(part.indptr));
+  w.vec(std::span<const uint32_t>(part.indices));
+  w.vec(std::span<const float>(part.values));
+  const std::vector<std::string_view> all = group.all_gather(group.rank() == 0 ? std::string_view() : w.bytes());
+  SparseMatrix out;
+  if (group.rank() != 0) return out;
+  out = part;
+  for (size_t r = 1; r < all.size(); ++r) {
+    PayloadReader in(all[r], "predictions of rank " + std::to_string(r));
+    const uint64_t rows = in.u64();
+    const auto indptr = in.vec<uint64_t>();
+    const auto indices = in.vec<uint32_t>();
+    const auto values = in.vec<float>();
+    if (indptr.size() != rows + 1 || indices.size() != values.size() || indptr.back() != indices.size() || !in.done()) {
+      in.fail("malformed prediction matrix");
+    }
+    for (uint64_t row = 0; row < rows; ++row) {
+      out.append_row({indices.data() + indptr[row], indices.data() + indptr[row + 1]},
+                     {values.data() + indptr[row], values.data() + indptr[row + 1]});
+    }
+  }
+  NGAME_CHECK(out.rows == texts.size(), "distributed prediction returned " + std::to_string(out.rows) + " rows for " +
+                                            std::to_string(texts.size()) + " texts");
+  return out;
+}
+
+}  // namespace
 
 void add_predict_commands(CLI::App& app) {
   {
@@ -49,9 +95,11 @@ void add_predict_commands(CLI::App& app) {
       search.reranker = !no_reranker;
       search.own_text_first = !no_own_text_first;
       search.only = only;
-      SparseMatrix pred = model.predict(texts, k, search);
+      Communicator& group = process_group();
+      SparseMatrix pred = group.size() > 1 ? predict_across(group, model, texts, k, search) : model.predict(texts, k, search);
       const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
       spdlog::info("predicted {} texts in {:.2f} s ({:.0f} texts/s)", texts.size(), s, texts.size() / std::max(s, 1e-9));
+      if (group.rank() != 0) return;  // the first rank writes the file
       if (format == "jsonl") {
         write_predictions_jsonl(output, pred, model.parts().label_texts);
       } else {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_common.h"
+#include "cli/idle_cores.h"
 #include "cli/json_config.h"
 #include "cli/train_options.h"
 #include "core/atomic_file.h"
@@ -31,7 +32,13 @@ class TrainingLog : public TrainObserver {
                            {"docs_per_second", e.docs_per_second},
                            {"seconds", e.seconds},
                            {"clustering_seconds", e.clustering_seconds},
-                           {"elapsed_seconds", e.elapsed_seconds}};
+                           {"elapsed_seconds", e.elapsed_seconds},
+                           {"steps", e.steps}};
+    if (e.bytes_sent > 0) {
+      line["bytes_sent"] = e.bytes_sent;
+      line["communication_seconds"] = e.communication_seconds;
+      line["wait_seconds"] = e.wait_seconds;
+    }
     if (e.test) {
       point.p1 = e.test->p1;
       point.p5 = e.test->p5;
@@ -95,10 +102,23 @@ void add_train_command(CLI::App& app) {
     spdlog::info("{}: {} train rows, {} labels{}", data_dir, data.train.labels.rows, data.label_count(),
                  data.test ? ", " + std::to_string(data.test->labels.rows) + " test rows" : std::string());
     if (c.eval_every > 0 && !data.test) throw UsageError("--eval-every needs tst_X.txt and tst_X_Y.txt in " + data_dir);
+    Communicator& group = process_group();
+    if (group.size() > 1 && stage != "all" && stage != "encoder") {
+      throw UsageError("--stage " + stage + " runs in one process: start it without mpirun");
+    }
     TrainingLog log;
-    TrainingRun run(data, c, &log);
+    TrainingRun run(data, c, &log, &group);
     if (stage == "all" || stage == "encoder") {
       run.train_encoder();
+      if (group.size() > 1) {
+        // Every rank now holds the same encoder and embeddings; rank 0 trains the rest and writes the model, and
+        // the others wait for it (asleep), so that a failure there still ends every rank with its status.
+        take_over_idle_local_cores(group, thread_count());
+        if (group.rank() != 0) {
+          group.barrier();
+          return;
+        }
+      }
     } else {
       run.resume_from(load_model(model_dir), stage == "fusion" || stage == "sparse", model_dir);
     }
@@ -121,6 +141,7 @@ void add_train_command(CLI::App& app) {
       // The predictions behind these figures (`ngame predict -k 20` on the saved model gives the same bytes).
       write_sparse_matrix((fs::path(model_dir) / "test_predictions.txt").string(), pred);
     }
+    if (group.size() > 1) group.barrier();
   }));
 }
 

@@ -5,6 +5,11 @@
 
 #include "cli/cli_common.h"
 #include "core/blas_kernels.h"
+#ifdef NGAME_WITH_MPI
+#include <iostream>
+
+#include "dist/mpi_communicator.h"
+#endif
 
 int main(int argc, char** argv) {
   // OpenBLAS chose its kernels when it loaded: if it fell back to its generic ones on a CPU that has AVX2 or
@@ -14,5 +19,23 @@ int main(int argc, char** argv) {
   if (!kernels.empty() && ::setenv("OPENBLAS_CORETYPE", kernels.c_str(), 1) == 0) {
     ::execv("/proc/self/exe", argv);  // returns only on failure: carry on with the generic kernels
   }
+#ifdef NGAME_WITH_MPI
+  if (ngame::launched_by_mpirun()) {
+    ngame::MpiCommunicator group(&argc, &argv);
+    if (group.size() > 1 && argc > 1 && !ngame::runs_across_processes(argv[1])) {
+      if (group.rank() == 0) {
+        std::cerr << "ngame: error: only train and predict run across mpirun's processes; run `ngame " << argv[1]
+                  << "` as one process\n";
+      }
+      return 2;
+    }
+    ngame::set_process_group(&group);
+    const int status = ngame::run_cli(argc, argv);
+    ngame::set_process_group(nullptr);
+    // A rank that failed has printed its error; the others may be waiting for it in an exchange: end them all.
+    if (status != 0 && group.size() > 1) group.abort(status);
+    return status;
+  }
+#endif
   return ngame::run_cli(argc, argv);
 }

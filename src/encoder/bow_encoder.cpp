@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/binary_io.h"
+#include "core/communicator.h"
 #include "core/dense_math.h"
 #include "core/error.h"
 #include "text/word_vectors.h"
@@ -168,6 +169,8 @@ void BowEncoder::step(float lr_scale) {
   }
   ++step_count_;
   const size_t d = config_.dim;
+  Communicator* group = gradient_group_ != nullptr && gradient_group_->size() > 1 ? gradient_group_ : nullptr;
+  if (group) sum_dense_gradients(*group);
   AdamConfig dense{.lr = config_.dense_lr, .weight_decay = config_.weight_decay};
   AdamConfig sparse{.lr = config_.embedding_lr};
   // Dense parameters: AdamW.
@@ -190,6 +193,10 @@ void BowEncoder::step(float lr_scale) {
   group_starts.push_back(pending_.size());
   const size_t groups = group_starts.size() - 1;
   const AdamStepSizes sizes = sparse_adam_step_sizes(sparse, lr_scale, step_count_);
+  if (group) {
+    step_shared_rows(*group, group_starts, sparse, sizes);
+    return;
+  }
 #pragma omp parallel
   {
     std::vector<float> grad(d);
@@ -209,6 +216,95 @@ void BowEncoder::step(float lr_scale) {
   pending_dh_.clear();
 }
 
+void BowEncoder::sum_dense_gradients(Communicator& group) {
+  std::vector<float> all;
+  all.reserve(gw1_.size() + gb1_.size() + gw2_.size() + gb2_.size());
+  for (const auto* g : {&gw1_, &gb1_, &gw2_, &gb2_}) all.insert(all.end(), g->begin(), g->end());
+  all_sum_in_place(group, all);
+  size_t at = 0;
+  for (auto* g : {&gw1_, &gb1_, &gw2_, &gb2_}) {
+    std::copy_n(all.begin() + static_cast<std::ptrdiff_t>(at), g->size(), g->begin());
+    at += g->size();
+  }
+}
+
+// The embedding rows of a data-parallel step: each rank sums its own contributions per touched feature, the ranks
+// exchange those rows (ids and rows: traffic grows with the rows the batches touch, never with the vocabulary),
+// and every rank adds them in rank order and applies the same lazy Adam update to the same rows.
+// Payload: u64 n, n u32 feature ids, n x dim float rows (a multiple of 4 bytes, so every rank's rows stay aligned
+// in the gathered buffer).
+void BowEncoder::step_shared_rows(Communicator& group, const std::vector<size_t>& group_starts,
+                                  const AdamConfig& sparse, const AdamStepSizes& sizes) {
+  const size_t d = config_.dim;
+  const uint64_t groups = group_starts.size() - 1;
+  const size_t ids_at = sizeof(uint64_t), rows_at = ids_at + groups * sizeof(uint32_t);
+  exchange_payload_.resize(rows_at + groups * d * sizeof(float));
+  char* payload = exchange_payload_.data();
+  std::memcpy(payload, &groups, sizeof(groups));
+  auto* own_rows = reinterpret_cast<float*>(payload + rows_at);
+#pragma omp parallel for schedule(dynamic, 64)
+  for (size_t g = 0; g < groups; ++g) {
+    std::memcpy(payload + ids_at + g * sizeof(uint32_t), &pending_[group_starts[g]].feature, sizeof(uint32_t));
+    float* grad = own_rows + g * d;
+    std::fill(grad, grad + d, 0.0f);
+    for (size_t p = group_starts[g]; p < group_starts[g + 1]; ++p) {
+      const PendingRow& c = pending_[p];
+      add_scaled_to(grad, c.weight, pending_dh_[c.buffer].data() + static_cast<size_t>(c.row) * d, d);
+    }
+  }
+  pending_.clear();
+  pending_dh_.clear();
+  const std::vector<std::string_view> all = group.all_gather(exchange_payload_);
+  // (feature, rank, row) of every rank's rows, sorted by feature with the ranks in order.
+  struct Entry {
+    uint32_t feature;
+    uint32_t rank;
+    uint32_t row;
+  };
+  std::vector<Entry> entries;
+  std::vector<const float*> rank_rows(all.size());
+  for (size_t r = 0; r < all.size(); ++r) {
+    const std::string_view bytes = all[r];
+    uint64_t n = 0;
+    if (bytes.size() >= sizeof(n)) std::memcpy(&n, bytes.data(), sizeof(n));
+    const size_t at = sizeof(n) + n * sizeof(uint32_t);
+    if (bytes.size() < sizeof(n) || bytes.size() != at + n * d * sizeof(float) ||
+        reinterpret_cast<uintptr_t>(bytes.data() + at) % alignof(float) != 0) {
+      throw RuntimeError("gradient rows of rank " + std::to_string(r) + ": malformed exchange payload");
+    }
+    rank_rows[r] = reinterpret_cast<const float*>(bytes.data() + at);
+    for (uint64_t i = 0; i < n; ++i) {
+      uint32_t feature;
+      std::memcpy(&feature, bytes.data() + sizeof(n) + i * sizeof(uint32_t), sizeof(feature));
+      if (feature >= featurizer_.feature_count()) {
+        throw RuntimeError("gradient rows of rank " + std::to_string(r) + ": feature id out of range");
+      }
+      entries.push_back({feature, static_cast<uint32_t>(r), static_cast<uint32_t>(i)});
+    }
+  }
+  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.feature < b.feature; });
+  std::vector<size_t> starts;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (i == 0 || entries[i].feature != entries[i - 1].feature) starts.push_back(i);
+  }
+  starts.push_back(entries.size());
+  const size_t merged = starts.size() - 1;
+#pragma omp parallel
+  {
+    std::vector<float> grad(d);
+#pragma omp for schedule(dynamic, 64)
+    for (size_t g = 0; g < merged; ++g) {
+      std::fill(grad.begin(), grad.end(), 0.0f);
+      for (size_t e = starts[g]; e < starts[g + 1]; ++e) {
+        const float* row = rank_rows[entries[e].rank] + static_cast<size_t>(entries[e].row) * d;
+        for (size_t j = 0; j < d; ++j) grad[j] += row[j];
+      }
+      const size_t offset = static_cast<size_t>(entries[starts[g]].feature) * d;
+      adam_update(embeddings_.data() + offset, grad.data(), embedding_adam_, offset, d, sparse, sizes);
+    }
+  }
+}
+
 void BowEncoder::release_training_state() {
   embedding_adam_ = AdamState();
   w1_adam_ = AdamState();
@@ -217,6 +313,7 @@ void BowEncoder::release_training_state() {
   b2_adam_ = AdamState();
   pending_ = {};
   pending_dh_ = {};
+  exchange_payload_ = {};
   step_count_ = 0;  // a later step() allocates fresh moments
 }
 

@@ -63,6 +63,10 @@ class BowEncoder final : public Encoder {
   BowEncoder() = default;
   void pool(const EncoderInput& input, std::span<const uint32_t> rows, float* h) const;
   void block_forward(const float* h, size_t n, float* a, float* out) const;
+  // Data-parallel step(): the dense gradients summed over the group; the touched embedding rows exchanged.
+  void sum_dense_gradients(Communicator& group);
+  void step_shared_rows(Communicator& group, const std::vector<size_t>& group_starts, const AdamConfig& sparse,
+                        const AdamStepSizes& sizes);
 
   Featurizer featurizer_;
   BowEncoderConfig config_;
@@ -79,6 +83,7 @@ class BowEncoder final : public Encoder {
   };
   std::vector<PendingRow> pending_;             // embedding-row contributions since the last step
   std::vector<std::vector<float>> pending_dh_;  // d(loss)/d(pooled h) of each backward call
+  std::string exchange_payload_;                // this rank's rows of a data-parallel step, kept between steps
   uint64_t step_count_ = 0;
 };
 

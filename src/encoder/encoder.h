@@ -12,6 +12,8 @@
 
 namespace ngame {
 
+class Communicator;
+
 /// A corpus prepared once for an encoder (features for bag-of-embeddings, token ids for a transformer).
 class EncoderInput {
  public:
@@ -48,8 +50,11 @@ class Encoder {
   virtual void backward(const EncoderActivations& activations, const float* grad_out) = 0;
   /// One optimiser step on everything accumulated since the last step, with the learning rates scaled by
   /// lr_scale (the schedule), then clears the gradients. This is the single place where gradients are aggregated:
-  /// data-parallel training will all-reduce them here.
+  /// with a gradient group of several ranks, every rank's gradients are summed here first.
   virtual void step(float lr_scale) = 0;
+  /// Makes step() sum the gradients of every rank of group (each rank's own batches) before the update, so that
+  /// all ranks apply the same one; nullptr (the default) or a group of one: this process's gradients alone.
+  void set_gradient_group(Communicator* group) { gradient_group_ = group; }
   /// Frees what only training needs (optimiser moments, pending gradients); the encoder stays usable for inference.
   virtual void release_training_state() {}
   /// Model-file sections that restore this encoder through load_encoder().
@@ -57,6 +62,9 @@ class Encoder {
 
   /// Embeds every row of input into out (size() x dim()), in blocks.
   void embed_all(const EncoderInput& input, float* out) const;
+
+ protected:
+  Communicator* gradient_group_ = nullptr;  ///< see set_gradient_group
 };
 
 }  // namespace ngame

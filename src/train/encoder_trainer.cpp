@@ -5,12 +5,15 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 
 #include "core/dense_math.h"
 #include "core/error.h"
 #include "core/progress_bar.h"
+#include "core/splitmix.h"
 #include "core/topk_search.h"
 #include "train/cosine_scores.h"
+#include "train/shared_embedding.h"
 
 namespace ngame {
 
@@ -46,6 +49,104 @@ std::vector<uint32_t> mine_hard_negatives(const Encoder& encoder, const EncoderI
   return out;
 }
 
+// The label rows of this rank's shard (rows dealt round-robin); the others' rows are emptied, and rows without
+// labels never enter a batch.
+SparseMatrix shard_rows(const SparseMatrix& labels, int rank, int ranks) {
+  SparseMatrix out;
+  out.cols = labels.cols;
+  for (uint64_t r = 0; r < labels.rows; ++r) {
+    if (owns_row(r, rank, ranks)) {
+      out.append_row(labels.row_indices(r), labels.row_values(r));
+    } else {
+      out.append_row({}, {});
+    }
+  }
+  return out;
+}
+
+// The forward and backward pass of one data-parallel step on this rank's batch, with every rank's label columns as
+// the in-batch negatives: the label embeddings of all ranks' batches are gathered, each rank scores its own rows
+// against all of them (the loss one process computes on the union of the batches, row for row), and the gradients
+// of each label column go back to the rank that embedded it. Returns this rank's mean row loss (0 without rows);
+// the parameters' gradients are left in the encoder for step().
+double group_step(Encoder& encoder, const EncoderInput& docs, const EncoderInput& labels, const SparseMatrix& positives,
+                  const Batch& batch, const TripletLossConfig& loss_config, std::vector<float>& memory_bank,
+                  Communicator& group) {
+  const size_t d = encoder.dim();
+  const size_t b = batch.docs.size();
+  std::vector<uint32_t> columns(batch.positives.begin(), batch.positives.end());
+  columns.insert(columns.end(), batch.extra_labels.begin(), batch.extra_labels.end());
+  const size_t m = columns.size();
+  std::vector<float> doc_emb(b * d), label_emb(m * d);
+  std::unique_ptr<EncoderActivations> doc_act, label_act;
+  if (b > 0) {
+    doc_act = encoder.forward(docs, batch.docs, doc_emb.data());
+    for (size_t i = 0; i < b; ++i) {
+      std::copy_n(doc_emb.data() + i * d, d, memory_bank.data() + static_cast<size_t>(batch.docs[i]) * d);
+    }
+  }
+  if (m > 0) label_act = encoder.forward(labels, columns, label_emb.data());
+  // Every rank's columns: u64 m, m u32 label ids, m x d floats.
+  std::string payload(sizeof(uint64_t) + m * sizeof(uint32_t) + m * d * sizeof(float), '\0');
+  const uint64_t m64 = m;
+  std::memcpy(payload.data(), &m64, sizeof(m64));
+  std::memcpy(payload.data() + sizeof(m64), columns.data(), m * sizeof(uint32_t));
+  std::memcpy(payload.data() + sizeof(m64) + m * sizeof(uint32_t), label_emb.data(), m * d * sizeof(float));
+  std::vector<uint32_t> all_columns;
+  std::vector<float> all_emb;
+  std::vector<size_t> first_column;  // of each rank
+  for (const std::string_view part : group.all_gather(payload)) {
+    uint64_t n = 0;
+    if (part.size() >= sizeof(n)) std::memcpy(&n, part.data(), sizeof(n));
+    if (part.size() < sizeof(n) || part.size() != sizeof(n) + n * (sizeof(uint32_t) + d * sizeof(float))) {
+      throw RuntimeError("label columns of rank " + std::to_string(first_column.size()) + ": malformed payload");
+    }
+    first_column.push_back(all_columns.size());
+    all_columns.resize(all_columns.size() + n);
+    std::memcpy(all_columns.data() + first_column.back(), part.data() + sizeof(n), n * sizeof(uint32_t));
+    all_emb.resize(all_columns.size() * d);
+    std::memcpy(all_emb.data() + first_column.back() * d, part.data() + sizeof(n) + n * sizeof(uint32_t),
+                n * d * sizeof(float));
+  }
+  const size_t total = all_columns.size();
+  const size_t own = first_column[static_cast<size_t>(group.rank())];
+  double loss = 0;
+  std::vector<float> grad_all;  // d(loss of this rank's rows) / d(every column), total x d
+  if (b > 0) {
+    for (uint32_t l : all_columns) {
+      if (l >= labels.size()) throw RuntimeError("label columns: label id out of range");
+    }
+    CosineScores cs = cosine_scores(doc_emb.data(), b, all_emb.data(), total, d);
+    const std::vector<uint8_t> is_positive = positive_mask(positives, batch.docs, all_columns);
+    std::vector<uint32_t> positive_col(b);
+    for (size_t i = 0; i < b; ++i) positive_col[i] = static_cast<uint32_t>(own + i);
+    std::vector<float> grad_scores(b * total);
+    loss = triplet_loss(cs.scores.data(), b, total, positive_col.data(), is_positive, loss_config, grad_scores.data());
+    std::vector<float> grad_docs(b * d);
+    grad_all.resize(total * d);
+    cosine_scores_backward(cs, grad_scores.data(), grad_docs.data(), grad_all.data());
+    encoder.backward(*doc_act, grad_docs.data());
+  }
+  // Each rank's gradient of every column (nothing from a rank without rows); this rank sums its own columns' rows
+  // in rank order.
+  const std::vector<std::string_view> grads =
+      group.all_gather(std::string_view(reinterpret_cast<const char*>(grad_all.data()), grad_all.size() * sizeof(float)));
+  if (m > 0) {
+    std::vector<float> grad_labels(m * d, 0.0f);
+    for (const std::string_view part : grads) {
+      if (part.empty()) continue;
+      if (part.size() != total * d * sizeof(float)) throw RuntimeError("label gradients: malformed payload");
+      for (size_t k = 0; k < m * d; ++k) {
+        float v;
+        std::memcpy(&v, part.data() + ((own * d) + k) * sizeof(float), sizeof(float));
+        grad_labels[k] += v;
+      }
+    }
+    encoder.backward(*label_act, grad_labels.data());
+  }
+  return loss;
+}
+
 }  // namespace
 
 void EncoderTrainConfig::validate() const {
@@ -63,17 +164,37 @@ float linear_schedule(uint64_t step, uint64_t warmup, uint64_t total) {
 
 std::vector<EpochStats> train_encoder(Encoder& encoder, const EncoderInput& docs, const SparseMatrix& doc_labels,
                                       const EncoderInput& labels, const EncoderTrainConfig& config,
-                                      const EpochCallback& on_epoch) {
+                                      const EpochCallback& on_epoch, Communicator* group) {
   config.validate();
   NGAME_CHECK(docs.size() == doc_labels.rows, "one label row per training document");
   NGAME_CHECK(labels.size() == doc_labels.cols, "one label text per label column");
   const size_t d = encoder.dim();
   const SparseMatrix positives = with_sorted_rows(doc_labels);  // binary-searchable rows
-  BatchSampler sampler(doc_labels, config.batching, config.seed);
+  const bool shared = group != nullptr && group->size() > 1;
+  SparseMatrix shard;
+  if (shared) shard = shard_rows(doc_labels, group->rank(), group->size());
+  const SparseMatrix& own_rows = shared ? shard : doc_labels;
+  // A step trains on batch_size rows across the group: each rank takes batch_size / ranks of its shard, so that
+  // steps an epoch and the schedule are one process's. Each rank shuffles its shard with its own stream; one
+  // process keeps the seed as given.
+  BatchingConfig batching = config.batching;
+  if (shared) {
+    const auto ranks = static_cast<uint32_t>(group->size());
+    batching.batch_size = std::max<uint32_t>(1, (batching.batch_size + ranks - 1) / ranks);
+  }
+  BatchSampler sampler(own_rows, batching,
+                       shared ? splitmix64(config.seed + static_cast<uint64_t>(group->rank())) : config.seed);
+  struct GroupScope {  // the encoder sums gradients over the group for this run only
+    Encoder& encoder;
+    GroupScope(Encoder& e, Communicator* g) : encoder(e) { encoder.set_gradient_group(g); }
+    ~GroupScope() { encoder.set_gradient_group(nullptr); }
+  } scope(encoder, shared ? group : nullptr);
 
   uint64_t trainable = 0;
-  for (uint64_t r = 0; r < doc_labels.rows; ++r) trainable += doc_labels.row_size(r) > 0;
-  const uint64_t steps_per_epoch = (trainable + config.batching.batch_size - 1) / config.batching.batch_size;
+  for (uint64_t r = 0; r < own_rows.rows; ++r) trainable += own_rows.row_size(r) > 0;
+  // Every rank steps as often as the rank with the most rows (the schedule needs one total).
+  const uint64_t most_rows = shared ? all_max(*group, trainable) : trainable;
+  const uint64_t steps_per_epoch = (most_rows + batching.batch_size - 1) / batching.batch_size;
   const uint64_t total_steps = steps_per_epoch * config.epochs;
 
   // Memory bank: each document's embedding from its latest forward pass (NGAME clusters on these, at no cost).
@@ -93,7 +214,7 @@ std::vector<EpochStats> train_encoder(Encoder& encoder, const EncoderInput& docs
         sampler.set_hard_negatives(
             mine_hard_negatives(encoder, docs, labels, positives, config.batching.ann_candidates));
       } else {
-        if (!bank_filled) encoder.embed_all(docs, memory_bank.data());
+        if (!bank_filled) embed_all_shared(encoder, docs, memory_bank.data(), shared ? group : nullptr);
         const uint32_t clusters = sampler.recluster(epoch, memory_bank.data(), static_cast<uint32_t>(d));
         spdlog::debug("epoch {}: {} clusters in {:.2f} s", epoch + 1, clusters, seconds_since(t));
       }
@@ -103,13 +224,35 @@ std::vector<EpochStats> train_encoder(Encoder& encoder, const EncoderInput& docs
     }
     stats.cluster_size = sampler.average_cluster_size();
     const std::vector<Batch> batches = sampler.epoch_batches(epoch);
+    const CommunicationStats traffic_before = shared ? group->stats() : CommunicationStats{};
+    // A rank whose shard has fewer batches this epoch takes part in the last steps with no gradient of its own.
+    const uint64_t rounds = shared ? all_max(*group, batches.size()) : batches.size();
     const auto train_start = Clock::now();
     double loss_sum = 0;
     uint64_t docs_seen = 0;
     ProgressBar progress("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(config.epochs), trainable);
     std::vector<float> doc_emb, label_emb, grad_docs, grad_labels, grad_scores;
     std::vector<uint32_t> columns, positive_col;
-    for (const Batch& batch : batches) {
+    for (uint64_t round = 0; round < rounds; ++round) {
+      if (shared) {
+        // A rank whose shard has no batch left this round still takes part in the exchanges, with nothing.
+        static const Batch kNoBatch;
+        const double loss = group_step(encoder, docs, labels, positives, round < batches.size() ? batches[round] : kNoBatch,
+                                       config.loss, memory_bank, *group);
+        if (!std::isfinite(loss)) {
+          throw RuntimeError("training diverged: loss is " + std::to_string(loss) + " at epoch " +
+                             std::to_string(epoch + 1) + ", step " + std::to_string(step + 1));
+        }
+        encoder.step(linear_schedule(step, config.warmup_steps, total_steps));
+        ++step;
+        if (round < batches.size()) {
+          loss_sum += loss;
+          docs_seen += batches[round].docs.size();
+          progress.add(batches[round].docs.size());
+        }
+        continue;
+      }
+      const Batch& batch = batches[round];
       const size_t b = batch.docs.size();
       columns.assign(batch.positives.begin(), batch.positives.end());
       columns.insert(columns.end(), batch.extra_labels.begin(), batch.extra_labels.end());
@@ -145,7 +288,20 @@ std::vector<EpochStats> train_encoder(Encoder& encoder, const EncoderInput& docs
     }
     progress.finish();
     bank_filled = true;
-    stats.loss = batches.empty() ? 0.0 : loss_sum / static_cast<double>(batches.size());
+    stats.steps = rounds;
+    if (shared) {
+      // The mean batch loss over every rank's batches (the same figure on every rank).
+      const double all_batches = all_sum(*group, static_cast<double>(batches.size()));
+      const double all_loss = all_sum(*group, loss_sum);
+      stats.loss = all_batches > 0 ? all_loss / all_batches : 0.0;
+      const CommunicationStats& now = group->stats();
+      stats.bytes_sent = now.bytes_sent - traffic_before.bytes_sent;
+      stats.bytes_received = now.bytes_received - traffic_before.bytes_received;
+      stats.communication_seconds = now.seconds - traffic_before.seconds;
+      stats.wait_seconds = now.wait_seconds - traffic_before.wait_seconds;
+    } else {
+      stats.loss = batches.empty() ? 0.0 : loss_sum / static_cast<double>(batches.size());
+    }
     stats.docs_per_second = static_cast<double>(docs_seen) / std::max(1e-9, seconds_since(train_start));
     stats.seconds = seconds_since(epoch_start);
     stats.elapsed_seconds = seconds_since(start);

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "batching/batch_sampler.h"
+#include "core/communicator.h"
 #include "encoder/encoder.h"
 #include "train/triplet_loss.h"
 
@@ -29,15 +30,24 @@ struct EpochStats {
   double seconds = 0;              ///< wall time of the epoch, clustering included
   double clustering_seconds = 0;   ///< re-clustering / hard-negative mining in this epoch
   double elapsed_seconds = 0;      ///< since training started
+  uint64_t steps = 0;              ///< optimiser steps (the same on every rank)
+  uint64_t bytes_sent = 0;         ///< bytes this rank contributed to the group's exchanges (0 alone)
+  uint64_t bytes_received = 0;     ///< bytes of the other ranks' payloads this rank received
+  double communication_seconds = 0;  ///< time in the group's exchanges, waiting for slower ranks included
+  double wait_seconds = 0;         ///< the part of communication_seconds spent waiting for slower ranks
 };
 
 /// Called after each epoch (logging, evaluation, curves).
 using EpochCallback = std::function<void(const EpochStats&)>;
 
 /// Runs M1. docs / labels: prepared training documents and label texts; doc_labels: training label matrix.
+/// With a group of several ranks, M1 is data-parallel: each rank batches its own shard of the rows (dealt
+/// round-robin, clustered on its own memory bank) in batches of batch_size / size() rows, and every step sums all
+/// ranks' gradients (Encoder::step): a step trains on batch_size rows, as in one process, but each row's in-batch
+/// negatives come from its own rank's share. Every rank must call it with the same arguments.
 std::vector<EpochStats> train_encoder(Encoder& encoder, const EncoderInput& docs, const SparseMatrix& doc_labels,
                                       const EncoderInput& labels, const EncoderTrainConfig& config,
-                                      const EpochCallback& on_epoch = {});
+                                      const EpochCallback& on_epoch = {}, Communicator* group = nullptr);
 
 /// Learning-rate multiplier at a 0-based step: linear warm-up over warmup steps, then linear decay to 0 at total.
 float linear_schedule(uint64_t step, uint64_t warmup, uint64_t total);

@@ -23,6 +23,10 @@ struct EpochReport {
   double seconds = 0;              ///< the epoch's wall time
   double clustering_seconds = 0;   ///< re-clustering within it (M1)
   double elapsed_seconds = 0;      ///< since the stage started (M1)
+  uint64_t steps = 0;              ///< optimiser steps (M1)
+  uint64_t bytes_sent = 0;         ///< M1 across ranks: bytes this rank contributed to the exchanges (0 alone)
+  double communication_seconds = 0;  ///< M1 across ranks: time in the exchanges
+  double wait_seconds = 0;         ///< M1 across ranks: the part of it spent waiting for slower ranks
   std::optional<EpochTestMetrics> test;  ///< with TrainConfig::eval_every and a test split
 };
 

@@ -22,6 +22,7 @@
 #include "train/classifier_trainer.h"
 #include "train/encoder_trainer.h"
 #include "train/fusion_fitting.h"
+#include "train/shared_embedding.h"
 #include "train/unseen_label_view.h"
 
 namespace ngame {
@@ -112,12 +113,15 @@ struct TrainingRun::State {
   std::unique_ptr<EncoderInput> labels;  // the label texts prepared for the encoder
   nlohmann::json timings = nlohmann::json::object();
   double index_seconds = 0;  // every build_indices call of this run
-  State(const Dataset& d, const TrainConfig& c, TrainObserver* o) : data(d), config(c), observer(o ? *o : none) {}
+  Communicator* group = nullptr;  // several ranks: M1 data-parallel
+  std::vector<float> doc_embeddings;  // the training rows' unit embeddings when M1 computed them by shards
+  State(const Dataset& d, const TrainConfig& c, TrainObserver* o, Communicator* g)
+      : data(d), config(c), observer(o ? *o : none), group(g != nullptr && g->size() > 1 ? g : nullptr) {}
   void record_data();
 };
 
-TrainingRun::TrainingRun(const Dataset& data, const TrainConfig& config, TrainObserver* observer)
-    : state_(std::make_unique<State>(data, config, observer)) {
+TrainingRun::TrainingRun(const Dataset& data, const TrainConfig& config, TrainObserver* observer, Communicator* group)
+    : state_(std::make_unique<State>(data, config, observer, group)) {
   State& s = *state_;
   TrainConfig& c = s.config;
   c.validate();
@@ -189,6 +193,8 @@ void TrainingRun::train_encoder() {
   std::unique_ptr<Evaluator> evaluator;
   if (c.eval_every > 0) {
     if (!data.test) throw UsageError("eval_every: the dataset has no test split (tst_X.txt, tst_X_Y.txt)");
+  }
+  if (c.eval_every > 0 && (s.group == nullptr || s.group->rank() == 0)) {
     evaluator = std::make_unique<Evaluator>(data, *encoder, PropensityConfig{c.prop_a, c.prop_b});
   }
   double eval_seconds = 0;
@@ -203,6 +209,10 @@ void TrainingRun::train_encoder() {
     report.seconds = e.seconds;
     report.clustering_seconds = e.clustering_seconds;
     report.elapsed_seconds = e.elapsed_seconds;
+    report.steps = e.steps;
+    report.bytes_sent = e.bytes_sent;
+    report.communication_seconds = e.communication_seconds;
+    report.wait_seconds = e.wait_seconds;
     std::string metrics;
     const bool last = e.epoch + 1 == train.epochs;
     if (evaluator && ((e.epoch + 1) % c.eval_every == 0 || last)) {
@@ -213,14 +223,35 @@ void TrainingRun::train_encoder() {
       metrics = fmt::format("  P@1 {:.2f}  P@5 {:.2f}  PSP@5 {:.2f}", report.test->p1, report.test->p5,
                             report.test->psp5);
     }
+    if (s.group) {
+      metrics += fmt::format(
+          "  exchanged {:.1f} MB sent / {:.1f} MB received in {} steps, {:.1f}s ({:.0f}% of the epoch, {:.1f}s of it "
+          "waiting for other ranks)",
+          e.bytes_sent / 1e6, e.bytes_received / 1e6, e.steps, e.communication_seconds,
+          100 * e.communication_seconds / std::max(1e-9, e.seconds), e.wait_seconds);
+    }
     spdlog::info("epoch {:>3}/{}  loss {:.4f}  cluster {:6.1f}  {:7.0f} docs/s  {:5.1f}s (clustering {:.2f}s)  elapsed {:6.1f}s{}",
                  e.epoch + 1, train.epochs, e.loss, e.cluster_size, e.docs_per_second, e.seconds, e.clustering_seconds,
                  e.elapsed_seconds, metrics);
     s.observer.on_epoch(report);
   };
-  std::vector<EpochStats> history = ngame::train_encoder(*encoder, *docs, s.fit_labels, *s.labels, train, on_epoch);
+  std::vector<EpochStats> history =
+      ngame::train_encoder(*encoder, *docs, s.fit_labels, *s.labels, train, on_epoch, s.group);
   double clustering = 0;
   for (const EpochStats& e : history) clustering += e.clustering_seconds;
+  if (s.group) {
+    uint64_t sent = 0, received = 0;
+    double communication = 0;
+    for (const EpochStats& e : history) {
+      sent += e.bytes_sent;
+      received += e.bytes_received;
+      communication += e.communication_seconds;
+    }
+    s.timings["ranks"] = s.group->size();
+    s.timings["encoder_bytes_sent_rank0"] = sent;
+    s.timings["encoder_bytes_received_rank0"] = received;
+    s.timings["encoder_communication_seconds_rank0"] = communication;
+  }
   const double seconds = history.back().elapsed_seconds - eval_seconds;
   s.timings["encoder_seconds"] = seconds;
   s.timings["clustering_seconds"] = clustering;
@@ -230,9 +261,15 @@ void TrainingRun::train_encoder() {
   ModelParts& model = s.model;
   model.encoder = std::move(encoder);
   model.label_embeddings.resize(data.label_count() * model.encoder->dim());
-  model.encoder->embed_all(*s.labels, model.label_embeddings.data());
+  embed_all_shared(*model.encoder, *s.labels, model.label_embeddings.data(), s.group);
   normalize_rows(model.label_embeddings.data(), data.label_count(), model.encoder->dim());
   model.label_index.reset();
+  if (s.group) {
+    // The training rows' embeddings, by shards, for the classifiers and the memory.
+    s.doc_embeddings.resize(docs->size() * model.encoder->dim());
+    embed_all_shared(*model.encoder, *docs, s.doc_embeddings.data(), s.group);
+    normalize_rows(s.doc_embeddings.data(), docs->size(), model.encoder->dim());
+  }
   s.observer.on_stage("encoder", seconds);
 }
 
@@ -272,7 +309,9 @@ void TrainingRun::train_classifiers() {
   NGAME_CHECK(model.encoder != nullptr, "train_classifiers needs an encoder: train_encoder or resume_from first");
   const uint32_t d = model.encoder->dim();
   auto t = std::chrono::steady_clock::now();
-  std::vector<float> doc_emb = embed_texts(*model.encoder, data.train.texts);
+  std::vector<float> doc_emb =
+      s.doc_embeddings.empty() ? embed_texts(*model.encoder, data.train.texts) : std::move(s.doc_embeddings);
+  s.doc_embeddings = {};
   ClassifierTrainConfig cc = c.classifiers;
   cc.seed = c.seed;
   cc.batching.mode = BatchingMode::kNgame;

@@ -4,6 +4,7 @@
 // held out of every stage. train_model runs them all; a caller may rerun or replace one (resume_from).
 #include <memory>
 
+#include "core/communicator.h"
 #include "data/dataset.h"
 #include "model/model_store.h"
 #include "train/train_config.h"
@@ -15,7 +16,11 @@ namespace ngame {
 class TrainingRun {
  public:
   /// Checks the config, resolves its size defaults and picks the validation rows. data must outlive the run.
-  TrainingRun(const Dataset& data, const TrainConfig& config, TrainObserver* observer = nullptr);
+  /// With a group of several ranks (each calling this with the same data and config), train_encoder is
+  /// data-parallel and ends with every rank holding the same encoder, label embeddings and training rows'
+  /// embeddings; the later stages then run on one rank (see docs/distributed.md).
+  TrainingRun(const Dataset& data, const TrainConfig& config, TrainObserver* observer = nullptr,
+              Communicator* group = nullptr);
   ~TrainingRun();
   /// M1: fits the featurizer, trains the encoder, embeds the labels.
   void train_encoder();
