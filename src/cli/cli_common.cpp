@@ -6,6 +6,8 @@
 
 #include <cstdio>
 #include <iostream>
+#include <sched.h>
+
 #include <new>
 #include <thread>
 
@@ -49,10 +51,15 @@ std::function<void()> with_common_options(std::function<void()> body) {
     configure_logging(o.quiet || group.rank() > 0 ? LogLevel::kQuiet
                       : o.verbose                 ? LogLevel::kVerbose
                                                   : LogLevel::kNormal);
-    // "All cores" under mpirun means this rank's share of its machine's cores.
+    // "All cores" under mpirun means this rank's share of its machine's cores: the CPUs mpirun bound it to, or,
+    // unbound, the machine's divided among its ranks.
     int threads = o.threads;
     if (threads == 0 && group.local_size() > 1) {
-      threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / group.local_size());
+      const int machine = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+      cpu_set_t mask;
+      CPU_ZERO(&mask);
+      const int allowed = ::sched_getaffinity(0, sizeof(mask), &mask) == 0 ? CPU_COUNT(&mask) : machine;
+      threads = allowed < machine ? std::max(1, allowed) : std::max(1, machine / group.local_size());
     }
     set_thread_count(threads);
     body();

@@ -17,43 +17,51 @@ namespace ngame {
 
 namespace {
 
-// Prediction across mpirun's ranks: each predicts a contiguous share of the texts, in whole chunks of the
-// predictor (kPredictChunkTexts), so that every text goes through exactly the computation one process would give
-// it; rank 0 receives every share, in rank order, and returns the whole matrix (the others an empty one).
+// Prediction across mpirun's ranks: the texts are cut into the predictor's chunks (kPredictChunkTexts), dealt
+// round-robin, so that every text goes through exactly the computation one process would give it; in each round
+// rank 0 gathers the ranks' chunks, which are the next chunks in order, and returns the whole matrix (the other
+// ranks an empty one). Each exchange holds one chunk's predictions a rank.
 SparseMatrix predict_across(Communicator& group, const Model& model, const TextCorpus& texts, size_t k,
                             const SearchParams& search) {
   const uint64_t chunks = (texts.size() + kPredictChunkTexts - 1) / kPredictChunkTexts;
-  const auto [first, last] = contiguous_share(chunks, group.rank(), group.size());
-  const uint64_t begin = std::min<uint64_t>(texts.size(), first * kPredictChunkTexts);
-  const uint64_t end = std::min<uint64_t>(texts.size(), last * kPredictChunkTexts);
-  TextCorpus mine;
-  for (uint64_t i = begin; i < end; ++i) mine.push_back(texts[i]);
-  const SparseMatrix part = model.predict(mine, k, search);
-  PayloadWriter w;
-  w.u64(part.rows);
-  w.vec(std::span<const uint64_t>(part.indptr));
-  w.vec(std::span<const uint32_t>(part.indices));
-  w.vec(std::span<const float>(part.values));
-  const std::vector<std::string_view> all = group.all_gather(group.rank() == 0 ? std::string_view() : w.bytes());
+  const auto ranks = static_cast<uint64_t>(group.size()), rank = static_cast<uint64_t>(group.rank());
   SparseMatrix out;
-  if (group.rank() != 0) return out;
-  out = part;
-  for (size_t r = 1; r < all.size(); ++r) {
-    PayloadReader in(all[r], "predictions of rank " + std::to_string(r));
-    const uint64_t rows = in.u64();
-    const auto indptr = in.vec<uint64_t>();
-    const auto indices = in.vec<uint32_t>();
-    const auto values = in.vec<float>();
-    if (indptr.size() != rows + 1 || indices.size() != values.size() || indptr.back() != indices.size() || !in.done()) {
-      in.fail("malformed prediction matrix");
+  out.cols = model.label_count();
+  for (uint64_t first = 0; first < chunks; first += ranks) {
+    const uint64_t chunk = first + rank;
+    PayloadWriter w;
+    if (chunk < chunks) {
+      const uint64_t begin = chunk * kPredictChunkTexts, end = std::min<uint64_t>(texts.size(), begin + kPredictChunkTexts);
+      TextCorpus mine;
+      for (uint64_t i = begin; i < end; ++i) mine.push_back(texts[i]);
+      const SparseMatrix part = model.predict(mine, k, search);
+      w.u64(part.rows);
+      w.vec(std::span<const uint64_t>(part.indptr));
+      w.vec(std::span<const uint32_t>(part.indices));
+      w.vec(std::span<const float>(part.values));
     }
-    for (uint64_t row = 0; row < rows; ++row) {
-      out.append_row({indices.data() + indptr[row], indices.data() + indptr[row + 1]},
-                     {values.data() + indptr[row], values.data() + indptr[row + 1]});
+    const std::vector<std::string_view> all = group.gather(w.bytes(), 0);
+    for (size_t r = 0; r < all.size(); ++r) {
+      if (all[r].empty()) continue;
+      PayloadReader in(all[r], "predictions of rank " + std::to_string(r));
+      const uint64_t rows = in.u64();
+      const auto indptr = in.vec<uint64_t>();
+      const auto indices = in.vec<uint32_t>();
+      const auto values = in.vec<float>();
+      if (indptr.empty() || indptr.size() - 1 != rows || indptr.front() != 0 || indices.size() != values.size() ||
+          indptr.back() != indices.size() || !std::is_sorted(indptr.begin(), indptr.end()) || !in.done()) {
+        in.fail("malformed prediction matrix");
+      }
+      for (uint64_t row = 0; row < rows; ++row) {
+        out.append_row({indices.data() + indptr[row], indices.data() + indptr[row + 1]},
+                       {values.data() + indptr[row], values.data() + indptr[row + 1]});
+      }
     }
   }
-  NGAME_CHECK(out.rows == texts.size(), "distributed prediction returned " + std::to_string(out.rows) + " rows for " +
-                                            std::to_string(texts.size()) + " texts");
+  if (group.rank() == 0) {
+    NGAME_CHECK(out.rows == texts.size(), "distributed prediction returned " + std::to_string(out.rows) +
+                                              " rows for " + std::to_string(texts.size()) + " texts");
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
 // The ngame command-line program: a thin layer over the library (see cli/cli_common.h).
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 
 #include "cli/cli_common.h"
@@ -35,6 +36,14 @@ int main(int argc, char** argv) {
     // A rank that failed has printed its error; the others may be waiting for it in an exchange: end them all.
     if (status != 0 && group.size() > 1) group.abort(status);
     return status;
+  }
+#else
+  // Started by mpirun with several ranks, a build without MPI would run as many independent trainings into one folder.
+  if (const char* ranks = std::getenv("OMPI_COMM_WORLD_SIZE"); ranks != nullptr && std::atoi(ranks) > 1) {
+    if (const char* rank = std::getenv("OMPI_COMM_WORLD_RANK"); rank == nullptr || std::atoi(rank) == 0) {
+      std::fputs("ngame: error: this ngame was built without MPI (libopenmpi-dev): run it as one process\n", stderr);
+    }
+    return 2;
   }
 #endif
   return ngame::run_cli(argc, argv);

@@ -35,6 +35,22 @@ std::vector<std::string_view> Communicator::all_gather(std::string_view mine) {
   return all;
 }
 
+std::vector<std::string_view> Communicator::gather(std::string_view mine, int root) {
+  NGAME_CHECK(root >= 0 && root < size(), "gather: root rank out of range");
+  const auto start = std::chrono::steady_clock::now();
+  waited_ = 0;
+  std::vector<std::string_view> all = collect(mine, root);
+  stats_.wait_seconds += waited_;
+  NGAME_CHECK(all.size() == (rank() == root ? static_cast<size_t>(size()) : 0u), "gather: one payload per rank");
+  stats_.calls += 1;
+  stats_.bytes_sent += rank() == root ? 0 : mine.size();
+  for (size_t r = 0; r < all.size(); ++r) {
+    if (static_cast<int>(r) != rank()) stats_.bytes_received += all[r].size();
+  }
+  stats_.seconds += seconds_since(start);
+  return all;
+}
+
 void Communicator::barrier() {
   const auto start = std::chrono::steady_clock::now();
   wait_for_all();

@@ -31,6 +31,8 @@ class Communicator {
   /// Every rank's bytes, indexed by rank, on every rank. The views point into a buffer of the communicator (this
   /// rank's own view may point at `mine`) and stay valid until its next collective.
   std::vector<std::string_view> all_gather(std::string_view mine);
+  /// Every rank's bytes, indexed by rank, on rank `root` only (the others get an empty vector); views as all_gather's.
+  std::vector<std::string_view> gather(std::string_view mine, int root);
   /// Returns when every rank has called it; waiting ranks sleep rather than spin.
   void barrier();
   /// The traffic so far.
@@ -39,6 +41,8 @@ class Communicator {
  protected:
   /// The transport's all-gather (sizes first, then the bytes), with all_gather's lifetime rule.
   virtual std::vector<std::string_view> exchange(std::string_view mine) = 0;
+  /// The transport's gather to one rank, with gather's lifetime rule.
+  virtual std::vector<std::string_view> collect(std::string_view mine, int root) = 0;
   /// The transport's barrier.
   virtual void wait_for_all() = 0;
   /// What a transport adds to wait_seconds for the collective under way.
@@ -56,6 +60,7 @@ class SoloCommunicator final : public Communicator {
 
  protected:
   std::vector<std::string_view> exchange(std::string_view mine) override { return {mine}; }
+  std::vector<std::string_view> collect(std::string_view mine, int) override { return {mine}; }
   void wait_for_all() override {}
 };
 

@@ -2,6 +2,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <limits>
@@ -19,7 +20,7 @@ namespace {
 void wait(MPI_Request& request) {
   int done = 0;
   for (int polls = 0; !done; ++polls) {
-    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+    if (MPI_Test(&request, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS) throw RuntimeError("MPI_Test failed");
     if (done) break;
     if (polls > 200) std::this_thread::sleep_for(std::chrono::microseconds(polls > 20000 ? 2000 : 50));
   }
@@ -37,7 +38,11 @@ bool launched_by_mpirun() {
 }
 
 MpiCommunicator::MpiCommunicator(int* argc, char*** argv) {
-  MPI_Init(argc, argv);
+  // Only the main thread calls MPI; OpenMP's threads never do.
+  int provided = 0;
+  if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+    throw RuntimeError("MPI_Init_thread failed");
+  }
   // Errors come back as codes (turned into exceptions), so that a failing call ends in MPI_Abort with a message.
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
@@ -71,11 +76,7 @@ std::vector<std::string_view> MpiCommunicator::exchange(std::string_view mine) {
     total += sizes[r];
   }
   NGAME_CHECK(total <= std::numeric_limits<int>::max(), "a collective over 2 GiB in all");
-  if (static_cast<size_t>(total) > received_capacity_) {
-    received_capacity_ = std::max<size_t>(static_cast<size_t>(total), received_capacity_ + received_capacity_ / 2);
-    received_.reset(new char[received_capacity_]);
-  }
-  char* all = received_.get();
+  char* all = receive_buffer(static_cast<size_t>(total));
   // Every rank has arrived (the sizes are known): the bytes move with a blocking call, which drives the transfer
   // at full speed (a non-blocking one progresses only while polled).
   if (MPI_Allgatherv(mine.data(), own, MPI_BYTE, all, sizes.data(), offsets.data(), MPI_BYTE,
@@ -84,6 +85,43 @@ std::vector<std::string_view> MpiCommunicator::exchange(std::string_view mine) {
   }
   std::vector<std::string_view> out(size_);
   for (int r = 0; r < size_; ++r) out[r] = std::string_view(all + offsets[r], static_cast<size_t>(sizes[r]));
+  return out;
+}
+
+char* MpiCommunicator::receive_buffer(size_t bytes) {
+  if (bytes > received_capacity_ || !received_) {
+    received_capacity_ = std::max<size_t>({bytes, received_capacity_ + received_capacity_ / 2, size_t{1}});
+    received_.reset(new char[received_capacity_]);
+  }
+  return received_.get();
+}
+
+std::vector<std::string_view> MpiCommunicator::collect(std::string_view mine, int root) {
+  NGAME_CHECK(mine.size() <= static_cast<size_t>(std::numeric_limits<int>::max()),
+              "a gathered payload over 2 GiB (" + std::to_string(mine.size()) + " bytes)");
+  const int own = static_cast<int>(mine.size());
+  std::vector<int> sizes(rank_ == root ? size_ : 0);
+  MPI_Request request;
+  if (MPI_Igather(&own, 1, MPI_INT, sizes.data(), 1, MPI_INT, root, MPI_COMM_WORLD, &request) != MPI_SUCCESS) {
+    throw RuntimeError("MPI_Igather failed");
+  }
+  const auto arrival = std::chrono::steady_clock::now();
+  wait(request);
+  waited_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - arrival).count();
+  std::vector<int> offsets(sizes.size());
+  int64_t total = 0;
+  for (size_t r = 0; r < sizes.size(); ++r) {
+    offsets[r] = static_cast<int>(total);
+    total += sizes[r];
+    NGAME_CHECK(total <= std::numeric_limits<int>::max(), "a gather over 2 GiB in all");
+  }
+  char* all = rank_ == root ? receive_buffer(static_cast<size_t>(total)) : nullptr;
+  if (MPI_Gatherv(mine.data(), own, MPI_BYTE, all, sizes.data(), offsets.data(), MPI_BYTE, root, MPI_COMM_WORLD) !=
+      MPI_SUCCESS) {
+    throw RuntimeError("MPI_Gatherv failed");
+  }
+  std::vector<std::string_view> out(sizes.size());
+  for (size_t r = 0; r < sizes.size(); ++r) out[r] = std::string_view(all + offsets[r], static_cast<size_t>(sizes[r]));
   return out;
 }
 

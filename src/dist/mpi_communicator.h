@@ -25,9 +25,12 @@ class MpiCommunicator final : public Communicator {
 
  protected:
   std::vector<std::string_view> exchange(std::string_view mine) override;
+  std::vector<std::string_view> collect(std::string_view mine, int root) override;
   void wait_for_all() override;
 
  private:
+  // The receive buffer of the last collective, grown to at least `bytes`.
+  char* receive_buffer(size_t bytes);
   int rank_ = 0, size_ = 1, local_size_ = 1;
   // The last all-gather's bytes, kept and reused (allocating tens of MB a step would fault in fresh pages each time).
   std::unique_ptr<char[]> received_;

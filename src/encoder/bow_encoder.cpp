@@ -267,8 +267,8 @@ void BowEncoder::step_shared_rows(Communicator& group, const std::vector<size_t>
     const std::string_view bytes = all[r];
     uint64_t n = 0;
     if (bytes.size() >= sizeof(n)) std::memcpy(&n, bytes.data(), sizeof(n));
-    const size_t at = sizeof(n) + n * sizeof(uint32_t);
-    if (bytes.size() < sizeof(n) || bytes.size() != at + n * d * sizeof(float) ||
+    const size_t at = sizeof(n) + std::min<uint64_t>(n, bytes.size()) * sizeof(uint32_t);
+    if (bytes.size() < sizeof(n) || n > bytes.size() / sizeof(uint32_t) || bytes.size() != at + n * d * sizeof(float) ||
         reinterpret_cast<uintptr_t>(bytes.data() + at) % alignof(float) != 0) {
       throw RuntimeError("gradient rows of rank " + std::to_string(r) + ": malformed exchange payload");
     }

@@ -14,6 +14,9 @@ namespace ngame {
 
 class Communicator;
 
+/// Rows Encoder::embed_all embeds at a time (a block's floats do not depend on the rows around it).
+inline constexpr size_t kEmbedBlockRows = 4096;
+
 /// A corpus prepared once for an encoder (features for bag-of-embeddings, token ids for a transformer).
 class EncoderInput {
  public:

@@ -49,13 +49,30 @@ std::vector<uint32_t> mine_hard_negatives(const Encoder& encoder, const EncoderI
   return out;
 }
 
-// The label rows of this rank's shard (rows dealt round-robin); the others' rows are emptied, and rows without
-// labels never enter a batch.
+// The label rows of this rank's shard: the labelled rows dealt round-robin (so that shards differ by one row at
+// most, and a sorted file still gives every rank a mix); the others' rows are emptied.
+// The rows of input that have labels in rows, embedded into their places of bank.
+void embed_own_rows(const Encoder& encoder, const EncoderInput& input, const SparseMatrix& rows, float* bank) {
+  std::vector<uint32_t> own;
+  for (uint64_t r = 0; r < rows.rows; ++r) {
+    if (rows.row_size(r) > 0) own.push_back(static_cast<uint32_t>(r));
+  }
+  const size_t d = encoder.dim();
+  std::vector<float> block;
+  for (size_t start = 0; start < own.size(); start += kEmbedBlockRows) {
+    const std::span<const uint32_t> part(own.data() + start, std::min(kEmbedBlockRows, own.size() - start));
+    block.resize(part.size() * d);
+    encoder.embed(input, part, block.data());
+    for (size_t i = 0; i < part.size(); ++i) std::copy_n(block.data() + i * d, d, bank + static_cast<size_t>(part[i]) * d);
+  }
+}
+
 SparseMatrix shard_rows(const SparseMatrix& labels, int rank, int ranks) {
   SparseMatrix out;
   out.cols = labels.cols;
+  uint64_t labelled = 0;
   for (uint64_t r = 0; r < labels.rows; ++r) {
-    if (owns_row(r, rank, ranks)) {
+    if (labels.row_size(r) > 0 && owns_row(labelled++, rank, ranks)) {
       out.append_row(labels.row_indices(r), labels.row_values(r));
     } else {
       out.append_row({}, {});
@@ -64,14 +81,16 @@ SparseMatrix shard_rows(const SparseMatrix& labels, int rank, int ranks) {
   return out;
 }
 
-// The forward and backward pass of one data-parallel step on this rank's batch, with every rank's label columns as
+}  // namespace
+
+// The forward and backward pass of one data-parallel step (declared in the header) on this rank's batch, with every rank's label columns as
 // the in-batch negatives: the label embeddings of all ranks' batches are gathered, each rank scores its own rows
 // against all of them (the loss one process computes on the union of the batches, row for row), and the gradients
 // of each label column go back to the rank that embedded it. Returns this rank's mean row loss (0 without rows);
 // the parameters' gradients are left in the encoder for step().
-double group_step(Encoder& encoder, const EncoderInput& docs, const EncoderInput& labels, const SparseMatrix& positives,
-                  const Batch& batch, const TripletLossConfig& loss_config, std::vector<float>& memory_bank,
-                  Communicator& group) {
+double shared_batch_backward(Encoder& encoder, const EncoderInput& docs, const EncoderInput& labels,
+                             const SparseMatrix& positives, const Batch& batch, const TripletLossConfig& loss_config,
+                             float* memory_bank, Communicator& group) {
   const size_t d = encoder.dim();
   const size_t b = batch.docs.size();
   std::vector<uint32_t> columns(batch.positives.begin(), batch.positives.end());
@@ -82,30 +101,35 @@ double group_step(Encoder& encoder, const EncoderInput& docs, const EncoderInput
   if (b > 0) {
     doc_act = encoder.forward(docs, batch.docs, doc_emb.data());
     for (size_t i = 0; i < b; ++i) {
-      std::copy_n(doc_emb.data() + i * d, d, memory_bank.data() + static_cast<size_t>(batch.docs[i]) * d);
+      if (memory_bank) std::copy_n(doc_emb.data() + i * d, d, memory_bank + static_cast<size_t>(batch.docs[i]) * d);
     }
   }
   if (m > 0) label_act = encoder.forward(labels, columns, label_emb.data());
-  // Every rank's columns: u64 m, m u32 label ids, m x d floats.
-  std::string payload(sizeof(uint64_t) + m * sizeof(uint32_t) + m * d * sizeof(float), '\0');
-  const uint64_t m64 = m;
-  std::memcpy(payload.data(), &m64, sizeof(m64));
-  std::memcpy(payload.data() + sizeof(m64), columns.data(), m * sizeof(uint32_t));
-  std::memcpy(payload.data() + sizeof(m64) + m * sizeof(uint32_t), label_emb.data(), m * d * sizeof(float));
+  // Every rank's rows count and columns: u64 rows, u64 m, m u32 label ids, m x d floats.
+  constexpr size_t kHeader = 2 * sizeof(uint64_t);
+  std::string payload(kHeader + m * sizeof(uint32_t) + m * d * sizeof(float), '\0');
+  const uint64_t header[2] = {b, m};
+  std::memcpy(payload.data(), header, kHeader);
+  std::memcpy(payload.data() + kHeader, columns.data(), m * sizeof(uint32_t));
+  std::memcpy(payload.data() + kHeader + m * sizeof(uint32_t), label_emb.data(), m * d * sizeof(float));
   std::vector<uint32_t> all_columns;
   std::vector<float> all_emb;
   std::vector<size_t> first_column;  // of each rank
+  uint64_t all_rows = 0;
   for (const std::string_view part : group.all_gather(payload)) {
-    uint64_t n = 0;
-    if (part.size() >= sizeof(n)) std::memcpy(&n, part.data(), sizeof(n));
-    if (part.size() < sizeof(n) || part.size() != sizeof(n) + n * (sizeof(uint32_t) + d * sizeof(float))) {
+    uint64_t h[2] = {0, 0};
+    if (part.size() >= kHeader) std::memcpy(h, part.data(), kHeader);
+    const uint64_t n = h[1];
+    if (part.size() < kHeader || n > part.size() / sizeof(uint32_t) ||
+        part.size() != kHeader + n * (sizeof(uint32_t) + d * sizeof(float))) {
       throw RuntimeError("label columns of rank " + std::to_string(first_column.size()) + ": malformed payload");
     }
+    all_rows += h[0];
     first_column.push_back(all_columns.size());
     all_columns.resize(all_columns.size() + n);
-    std::memcpy(all_columns.data() + first_column.back(), part.data() + sizeof(n), n * sizeof(uint32_t));
+    std::memcpy(all_columns.data() + first_column.back(), part.data() + kHeader, n * sizeof(uint32_t));
     all_emb.resize(all_columns.size() * d);
-    std::memcpy(all_emb.data() + first_column.back() * d, part.data() + sizeof(n) + n * sizeof(uint32_t),
+    std::memcpy(all_emb.data() + first_column.back() * d, part.data() + kHeader + n * sizeof(uint32_t),
                 n * d * sizeof(float));
   }
   const size_t total = all_columns.size();
@@ -122,6 +146,10 @@ double group_step(Encoder& encoder, const EncoderInput& docs, const EncoderInput
     for (size_t i = 0; i < b; ++i) positive_col[i] = static_cast<uint32_t>(own + i);
     std::vector<float> grad_scores(b * total);
     loss = triplet_loss(cs.scores.data(), b, total, positive_col.data(), is_positive, loss_config, grad_scores.data());
+    // The loss is a mean over this rank's rows; weighted by its share of all ranks' rows, the ranks' gradients add
+    // up to the gradient of the mean over the union (as one process's batch of all the rows).
+    const float share = static_cast<float>(static_cast<double>(b) / static_cast<double>(all_rows));
+    for (float& g : grad_scores) g *= share;
     std::vector<float> grad_docs(b * d);
     grad_all.resize(total * d);
     cosine_scores_backward(cs, grad_scores.data(), grad_docs.data(), grad_all.data());
@@ -136,6 +164,7 @@ double group_step(Encoder& encoder, const EncoderInput& docs, const EncoderInput
     for (const std::string_view part : grads) {
       if (part.empty()) continue;
       if (part.size() != total * d * sizeof(float)) throw RuntimeError("label gradients: malformed payload");
+      // (a reduce-scatter would send each rank only its own columns; at a few ranks the difference is small)
       for (size_t k = 0; k < m * d; ++k) {
         float v;
         std::memcpy(&v, part.data() + ((own * d) + k) * sizeof(float), sizeof(float));
@@ -146,8 +175,6 @@ double group_step(Encoder& encoder, const EncoderInput& docs, const EncoderInput
   }
   return loss;
 }
-
-}  // namespace
 
 void EncoderTrainConfig::validate() const {
   NGAME_CHECK(epochs >= 1, "epochs must be >= 1");
@@ -172,7 +199,15 @@ std::vector<EpochStats> train_encoder(Encoder& encoder, const EncoderInput& docs
   const SparseMatrix positives = with_sorted_rows(doc_labels);  // binary-searchable rows
   const bool shared = group != nullptr && group->size() > 1;
   SparseMatrix shard;
-  if (shared) shard = shard_rows(doc_labels, group->rank(), group->size());
+  if (shared) {
+    uint64_t labelled = 0;
+    for (uint64_t r = 0; r < doc_labels.rows; ++r) labelled += doc_labels.row_size(r) > 0;
+    if (labelled < static_cast<uint64_t>(group->size())) {
+      throw UsageError(std::to_string(labelled) + " labelled training rows cannot be shared by " +
+                       std::to_string(group->size()) + " ranks");
+    }
+    shard = shard_rows(doc_labels, group->rank(), group->size());
+  }
   const SparseMatrix& own_rows = shared ? shard : doc_labels;
   // A step trains on batch_size rows across the group: each rank takes batch_size / ranks of its shard, so that
   // steps an epoch and the schedule are one process's. Each rank shuffles its shard with its own stream; one
@@ -180,7 +215,12 @@ std::vector<EpochStats> train_encoder(Encoder& encoder, const EncoderInput& docs
   BatchingConfig batching = config.batching;
   if (shared) {
     const auto ranks = static_cast<uint32_t>(group->size());
-    batching.batch_size = std::max<uint32_t>(1, (batching.batch_size + ranks - 1) / ranks);
+    if (batching.batch_size < 2 * ranks) {
+      throw UsageError("batch size " + std::to_string(batching.batch_size) + " across " + std::to_string(ranks) +
+                       " ranks: each rank needs at least 2 rows a step (batch size >= " + std::to_string(2 * ranks) +
+                       ")");
+    }
+    batching.batch_size = (batching.batch_size + ranks - 1) / ranks;
   }
   BatchSampler sampler(own_rows, batching,
                        shared ? splitmix64(config.seed + static_cast<uint64_t>(group->rank())) : config.seed);
@@ -214,7 +254,13 @@ std::vector<EpochStats> train_encoder(Encoder& encoder, const EncoderInput& docs
         sampler.set_hard_negatives(
             mine_hard_negatives(encoder, docs, labels, positives, config.batching.ann_candidates));
       } else {
-        if (!bank_filled) embed_all_shared(encoder, docs, memory_bank.data(), shared ? group : nullptr);
+        if (!bank_filled) {
+          if (shared) {
+            embed_own_rows(encoder, docs, own_rows, memory_bank.data());  // a rank clusters its own rows only
+          } else {
+            encoder.embed_all(docs, memory_bank.data());
+          }
+        }
         const uint32_t clusters = sampler.recluster(epoch, memory_bank.data(), static_cast<uint32_t>(d));
         spdlog::debug("epoch {}: {} clusters in {:.2f} s", epoch + 1, clusters, seconds_since(t));
       }
@@ -237,8 +283,9 @@ std::vector<EpochStats> train_encoder(Encoder& encoder, const EncoderInput& docs
       if (shared) {
         // A rank whose shard has no batch left this round still takes part in the exchanges, with nothing.
         static const Batch kNoBatch;
-        const double loss = group_step(encoder, docs, labels, positives, round < batches.size() ? batches[round] : kNoBatch,
-                                       config.loss, memory_bank, *group);
+        const double loss =
+            shared_batch_backward(encoder, docs, labels, positives, round < batches.size() ? batches[round] : kNoBatch,
+                                  config.loss, memory_bank.data(), *group);
         if (!std::isfinite(loss)) {
           throw RuntimeError("training diverged: loss is " + std::to_string(loss) + " at epoch " +
                              std::to_string(epoch + 1) + ", step " + std::to_string(step + 1));

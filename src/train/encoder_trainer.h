@@ -42,12 +42,23 @@ using EpochCallback = std::function<void(const EpochStats&)>;
 
 /// Runs M1. docs / labels: prepared training documents and label texts; doc_labels: training label matrix.
 /// With a group of several ranks, M1 is data-parallel: each rank batches its own shard of the rows (dealt
-/// round-robin, clustered on its own memory bank) in batches of batch_size / size() rows, and every step sums all
-/// ranks' gradients (Encoder::step): a step trains on batch_size rows, as in one process, but each row's in-batch
-/// negatives come from its own rank's share. Every rank must call it with the same arguments.
+/// round-robin, clustered on its own memory bank) in batches of batch_size / size() rows, scores them against every
+/// rank's label columns (shared_batch_backward) and every step sums all ranks' gradients (Encoder::step): a step
+/// trains on batch_size rows with the in-batch negatives of all of them, as in one process. Every rank must call it
+/// with the same arguments.
 std::vector<EpochStats> train_encoder(Encoder& encoder, const EncoderInput& docs, const SparseMatrix& doc_labels,
                                       const EncoderInput& labels, const EncoderTrainConfig& config,
                                       const EpochCallback& on_epoch = {}, Communicator* group = nullptr);
+
+/// One data-parallel step's forward and backward on this rank's batch (empty when the rank has none this step):
+/// every rank's label columns are gathered and serve as the in-batch negatives of every rank's rows; each column's
+/// gradient returns to the rank that embedded it; each rank's gradients are weighted by its share of all ranks' rows,
+/// so that their sum is the gradient of one process's mean loss over the union. Leaves the gradients in the encoder
+/// for step(); writes the rows' embeddings into memory_bank (rows x dim, may be null). Returns this rank's mean row
+/// loss (0 without rows). Every rank calls it together.
+double shared_batch_backward(Encoder& encoder, const EncoderInput& docs, const EncoderInput& labels,
+                             const SparseMatrix& sorted_positives, const Batch& batch,
+                             const TripletLossConfig& loss_config, float* memory_bank, Communicator& group);
 
 /// Learning-rate multiplier at a 0-based step: linear warm-up over warmup steps, then linear decay to 0 at total.
 float linear_schedule(uint64_t step, uint64_t warmup, uint64_t total);

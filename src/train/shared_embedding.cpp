@@ -15,7 +15,7 @@ void embed_all_shared(const Encoder& encoder, const EncoderInput& input, float* 
   }
   const size_t d = encoder.dim(), n = input.size();
   const auto ranks = static_cast<size_t>(group->size()), rank = static_cast<size_t>(group->rank());
-  const size_t blocks = (n + kEmbedShareBlock - 1) / kEmbedShareBlock;
+  const size_t blocks = (n + kEmbedBlockRows - 1) / kEmbedBlockRows;
   std::vector<uint32_t> rows;
   std::vector<float> mine;
   // Round r: rank j embeds block r * ranks + j; every rank then copies every block of the round.
@@ -23,7 +23,7 @@ void embed_all_shared(const Encoder& encoder, const EncoderInput& input, float* 
     const size_t block = first + rank;
     mine.clear();
     if (block < blocks) {
-      const size_t begin = block * kEmbedShareBlock, end = std::min(n, begin + kEmbedShareBlock);
+      const size_t begin = block * kEmbedBlockRows, end = std::min(n, begin + kEmbedBlockRows);
       rows.resize(end - begin);
       std::iota(rows.begin(), rows.end(), static_cast<uint32_t>(begin));
       mine.resize(rows.size() * d);
@@ -32,7 +32,7 @@ void embed_all_shared(const Encoder& encoder, const EncoderInput& input, float* 
     const std::vector<std::string_view> all =
         group->all_gather(std::string_view(reinterpret_cast<const char*>(mine.data()), mine.size() * sizeof(float)));
     for (size_t j = 0; j < ranks && first + j < blocks; ++j) {
-      const size_t begin = (first + j) * kEmbedShareBlock, end = std::min(n, begin + kEmbedShareBlock);
+      const size_t begin = (first + j) * kEmbedBlockRows, end = std::min(n, begin + kEmbedBlockRows);
       NGAME_CHECK(all[j].size() == (end - begin) * d * sizeof(float), "embed_all_shared: a rank sent a short block");
       std::memcpy(out + begin * d, all[j].data(), all[j].size());
     }

@@ -8,11 +8,8 @@
 namespace ngame {
 
 /// Every row of input embedded into out (input.size() x dim), the work dealt among the group's ranks in blocks of
-/// kEmbedShareBlock rows (the blocks Encoder::embed_all uses, so the floats are embed_all's); a null group or a
+/// kEmbedBlockRows rows (the blocks Encoder::embed_all uses, so the floats are embed_all's); a null group or a
 /// group of one embeds alone. Rows are not normalised.
 void embed_all_shared(const Encoder& encoder, const EncoderInput& input, float* out, Communicator* group);
-
-/// Rows a rank embeds at a time; one exchange moves at most size() blocks.
-inline constexpr size_t kEmbedShareBlock = 4096;
 
 }  // namespace ngame

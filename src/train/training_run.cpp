@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "core/binary_io.h"
 #include "core/dense_math.h"
 #include "core/progress_bar.h"
 #include "core/error.h"
@@ -258,6 +259,21 @@ void TrainingRun::train_encoder() {
   spdlog::info("M1 trained in {:.1f} s ({:.2f} s clustering, {:.1f}%)", seconds, clustering,
                100 * clustering / std::max(1e-9, seconds));
   encoder->release_training_state();
+  if (s.group) {
+    // Every rank applied the same updates to the same start: their encoders must be the same bytes. A rank that
+    // read other data or options would otherwise mix its embeddings into the model silently.
+    std::string mine;  // the CRC of each of the encoder's sections
+    for (const auto& section : encoder->save()) {
+      const uint32_t crc = crc32_of(section.second);
+      mine.append(reinterpret_cast<const char*>(&crc), sizeof(crc));
+    }
+    for (const std::string_view other : s.group->all_gather(mine)) {
+      if (other != mine) {
+        throw RuntimeError("the ranks' encoders differ after M1: every rank must read the same data with the same "
+                           "options");
+      }
+    }
+  }
   ModelParts& model = s.model;
   model.encoder = std::move(encoder);
   model.label_embeddings.resize(data.label_count() * model.encoder->dim());

@@ -23,7 +23,8 @@ testing::CliResult run_mpirun(int ranks, const std::string& args) {
 #else
   TempDir tmp;
   const std::string out = tmp.file("stdout"), err = tmp.file("stderr");
-  const std::string cmd = std::string(NGAME_MPIRUN) + " --allow-run-as-root --oversubscribe -np " +
+  // A hang fails the test instead of blocking the suite.
+  const std::string cmd = "timeout 300 " + std::string(NGAME_MPIRUN) + " --allow-run-as-root --oversubscribe -np " +
                           std::to_string(ranks) + " " + NGAME_BINARY + " " + args + " >" + out + " 2>" + err +
                           " </dev/null";
   const int raw = std::system(cmd.c_str());

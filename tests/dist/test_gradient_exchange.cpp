@@ -9,7 +9,10 @@
 #include "dist/thread_group.h"
 #include "encoder/bow_encoder.h"
 #include "test_util.h"
+#include "train/cosine_scores.h"
+#include "train/encoder_trainer.h"
 #include "train/shared_embedding.h"
+#include "train/triplet_loss.h"
 
 namespace ngame {
 namespace {
@@ -105,6 +108,78 @@ TEST(GradientExchange, TwoRanksApplyTheUpdateOfTheUnionOfTheirBatches) {
   EXPECT_LT(traffic[0].bytes_sent, 3 * (dense_of(*alone).size() * 4 + want.size() * 4));
 }
 
+// A margin that every negative violates (cosines lie in [-1, 1]), so that every column has a gradient.
+const TripletLossConfig kWideMargin{.margin = 2.0f};
+
+// One process's step on a batch: the loop body of train_encoder.
+void union_step(Encoder& encoder, const EncoderInput& docs, const EncoderInput& labels, const SparseMatrix& positives,
+                const Batch& batch) {
+  const size_t d = encoder.dim(), b = batch.docs.size(), m = batch.positives.size();
+  std::vector<float> doc_emb(b * d), label_emb(m * d);
+  auto doc_act = encoder.forward(docs, batch.docs, doc_emb.data());
+  auto label_act = encoder.forward(labels, batch.positives, label_emb.data());
+  CosineScores cs = cosine_scores(doc_emb.data(), b, label_emb.data(), m, d);
+  const std::vector<uint8_t> is_positive = positive_mask(positives, batch.docs, batch.positives);
+  std::vector<uint32_t> positive_col(b);
+  for (size_t i = 0; i < b; ++i) positive_col[i] = static_cast<uint32_t>(i);
+  std::vector<float> grad_scores(b * m), grad_docs(b * d), grad_labels(m * d);
+  triplet_loss(cs.scores.data(), b, m, positive_col.data(), is_positive, kWideMargin, grad_scores.data());
+  cosine_scores_backward(cs, grad_scores.data(), grad_docs.data(), grad_labels.data());
+  encoder.backward(*doc_act, grad_docs.data());
+  encoder.backward(*label_act, grad_labels.data());
+  encoder.step(1.0f);
+}
+
+TEST(GradientExchange, SharedColumnsGiveOneProcesssStepOnTheUnion) {
+  // Documents 0-7 with labels among 4 label texts; rank 0 takes a batch of three rows, rank 1 of two (unequal
+  // shares: the weighting by rows matters), and the union is one process's batch of five.
+  const TextCorpus label_texts = testing::make_corpus({"red shoes", "winter hat", "garden hose", "blue green"});
+  const SparseMatrix positives =
+      with_sorted_rows(testing::binary_matrix(4, {{0}, {1}, {1, 0}, {0}, {2}, {2, 1}, {3}, {2}}));
+  const Batch a{.docs = {0, 1, 4}, .positives = {0, 1, 2}, .extra_labels = {}};
+  const Batch b{.docs = {6, 2}, .positives = {3, 1}, .extra_labels = {}};
+  const Batch both{.docs = {0, 1, 4, 6, 2}, .positives = {0, 1, 2, 3, 1}, .extra_labels = {}};
+
+  auto alone = make_encoder();
+  const auto docs = alone->prepare(corpus());
+  const auto labels = alone->prepare(label_texts);
+  const std::vector<float> start = alone->embeddings();
+  union_step(*alone, *docs, *labels, positives, both);
+  union_step(*alone, *docs, *labels, positives, both);
+
+  testing::ThreadMeeting meeting(2);
+  std::unique_ptr<BowEncoder> ranks[2] = {make_encoder(), make_encoder()};
+  std::vector<double> losses(2);
+  {
+    std::vector<std::thread> threads;
+    for (int r = 0; r < 2; ++r) {
+      threads.emplace_back([&, r] {
+        testing::ThreadGroup group(meeting, r);
+        ranks[r]->set_gradient_group(&group);
+        for (int step = 0; step < 2; ++step) {
+          losses[r] = shared_batch_backward(*ranks[r], *docs, *labels, positives, r == 0 ? a : b, kWideMargin, nullptr,
+                                            group);
+          ranks[r]->step(1.0f);
+        }
+        ranks[r]->set_gradient_group(nullptr);
+      });
+    }
+    for (auto& t : threads) t.join();
+  }
+  EXPECT_EQ(ranks[0]->embeddings(), ranks[1]->embeddings());
+  EXPECT_EQ(dense_of(*ranks[0]), dense_of(*ranks[1]));
+  const std::vector<float>& want = alone->embeddings();
+  size_t moved = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_NEAR(ranks[0]->embeddings()[i], want[i], 1e-6) << "embedding value " << i;
+    moved += want[i] != start[i];
+  }
+  EXPECT_GT(moved, 0u);
+  const std::vector<float> want_dense = dense_of(*alone), got_dense = dense_of(*ranks[0]);
+  for (size_t i = 0; i < want_dense.size(); ++i) EXPECT_NEAR(got_dense[i], want_dense[i], 1e-6) << "dense value " << i;
+  EXPECT_GT(losses[0], 0.0);
+}
+
 TEST(GradientExchange, RowsTrafficFollowsTheBatchNotTheVocabulary) {
   // The same batch on a featurizer with 64x the hashed buckets: the bytes a rank sends do not grow.
   auto bytes_for = [](uint32_t buckets) {
@@ -136,7 +211,7 @@ TEST(GradientExchange, RowsTrafficFollowsTheBatchNotTheVocabulary) {
 TEST(SharedEmbedding, RanksTogetherGiveEmbedAllsFloats) {
   auto encoder = make_encoder();
   TextCorpus many;
-  for (size_t i = 0; i < 3 * kEmbedShareBlock + 17; ++i) many.push_back(corpus()[i % corpus().size()]);
+  for (size_t i = 0; i < 3 * kEmbedBlockRows + 17; ++i) many.push_back(corpus()[i % corpus().size()]);
   const auto input = encoder->prepare(many);
   std::vector<float> want(many.size() * encoder->dim());
   encoder->embed_all(*input, want.data());

@@ -51,6 +51,11 @@ class ThreadGroup final : public Communicator {
     last_ = meeting_.gather(rank_, mine);
     return {last_.begin(), last_.end()};
   }
+  std::vector<std::string_view> collect(std::string_view mine, int root) override {
+    std::vector<std::string_view> all = exchange(mine);
+    if (rank_ != root) all.clear();
+    return all;
+  }
   void wait_for_all() override { meeting_.gather(rank_, {}); }
 
  private:
