@@ -21,6 +21,20 @@ CommonOptions& common_options() {
   return options;
 }
 
+void apply_thread_option(int threads) {
+  // "All cores" under mpirun means this rank's share of its machine's cores: the CPUs mpirun bound it to, or,
+  // unbound, the machine's divided among its ranks.
+  const Communicator& group = process_group();
+  if (threads == 0 && group.local_size() > 1) {
+    const int machine = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    cpu_set_t mask;
+    CPU_ZERO(&mask);
+    const int allowed = ::sched_getaffinity(0, sizeof(mask), &mask) == 0 ? CPU_COUNT(&mask) : machine;
+    threads = allowed < machine ? std::max(1, allowed) : std::max(1, machine / group.local_size());
+  }
+  set_thread_count(threads);
+}
+
 namespace {
 SoloCommunicator g_solo;
 Communicator* g_group = &g_solo;
@@ -51,22 +65,19 @@ std::function<void()> with_common_options(std::function<void()> body) {
     configure_logging(o.quiet || group.rank() > 0 ? LogLevel::kQuiet
                       : o.verbose                 ? LogLevel::kVerbose
                                                   : LogLevel::kNormal);
-    // "All cores" under mpirun means this rank's share of its machine's cores: the CPUs mpirun bound it to, or,
-    // unbound, the machine's divided among its ranks.
-    int threads = o.threads;
-    if (threads == 0 && group.local_size() > 1) {
-      const int machine = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-      cpu_set_t mask;
-      CPU_ZERO(&mask);
-      const int allowed = ::sched_getaffinity(0, sizeof(mask), &mask) == 0 ? CPU_COUNT(&mask) : machine;
-      threads = allowed < machine ? std::max(1, allowed) : std::max(1, machine / group.local_size());
-    }
-    set_thread_count(threads);
+    apply_thread_option(o.threads);
     body();
   };
 }
 
 namespace {
+
+// "ngame: error: ", naming the rank under mpirun (each failing rank prints its own line).
+std::string error_prefix() {
+  const Communicator& group = process_group();
+  if (group.size() == 1) return "ngame: error: ";
+  return "ngame (rank " + std::to_string(group.rank()) + " of " + std::to_string(group.size()) + "): error: ";
+}
 
 CLI::App* deepest_selected(CLI::App* app) {
   for (CLI::App* sub : app->get_subcommands()) return deepest_selected(sub);
@@ -128,21 +139,21 @@ int run_cli(int argc, char** argv) {
     std::cout << app.help("", CLI::AppFormatMode::All);
     return 0;
   } catch (const CLI::ParseError& e) {
-    std::cerr << "ngame: error: " << e.what() << "\n\n" << deepest_selected(&app)->help();
+    std::cerr << error_prefix() << e.what() << "\n\n" << deepest_selected(&app)->help();
     return 2;
   } catch (const InputError& e) {
     // The library names no flags; the command line adds the one that helps.
     const bool utf8 = e.problem().find("invalid UTF-8") != std::string::npos;
-    std::cerr << "ngame: error: " << e.what() << (utf8 ? " (--latin1 reads Latin-1 files)" : "") << "\n";
+    std::cerr << error_prefix() << e.what() << (utf8 ? " (--latin1 reads Latin-1 files)" : "") << "\n";
     return 2;
   } catch (const UsageError& e) {
-    std::cerr << "ngame: error: " << e.what() << "\n";
+    std::cerr << error_prefix() << e.what() << "\n";
     return 2;
   } catch (const std::bad_alloc&) {
-    std::cerr << "ngame: error: out of memory\n";
+    std::cerr << error_prefix() << "out of memory\n";
     return 1;
   } catch (const std::exception& e) {
-    std::cerr << "ngame: error: " << e.what() << "\n";
+    std::cerr << error_prefix() << e.what() << "\n";
     return 1;
   }
 }

@@ -26,6 +26,8 @@ Communicator& process_group();
 void set_process_group(Communicator* group);
 /// The commands that run across mpirun's processes; every other refuses more than one.
 bool runs_across_processes(const std::string& command);
+/// Sets the thread count from --threads (0: all cores, or under mpirun this rank's share of its machine's).
+void apply_thread_option(int threads);
 /// Adds --threads, --seed, --quiet and --verbose to a subcommand.
 void add_common_options(CLI::App* command);
 /// Wraps a subcommand body: applies the common options (threads, logging) and then runs it.

@@ -92,7 +92,7 @@ void add_train_command(CLI::App& app) {
   cmd->callback(with_common_options([cmd] {
     if (!config_path.empty()) {
       apply_json_config(cmd, config_path);
-      set_thread_count(common_options().threads);  // the file may set --threads
+      apply_thread_option(common_options().threads);  // the file may set --threads
     }
     TrainConfig c = config;
     c.seed = common_options().seed;
