@@ -1,5 +1,6 @@
 #include "core/communicator.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -59,29 +60,34 @@ void Communicator::barrier() {
   stats_.wait_seconds += seconds_since(start);
 }
 
-uint64_t all_max(Communicator& group, uint64_t value) {
-  if (group.size() == 1) return value;
-  uint64_t best = 0;
+namespace {
+
+// Every rank's value of a scalar, in rank order.
+template <typename T>
+std::vector<T> all_values(Communicator& group, T value) {
+  std::vector<T> values;
   const std::string own = bytes_of(&value, 1);
   for (const std::string_view bytes : group.all_gather(own)) {
-    uint64_t v = 0;
-    NGAME_CHECK(bytes.size() == sizeof(v), "all_max: a rank sent " + std::to_string(bytes.size()) + " bytes");
+    T v{};
+    NGAME_CHECK(bytes.size() == sizeof(v), "a scalar exchange: a rank sent " + std::to_string(bytes.size()) + " bytes");
     std::memcpy(&v, bytes.data(), sizeof(v));
-    best = std::max(best, v);
+    values.push_back(v);
   }
-  return best;
+  return values;
+}
+
+}  // namespace
+
+uint64_t all_max(Communicator& group, uint64_t value) {
+  if (group.size() == 1) return value;
+  const std::vector<uint64_t> values = all_values(group, value);
+  return *std::max_element(values.begin(), values.end());
 }
 
 double all_sum(Communicator& group, double value) {
   if (group.size() == 1) return value;
   double sum = 0;
-  const std::string own = bytes_of(&value, 1);
-  for (const std::string_view bytes : group.all_gather(own)) {
-    double v = 0;
-    NGAME_CHECK(bytes.size() == sizeof(v), "all_sum: a rank sent " + std::to_string(bytes.size()) + " bytes");
-    std::memcpy(&v, bytes.data(), sizeof(v));
-    sum += v;
-  }
+  for (const double v : all_values(group, value)) sum += v;
   return sum;
 }
 
