@@ -108,25 +108,36 @@ void add_train_command(CLI::App& app) {
     }
     TrainingLog log;
     TrainingRun run(data, c, &log, &group);
-    if (stage == "all" || stage == "encoder") {
+    if (group.size() > 1) {
+      // Every rank trains M1 (data-parallel) and then its share of the sparse classifiers' labels; rank 0 alone
+      // trains M4, builds the indices and fits the fusion, with the cores of the ranks that wait on its machine,
+      // and writes the model. The others wait for it (asleep), so that a failure there still ends every rank.
       run.train_encoder();
-      if (group.size() > 1) {
-        // Every rank now holds the same encoder and embeddings; rank 0 trains the rest and writes the model, and
-        // the others wait for it (asleep), so that a failure there still ends every rank with its status.
-        take_over_idle_local_cores(group, thread_count());
-        if (group.rank() != 0) {
-          group.barrier();
-          return;
+      const int share = thread_count();
+      const int alone = take_over_idle_local_cores(group, share);
+      if (stage == "all") {
+        if (group.rank() == 0) {
+          run.train_classifiers();
+          run.build_indices();  // with all its cores, before the shared stage
+          set_thread_count(share);
         }
+        run.train_sparse_classifiers();
+        if (group.rank() == 0) set_thread_count(alone);
       }
+      if (group.rank() != 0) {
+        group.barrier();
+        return;
+      }
+    } else if (stage == "all" || stage == "encoder") {
+      run.train_encoder();
     } else {
       run.resume_from(load_model(model_dir), stage == "fusion" || stage == "sparse", model_dir);
     }
     if (stage == "encoder") {
       run.build_indices();
     } else {
-      if (stage == "all" || stage == "classifiers") run.train_classifiers();
-      if (stage != "fusion") run.train_sparse_classifiers();
+      if (group.size() == 1 && (stage == "all" || stage == "classifiers")) run.train_classifiers();
+      if (group.size() == 1 && stage != "fusion") run.train_sparse_classifiers();
       run.fit_fusion();
     }
     Model model(std::move(run.model()));

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 
 #include "core/binary_io.h"
@@ -67,6 +68,44 @@ SparseMatrix without_rows(const SparseMatrix& labels, const std::vector<uint8_t>
     }
   }
   return out;
+}
+
+// The sparse classifiers trained by each rank (label l by rank l mod N) brought to rank 0 and merged there, with
+// their counts summed; the other ranks keep theirs (they do not write the model).
+void gather_sparse_classifiers(Communicator& group, SparseClassifiers& classifiers, nlohmann::json& report,
+                               size_t labels, uint32_t features) {
+  const std::vector<std::string_view> parts =
+      group.gather(classifiers.save(labels) + '\n' + report.dump(), 0);
+  if (group.rank() != 0) return;
+  std::vector<SparseClassifiers> all;
+  nlohmann::json sum = {{"labels_trained", 0}, {"positives", 0}, {"negatives", 0}, {"weights", 0}};
+  double passes = 0;
+  for (size_t r = 0; r < parts.size(); ++r) {
+    const size_t cut = parts[r].rfind('\n');
+    NGAME_CHECK(cut != std::string_view::npos, "sparse classifiers of rank " + std::to_string(r) + ": no report");
+    all.push_back(SparseClassifiers::load(parts[r].substr(0, cut), "sparse classifiers of rank " + std::to_string(r),
+                                          labels, features));
+    const auto part_report = nlohmann::json::parse(parts[r].substr(cut + 1));
+    for (const char* key : {"labels_trained", "positives", "negatives", "weights"}) {
+      sum[key] = sum[key].get<uint64_t>() + part_report[key].get<uint64_t>();
+    }
+    passes += part_report["mean_passes"].get<double>() * part_report["labels_trained"].get<double>();
+  }
+  SparseClassifiers merged;
+  merged.feature_count = features;
+  std::vector<uint32_t> ids;
+  std::vector<float> weights;
+  for (size_t l = 0; l < labels; ++l) {
+    const SparseClassifiers& owner = all[l % all.size()];
+    const uint64_t b = l < owner.label_count() ? owner.offsets[l] : 0, e = l < owner.label_count() ? owner.offsets[l + 1] : 0;
+    ids.assign(owner.ids.begin() + static_cast<std::ptrdiff_t>(b), owner.ids.begin() + static_cast<std::ptrdiff_t>(e));
+    weights.assign(owner.weights.begin() + static_cast<std::ptrdiff_t>(b),
+                   owner.weights.begin() + static_cast<std::ptrdiff_t>(e));
+    merged.append(ids, weights, l < owner.label_count() ? owner.bias[l] : 0.0f, owner.has(static_cast<uint32_t>(l)));
+  }
+  classifiers = std::move(merged);
+  sum["mean_passes"] = sum["labels_trained"].get<uint64_t>() > 0 ? passes / sum["labels_trained"].get<double>() : 0.0;
+  report = sum;
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
@@ -419,41 +458,93 @@ void TrainingRun::train_sparse_classifiers() {
   FeatureRows docs;
   SparseMatrix shortlists;
   shortlists.cols = data.label_count();
-  std::vector<uint32_t> ids;
   std::vector<float> ones;
-  for (uint64_t begin = 0; begin < rows; begin += kPredictChunkTexts) {
-    const uint64_t end = std::min<uint64_t>(rows, begin + kPredictChunkTexts);
+  // With several ranks, chunk c is mined by rank c mod N and each round's shortlists are exchanged; every rank
+  // featurises every chunk (cheap) and ends with the same docs and shortlists.
+  const uint64_t ranks = s.group ? static_cast<uint64_t>(s.group->size()) : 1;
+  const uint64_t rank = s.group ? static_cast<uint64_t>(s.group->rank()) : 0;
+  const uint64_t chunks = (rows + kPredictChunkTexts - 1) / kPredictChunkTexts;
+  auto chunk_texts = [&](uint64_t begin, uint64_t end) {
     TextCorpus chunk;
     for (uint64_t r = begin; r < end; ++r) {
       if (s.fit_labels.row_size(r) > 0) chunk.push_back(data.train.texts[r]);
     }
-    const std::vector<float> emb = embed_texts(*model.encoder, chunk);
-    const Neighbors near = model.label_index->search(emb.data(), chunk.size(), mined, c.hnsw.ef_search);
-    FeatureRows features = featurizer.featurize_all(chunk);
-    l2_normalise_rows(features);
-    const auto lexical_lists = lexical ? lexical->shortlist(features, c.sparse.mined_lexical_labels)
-                                       : std::vector<std::vector<std::pair<uint32_t, float>>>(chunk.size());
-    size_t i = 0;
-    for (uint64_t r = begin; r < end; ++r) {
-      ids.clear();
-      if (s.fit_labels.row_size(r) > 0) {
+    return chunk;
+  };
+  for (uint64_t first = 0; first < chunks; first += ranks) {
+    // This rank's chunk of the round: each labelled row's shortlist (sorted, unique), as u32 count then ids.
+    std::vector<uint32_t> mine;
+    if (const uint64_t c_own = first + rank; c_own < chunks) {
+      const TextCorpus chunk = chunk_texts(c_own * kPredictChunkTexts, std::min<uint64_t>(rows, (c_own + 1) * kPredictChunkTexts));
+      const std::vector<float> emb = embed_texts(*model.encoder, chunk);
+      const Neighbors near = model.label_index->search(emb.data(), chunk.size(), mined, c.hnsw.ef_search);
+      FeatureRows features = featurizer.featurize_all(chunk);
+      l2_normalise_rows(features);
+      const auto lexical_lists = lexical ? lexical->shortlist(features, c.sparse.mined_lexical_labels)
+                                         : std::vector<std::vector<std::pair<uint32_t, float>>>(chunk.size());
+      std::vector<uint32_t> ids;
+      for (size_t i = 0; i < chunk.size(); ++i) {
+        ids.clear();
         for (size_t k = 0; k < near.k; ++k) {
           if (near.ids[i * near.k + k] != UINT32_MAX) ids.push_back(near.ids[i * near.k + k]);
         }
         for (const auto& entry : lexical_lists[i]) ids.push_back(entry.first);
         std::sort(ids.begin(), ids.end());
         ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-        docs.append_row(features, i);
-        ++i;
-      } else {
-        docs.offsets.push_back(docs.ids.size());  // an empty row
+        mine.push_back(static_cast<uint32_t>(ids.size()));
+        mine.insert(mine.end(), ids.begin(), ids.end());
       }
-      ones.assign(ids.size(), 1.0f);
-      shortlists.append_row(ids, ones);
+    }
+    std::vector<std::string_view> round;
+    if (s.group) {
+      round = s.group->all_gather(std::string_view(reinterpret_cast<const char*>(mine.data()), mine.size() * sizeof(uint32_t)));
+    } else {
+      round = {std::string_view(reinterpret_cast<const char*>(mine.data()), mine.size() * sizeof(uint32_t))};
+    }
+    for (uint64_t j = 0; j < ranks && first + j < chunks; ++j) {
+      const uint64_t begin = (first + j) * kPredictChunkTexts, end = std::min<uint64_t>(rows, begin + kPredictChunkTexts);
+      FeatureRows features = featurizer.featurize_all(chunk_texts(begin, end));
+      l2_normalise_rows(features);
+      std::vector<uint32_t> lists(round[j].size() / sizeof(uint32_t));
+      if (!lists.empty()) std::memcpy(lists.data(), round[j].data(), lists.size() * sizeof(uint32_t));
+      size_t i = 0, at = 0;
+      for (uint64_t r = begin; r < end; ++r) {
+        std::span<const uint32_t> ids;
+        if (s.fit_labels.row_size(r) > 0) {
+          NGAME_CHECK(at < lists.size() && at + 1 + lists[at] <= lists.size(), "sparse classifiers: short shortlists");
+          ids = {lists.data() + at + 1, lists[at]};
+          at += 1 + lists[at];
+          docs.append_row(features, i);
+          ++i;
+        } else {
+          docs.offsets.push_back(docs.ids.size());  // an empty row
+        }
+        for (uint32_t l : ids) NGAME_CHECK(l < data.label_count(), "sparse classifiers: shortlisted label out of range");
+        ones.assign(ids.size(), 1.0f);
+        shortlists.append_row(ids, ones);
+      }
+      NGAME_CHECK(at == lists.size(), "sparse classifiers: shortlists do not match their chunk");
     }
   }
   SparseMatrix positives = rows_of_labels(s.fit_labels);
-  const SparseMatrix negatives = mine_negatives(shortlists, positives, s.is_val);
+  SparseMatrix negatives = mine_negatives(shortlists, positives, s.is_val);
+  if (s.group) {
+    // Each rank trains the labels l with l mod N == rank (its rows of positives and negatives; the others emptied).
+    auto own_labels = [&](const SparseMatrix& m) {
+      SparseMatrix out;
+      out.cols = m.cols;
+      for (uint64_t l = 0; l < m.rows; ++l) {
+        if (owns_row(l, s.group->rank(), s.group->size())) {
+          out.append_row(m.row_indices(l), m.row_values(l));
+        } else {
+          out.append_row({}, {});
+        }
+      }
+      return out;
+    };
+    positives = own_labels(positives);
+    negatives = own_labels(negatives);
+  }
   if (c.sparse.label_text_positive) {
     // The label texts follow the training rows, one row each.
     FeatureRows texts = featurizer.featurize_all(data.label_texts);
@@ -472,6 +563,8 @@ void TrainingRun::train_sparse_classifiers() {
                                                                sc, report, [&] { bar.add(); });
     bar.finish();
   }
+  if (s.group) gather_sparse_classifiers(*s.group, model.sparse_classifiers, report, data.label_count(),
+                                         featurizer.feature_count());
   const double seconds = seconds_since(t);
   s.timings["sparse_seconds"] = seconds;
   const auto& m = model.sparse_classifiers;

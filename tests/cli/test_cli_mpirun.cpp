@@ -76,6 +76,30 @@ TEST_F(Mpirun, TwoRanksTrainAModelAsGoodAsOneProcess) {
   EXPECT_NEAR(two_p1, one_p1, 4.0);
 }
 
+TEST_F(Mpirun, SparseClassifiersSplitByLabelsEqualOneProcesssOnTheSameEncoder) {
+  // More training rows than one mining chunk (16,384), so that both ranks mine rows and train labels.
+  TempDir dir;
+  auto r = run_ngame("data synth -o " + dir.file("syn") + " --docs 17000 --labels 300 --seed 5 --quiet");
+  ASSERT_EQ(r.status, 0) << r.err;
+  r = run_mpirun(2, "train " + dir.file("syn") + " -o " + dir.file("two") +
+                        " --epochs 2 --dim 16 --hidden 16 --clf-epochs 1 --validation-max-rows 100 --threads 1");
+  ASSERT_EQ(r.status, 0) << r.err;
+  // One process retrains the sparse classifiers on the 2-rank model's encoder: the same bytes.
+  std::filesystem::copy(dir.file("two"), dir.file("one"), std::filesystem::copy_options::recursive);
+  r = run_ngame("train " + dir.file("syn") + " -o " + dir.file("one") + " --stage sparse --epochs 2 --dim 16 --hidden 16"
+                " --clf-epochs 1 --validation-max-rows 100 --threads 2 --quiet");
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::string one_sparse;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.file("one"))) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("sparse", 0) == 0) one_sparse = entry.path().string();
+  }
+  ASSERT_FALSE(one_sparse.empty());
+  const std::string two = testing::read_bytes(dir.file("two/sparse.ngm"));
+  EXPECT_GT(two.size(), 1000u);
+  EXPECT_EQ(testing::read_bytes(one_sparse), two);
+}
+
 TEST_F(Mpirun, PredictionAcrossRanksIsByteIdentical) {
   TempDir dir;
   testing::write_topic_dataset(dir);
