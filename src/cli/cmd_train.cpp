@@ -109,20 +109,22 @@ void add_train_command(CLI::App& app) {
     TrainingLog log;
     TrainingRun run(data, c, &log, &group);
     if (group.size() > 1) {
-      // Every rank trains M1 (data-parallel) and then its share of the sparse classifiers' labels; rank 0 alone
-      // trains M4, builds the indices and fits the fusion, with the cores of the ranks that wait on its machine,
-      // and writes the model. The others wait for it (asleep), so that a failure there still ends every rank.
+      // Every rank trains M1 and M4 (data-parallel) and its share of the sparse classifiers' labels; rank 0 alone
+      // builds the indices and fits the fusion, with the cores of the ranks that wait on its machine, and writes
+      // the model. The others wait for it (asleep), so that a failure there still ends every rank.
       run.train_encoder();
-      const int share = thread_count();
-      const int alone = take_over_idle_local_cores(group, share);
       if (stage == "all") {
+        run.train_classifiers();
+        const int share = thread_count();
+        const int alone = take_over_idle_local_cores(group, share);
         if (group.rank() == 0) {
-          run.train_classifiers();
           run.build_indices();  // with all its cores, before the shared stage
           set_thread_count(share);
         }
         run.train_sparse_classifiers();
         if (group.rank() == 0) set_thread_count(alone);
+      } else {
+        take_over_idle_local_cores(group, thread_count());
       }
       if (group.rank() != 0) {
         group.barrier();

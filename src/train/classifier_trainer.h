@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "batching/batch_sampler.h"
+#include "core/communicator.h"
 #include "data/sparse_matrix.h"
 #include "train/classifier_loss.h"
 
@@ -33,10 +34,13 @@ struct ClassifierEpochStats {
 };
 
 /// Trains classifiers. doc_embeddings: training rows x dim (unit rows); label_embeddings: labels x dim (unit rows).
-/// Returns labels x dim unit classifier vectors.
+/// Returns labels x dim unit classifier vectors. With a group of several ranks (every rank calling it with the same
+/// arguments) it is data-parallel as M1 is: each rank batches its shard of the rows, a step's columns are every
+/// rank's, and the ranks' gradients are summed, so every rank returns the same vectors.
 std::vector<float> train_classifiers(const std::vector<float>& doc_embeddings, const SparseMatrix& doc_labels,
                                      const std::vector<float>& label_embeddings, uint32_t dim,
                                      const ClassifierTrainConfig& config,
-                                     const std::function<void(const ClassifierEpochStats&)>& on_epoch = {});
+                                     const std::function<void(const ClassifierEpochStats&)>& on_epoch = {},
+                                     Communicator* group = nullptr);
 
 }  // namespace ngame

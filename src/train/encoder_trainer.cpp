@@ -49,8 +49,6 @@ std::vector<uint32_t> mine_hard_negatives(const Encoder& encoder, const EncoderI
   return out;
 }
 
-// The label rows of this rank's shard: the labelled rows dealt round-robin (so that shards differ by one row at
-// most, and a sorted file still gives every rank a mix); the others' rows are emptied.
 // The rows of input that have labels in rows, embedded into their places of bank.
 void embed_own_rows(const Encoder& encoder, const EncoderInput& input, const SparseMatrix& rows, float* bank) {
   std::vector<uint32_t> own;
@@ -67,24 +65,10 @@ void embed_own_rows(const Encoder& encoder, const EncoderInput& input, const Spa
   }
 }
 
-SparseMatrix shard_rows(const SparseMatrix& labels, int rank, int ranks) {
-  SparseMatrix out;
-  out.cols = labels.cols;
-  uint64_t labelled = 0;
-  for (uint64_t r = 0; r < labels.rows; ++r) {
-    if (labels.row_size(r) > 0 && owns_row(labelled++, rank, ranks)) {
-      out.append_row(labels.row_indices(r), labels.row_values(r));
-    } else {
-      out.append_row({}, {});
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
-// The forward and backward pass of one data-parallel step (declared in the header) on this rank's batch, with every rank's label columns as
-// the in-batch negatives: the label embeddings of all ranks' batches are gathered, each rank scores its own rows
+// One data-parallel step's forward and backward on this rank's batch, with every rank's label columns as the
+// in-batch negatives (declared in the header): the label embeddings of all ranks' batches are gathered, each rank scores its own rows
 // against all of them (the loss one process computes on the union of the batches, row for row), and the gradients
 // of each label column go back to the rank that embedded it. Returns this rank's mean row loss (0 without rows);
 // the parameters' gradients are left in the encoder for step().
@@ -176,6 +160,33 @@ double shared_batch_backward(Encoder& encoder, const EncoderInput& docs, const E
   return loss;
 }
 
+SparseMatrix shard_of_rows(const SparseMatrix& labels, const Communicator& group) {
+  SparseMatrix out;
+  out.cols = labels.cols;
+  uint64_t labelled = 0;
+  for (uint64_t r = 0; r < labels.rows; ++r) {
+    if (labels.row_size(r) > 0 && owns_row(labelled++, group.rank(), group.size())) {
+      out.append_row(labels.row_indices(r), labels.row_values(r));
+    } else {
+      out.append_row({}, {});
+    }
+  }
+  if (labelled < static_cast<uint64_t>(group.size())) {
+    throw UsageError(std::to_string(labelled) + " labelled training rows cannot be shared by " +
+                     std::to_string(group.size()) + " ranks");
+  }
+  return out;
+}
+
+uint32_t share_of_batch(uint32_t batch_size, const Communicator& group) {
+  const auto ranks = static_cast<uint32_t>(group.size());
+  if (batch_size < 2 * ranks) {
+    throw UsageError("batch size " + std::to_string(batch_size) + " across " + std::to_string(ranks) +
+                     " ranks: each rank needs at least 2 rows a step (batch size >= " + std::to_string(2 * ranks) + ")");
+  }
+  return (batch_size + ranks - 1) / ranks;
+}
+
 void EncoderTrainConfig::validate() const {
   NGAME_CHECK(epochs >= 1, "epochs must be >= 1");
   batching.validate();
@@ -199,29 +210,13 @@ std::vector<EpochStats> train_encoder(Encoder& encoder, const EncoderInput& docs
   const SparseMatrix positives = with_sorted_rows(doc_labels);  // binary-searchable rows
   const bool shared = group != nullptr && group->size() > 1;
   SparseMatrix shard;
-  if (shared) {
-    uint64_t labelled = 0;
-    for (uint64_t r = 0; r < doc_labels.rows; ++r) labelled += doc_labels.row_size(r) > 0;
-    if (labelled < static_cast<uint64_t>(group->size())) {
-      throw UsageError(std::to_string(labelled) + " labelled training rows cannot be shared by " +
-                       std::to_string(group->size()) + " ranks");
-    }
-    shard = shard_rows(doc_labels, group->rank(), group->size());
-  }
+  if (shared) shard = shard_of_rows(doc_labels, *group);
   const SparseMatrix& own_rows = shared ? shard : doc_labels;
   // A step trains on batch_size rows across the group: each rank takes batch_size / ranks of its shard, so that
   // steps an epoch and the schedule are one process's. Each rank shuffles its shard with its own stream; one
   // process keeps the seed as given.
   BatchingConfig batching = config.batching;
-  if (shared) {
-    const auto ranks = static_cast<uint32_t>(group->size());
-    if (batching.batch_size < 2 * ranks) {
-      throw UsageError("batch size " + std::to_string(batching.batch_size) + " across " + std::to_string(ranks) +
-                       " ranks: each rank needs at least 2 rows a step (batch size >= " + std::to_string(2 * ranks) +
-                       ")");
-    }
-    batching.batch_size = (batching.batch_size + ranks - 1) / ranks;
-  }
+  if (shared) batching.batch_size = share_of_batch(batching.batch_size, *group);
   BatchSampler sampler(own_rows, batching,
                        shared ? splitmix64(config.seed + static_cast<uint64_t>(group->rank())) : config.seed);
   struct GroupScope {  // the encoder sums gradients over the group for this run only

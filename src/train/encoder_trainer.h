@@ -60,6 +60,12 @@ double shared_batch_backward(Encoder& encoder, const EncoderInput& docs, const E
                              const SparseMatrix& sorted_positives, const Batch& batch,
                              const TripletLossConfig& loss_config, float* memory_bank, Communicator& group);
 
+/// This rank's shard of a training label matrix: the labelled rows dealt round-robin (the k-th labelled row to rank
+/// k mod N, so shards differ by one row at most), the others emptied. Throws UsageError below N labelled rows.
+SparseMatrix shard_of_rows(const SparseMatrix& labels, const Communicator& group);
+/// The rows each rank takes of a step of batch_size rows (batch_size / N rounded up); throws UsageError below 2N.
+uint32_t share_of_batch(uint32_t batch_size, const Communicator& group);
+
 /// Learning-rate multiplier at a 0-based step: linear warm-up over warmup steps, then linear decay to 0 at total.
 float linear_schedule(uint64_t step, uint64_t warmup, uint64_t total);
 

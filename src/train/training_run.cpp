@@ -372,6 +372,7 @@ void TrainingRun::train_classifiers() {
   cc.batching.mode = BatchingMode::kNgame;
   cc.batching.curriculum_epochs = c.classifier_curriculum;
   for (uint32_t& e : cc.batching.curriculum_epochs) --e;
+  const bool memory_here = s.group == nullptr || s.group->rank() == 0;  // only rank 0 writes the model
   model.classifiers = ngame::train_classifiers(doc_emb, s.fit_labels, model.label_embeddings, d, cc,
                                         [&](const ClassifierEpochStats& e) {
                                           spdlog::info("classifiers epoch {:>3}/{}  loss {:.4f}  cluster {:6.1f}  {:5.1f}s",
@@ -384,7 +385,8 @@ void TrainingRun::train_classifiers() {
                                           report.cluster_size = e.cluster_size;
                                           report.seconds = e.seconds;
                                           s.observer.on_epoch(report);
-                                        });
+                                        },
+                                        s.group);
   // Labels without a training row keep their label embedding (zero-shot), as train_classifiers leaves them.
   s.timings["classifier_seconds"] = seconds_since(t);
   // The memory: training rows (validation rows excluded) and their labels. Above memory_max_docs documents it
@@ -399,13 +401,23 @@ void TrainingRun::train_classifiers() {
                           ? 1.0
                           : static_cast<double>(c.memory_max_docs) / static_cast<double>(eligible);
   if (keep < 1.0) spdlog::info("memory: a sample of about {} of {} training documents", c.memory_max_docs, eligible);
-  for (uint64_t r = 0; r < data.train.labels.rows; ++r) {
+  for (uint64_t r = 0; memory_here && r < data.train.labels.rows; ++r) {
     if (s.is_val[r] || data.train.labels.row_size(r) == 0) continue;
     if (keep < 1.0 && static_cast<double>(splitmix64(r ^ 0x6d656d6f7279ULL) % 1000000) >= keep * 1e6) continue;
     model.memory_embeddings.insert(model.memory_embeddings.end(), doc_emb.begin() + static_cast<std::ptrdiff_t>(r * d),
                                    doc_emb.begin() + static_cast<std::ptrdiff_t>((r + 1) * d));
     model.memory_labels.append_row(data.train.labels.row_indices(r), data.train.labels.row_values(r));
   }
+  if (s.group) {
+    // Every rank applied the same updates: the same vectors, or the ranks disagree on their inputs.
+    const uint32_t crc = crc32_of(std::string_view(reinterpret_cast<const char*>(model.classifiers.data()),
+                                                   model.classifiers.size() * sizeof(float)));
+    const std::string mine(reinterpret_cast<const char*>(&crc), sizeof(crc));
+    for (const std::string_view other : s.group->all_gather(mine)) {
+      if (other != mine) throw RuntimeError("the ranks' classifiers differ after M4");
+    }
+  }
+  if (!memory_here) model.classifiers.clear();  // every rank trained the same vectors; rank 0's go into the model
   model.classifier_index.reset();
   model.memory_index.reset();
   s.observer.on_stage("classifiers", s.timings["classifier_seconds"].get<double>());

@@ -6,9 +6,11 @@
 #include <thread>
 
 #include "core/communicator.h"
+#include "core/dense_math.h"
 #include "dist/thread_group.h"
 #include "encoder/bow_encoder.h"
 #include "test_util.h"
+#include "train/classifier_trainer.h"
 #include "train/cosine_scores.h"
 #include "train/encoder_trainer.h"
 #include "train/shared_embedding.h"
@@ -178,6 +180,50 @@ TEST(GradientExchange, SharedColumnsGiveOneProcesssStepOnTheUnion) {
   const std::vector<float> want_dense = dense_of(*alone), got_dense = dense_of(*ranks[0]);
   for (size_t i = 0; i < want_dense.size(); ++i) EXPECT_NEAR(got_dense[i], want_dense[i], 1e-6) << "dense value " << i;
   EXPECT_GT(losses[0], 0.0);
+}
+
+TEST(GradientExchange, DataParallelClassifiersTakeOneProcesssStep) {
+  // 40 rows of 6 labels in 8 dimensions; one epoch of one batch holding every row, no dropout: one process takes
+  // one step on all rows, two ranks one step on their halves with the union of their columns.
+  const size_t d = 8, labels = 6, rows = 40;
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> docs(rows * d), label_emb(labels * d);
+  std::vector<std::vector<uint32_t>> row_labels;
+  for (size_t r = 0; r < rows; ++r) {
+    row_labels.push_back({static_cast<uint32_t>(r % labels)});
+    if (r % 3 == 0) row_labels.back().push_back(static_cast<uint32_t>((r + 1) % labels));
+  }
+  for (float& v : docs) v = normal(rng);
+  for (float& v : label_emb) v = normal(rng);
+  normalize_rows(docs.data(), rows, d);
+  normalize_rows(label_emb.data(), labels, d);
+  const SparseMatrix y = testing::binary_matrix(labels, row_labels);
+  ClassifierTrainConfig config;
+  config.epochs = 1;
+  config.dropout = 0.0f;
+  config.lr = 0.05f;
+  config.warmup_steps = 0;
+  config.batching.batch_size = 64;
+  const std::vector<float> alone = train_classifiers(docs, y, label_emb, d, config);
+  testing::ThreadMeeting meeting(2);
+  std::vector<std::vector<float>> ranks(2);
+  std::vector<std::thread> threads;
+  for (int r = 0; r < 2; ++r) {
+    threads.emplace_back([&, r] {
+      testing::ThreadGroup group(meeting, r);
+      ranks[r] = train_classifiers(docs, y, label_emb, d, config, {}, &group);
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ranks[0], ranks[1]);
+  ASSERT_EQ(ranks[0].size(), alone.size());
+  double moved = 0;
+  for (size_t i = 0; i < alone.size(); ++i) {
+    EXPECT_NEAR(ranks[0][i], alone[i], 1e-6) << "classifier value " << i;
+    moved += std::abs(alone[i] - label_emb[i]);
+  }
+  EXPECT_GT(moved, 1e-3);  // the step moved the vectors
 }
 
 TEST(GradientExchange, RowsTrafficFollowsTheBatchNotTheVocabulary) {
