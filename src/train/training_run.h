@@ -16,9 +16,9 @@ namespace ngame {
 class TrainingRun {
  public:
   /// Checks the config, resolves its size defaults and picks the validation rows. data must outlive the run.
-  /// With a group of several ranks (each calling this with the same data and config), train_encoder is
-  /// data-parallel and ends with every rank holding the same encoder, label embeddings and training rows'
-  /// embeddings; the later stages then run on one rank (see docs/distributed.md).
+  /// With a group of several ranks (each calling this with the same data and config), train_encoder and
+  /// train_classifiers are data-parallel and train_sparse_classifiers splits the labels, every rank calling them;
+  /// build_indices and fit_fusion then run on rank 0 alone (docs/distributed.md).
   TrainingRun(const Dataset& data, const TrainConfig& config, TrainObserver* observer = nullptr,
               Communicator* group = nullptr);
   ~TrainingRun();
