@@ -106,6 +106,15 @@ void add_train_command(CLI::App& app) {
     if (group.size() > 1 && stage != "all" && stage != "encoder") {
       throw UsageError("--stage " + stage + " runs in one process: start it without mpirun");
     }
+    // Each rank takes batch / N rows of a step: at least 2 (checked before hours of M1, not after).
+    const auto ranks = static_cast<uint32_t>(group.size());
+    for (const auto& [flag, size] : {std::pair{"--batch-size", c.train.batching.batch_size},
+                                     std::pair{"--clf-batch-size", c.classifiers.batching.batch_size}}) {
+      if (ranks > 1 && size < 2 * ranks) {
+        throw UsageError(std::string(flag) + " " + std::to_string(size) + " across " + std::to_string(ranks) +
+                         " ranks: each rank needs at least 2 rows a step (at least " + std::to_string(2 * ranks) + ")");
+      }
+    }
     TrainingLog log;
     TrainingRun run(data, c, &log, &group);
     if (group.size() > 1) {

@@ -71,40 +71,78 @@ SparseMatrix without_rows(const SparseMatrix& labels, const std::vector<uint8_t>
 }
 
 // The sparse classifiers trained by each rank (label l by rank l mod N) brought to rank 0 and merged there, with
-// their counts summed; the other ranks keep theirs (they do not write the model).
+// their counts summed; the other ranks keep theirs (they do not write the model). Labels travel in blocks of
+// kGatherLabels, each rank sending only the labels it owns: per label u32 n, f32 bias, u8 trained, n u32 ids, n f32
+// weights. One exchange stays far below MPI's 2 GiB whatever the label count.
+constexpr size_t kGatherLabels = size_t{1} << 16;
+
 void gather_sparse_classifiers(Communicator& group, SparseClassifiers& classifiers, nlohmann::json& report,
                                size_t labels, uint32_t features) {
-  const std::vector<std::string_view> parts =
-      group.gather(classifiers.save(labels) + '\n' + report.dump(), 0);
-  if (group.rank() != 0) return;
-  std::vector<SparseClassifiers> all;
-  nlohmann::json sum = {{"labels_trained", 0}, {"positives", 0}, {"negatives", 0}, {"weights", 0}};
-  double passes = 0;
-  for (size_t r = 0; r < parts.size(); ++r) {
-    const size_t cut = parts[r].rfind('\n');
-    NGAME_CHECK(cut != std::string_view::npos, "sparse classifiers of rank " + std::to_string(r) + ": no report");
-    all.push_back(SparseClassifiers::load(parts[r].substr(0, cut), "sparse classifiers of rank " + std::to_string(r),
-                                          labels, features));
-    const auto part_report = nlohmann::json::parse(parts[r].substr(cut + 1));
-    for (const char* key : {"labels_trained", "positives", "negatives", "weights"}) {
-      sum[key] = sum[key].get<uint64_t>() + part_report[key].get<uint64_t>();
-    }
-    passes += part_report["mean_passes"].get<double>() * part_report["labels_trained"].get<double>();
-  }
+  const auto ranks = static_cast<size_t>(group.size()), rank = static_cast<size_t>(group.rank());
   SparseClassifiers merged;
   merged.feature_count = features;
   std::vector<uint32_t> ids;
   std::vector<float> weights;
-  for (size_t l = 0; l < labels; ++l) {
-    const SparseClassifiers& owner = all[l % all.size()];
-    const uint64_t b = l < owner.label_count() ? owner.offsets[l] : 0, e = l < owner.label_count() ? owner.offsets[l + 1] : 0;
-    ids.assign(owner.ids.begin() + static_cast<std::ptrdiff_t>(b), owner.ids.begin() + static_cast<std::ptrdiff_t>(e));
-    weights.assign(owner.weights.begin() + static_cast<std::ptrdiff_t>(b),
-                   owner.weights.begin() + static_cast<std::ptrdiff_t>(e));
-    merged.append(ids, weights, l < owner.label_count() ? owner.bias[l] : 0.0f, owner.has(static_cast<uint32_t>(l)));
+  for (size_t first = 0; first < labels; first += kGatherLabels) {
+    const size_t last = std::min(labels, first + kGatherLabels);
+    std::string mine;
+    for (size_t l = first; l < last; ++l) {
+      if (l % ranks != rank) continue;
+      const bool has = l < classifiers.label_count() && classifiers.has(static_cast<uint32_t>(l));
+      const uint64_t b = has ? classifiers.offsets[l] : 0, e = has ? classifiers.offsets[l + 1] : 0;
+      const auto n = static_cast<uint32_t>(e - b);
+      const float bias = l < classifiers.label_count() ? classifiers.bias[l] : 0.0f;
+      const uint8_t trained = has ? 1 : 0;
+      mine.append(reinterpret_cast<const char*>(&n), sizeof(n));
+      mine.append(reinterpret_cast<const char*>(&bias), sizeof(bias));
+      mine.append(reinterpret_cast<const char*>(&trained), sizeof(trained));
+      mine.append(reinterpret_cast<const char*>(classifiers.ids.data() + b), n * sizeof(uint32_t));
+      mine.append(reinterpret_cast<const char*>(classifiers.weights.data() + b), n * sizeof(float));
+    }
+    const std::vector<std::string_view> parts = group.gather(mine, 0);
+    if (rank != 0) continue;
+    std::vector<size_t> at(ranks, 0);
+    auto take = [&](size_t r, void* out, size_t bytes) {
+      if (parts[r].size() - at[r] < bytes) throw RuntimeError("sparse classifiers of rank " + std::to_string(r) + ": short payload");
+      std::memcpy(out, parts[r].data() + at[r], bytes);
+      at[r] += bytes;
+    };
+    for (size_t l = first; l < last; ++l) {
+      const size_t r = l % ranks;
+      uint32_t n = 0;
+      float bias = 0;
+      uint8_t trained = 0;
+      take(r, &n, sizeof(n));
+      take(r, &bias, sizeof(bias));
+      take(r, &trained, sizeof(trained));
+      if (n > parts[r].size()) throw RuntimeError("sparse classifiers of rank " + std::to_string(r) + ": bad length");
+      ids.resize(n);
+      weights.resize(n);
+      take(r, ids.data(), n * sizeof(uint32_t));
+      take(r, weights.data(), n * sizeof(float));
+      for (uint32_t id : ids) {
+        if (id >= features) throw RuntimeError("sparse classifiers of rank " + std::to_string(r) + ": feature id out of range");
+      }
+      merged.append(ids, weights, bias, trained != 0);
+    }
+    for (size_t r = 0; r < ranks; ++r) {
+      if (at[r] != parts[r].size()) throw RuntimeError("sparse classifiers of rank " + std::to_string(r) + ": extra bytes");
+    }
   }
-  classifiers = std::move(merged);
+  const std::string own_report = report.dump();
+  const std::vector<std::string_view> reports = group.gather(own_report, 0);
+  if (rank != 0) return;
+  nlohmann::json sum = {{"labels_trained", 0}, {"positives", 0}, {"negatives", 0}, {"weights", 0}};
+  double passes = 0;
+  for (const std::string_view text : reports) {
+    const auto part = nlohmann::json::parse(text);
+    for (const char* key : {"labels_trained", "positives", "negatives", "weights"}) {
+      sum[key] = sum[key].get<uint64_t>() + part.at(key).get<uint64_t>();
+    }
+    passes += part.at("mean_passes").get<double>() * part.at("labels_trained").get<double>();
+  }
   sum["mean_passes"] = sum["labels_trained"].get<uint64_t>() > 0 ? passes / sum["labels_trained"].get<double>() : 0.0;
+  classifiers = std::move(merged);
   report = sum;
 }
 
@@ -486,12 +524,14 @@ void TrainingRun::train_sparse_classifiers() {
   for (uint64_t first = 0; first < chunks; first += ranks) {
     // This rank's chunk of the round: each labelled row's shortlist (sorted, unique), as u32 count then ids.
     std::vector<uint32_t> mine;
+    FeatureRows own_features;
     if (const uint64_t c_own = first + rank; c_own < chunks) {
       const TextCorpus chunk = chunk_texts(c_own * kPredictChunkTexts, std::min<uint64_t>(rows, (c_own + 1) * kPredictChunkTexts));
       const std::vector<float> emb = embed_texts(*model.encoder, chunk);
       const Neighbors near = model.label_index->search(emb.data(), chunk.size(), mined, c.hnsw.ef_search);
-      FeatureRows features = featurizer.featurize_all(chunk);
-      l2_normalise_rows(features);
+      own_features = featurizer.featurize_all(chunk);
+      const FeatureRows& features = own_features;
+      l2_normalise_rows(own_features);
       const auto lexical_lists = lexical ? lexical->shortlist(features, c.sparse.mined_lexical_labels)
                                          : std::vector<std::vector<std::pair<uint32_t, float>>>(chunk.size());
       std::vector<uint32_t> ids;
@@ -515,8 +555,13 @@ void TrainingRun::train_sparse_classifiers() {
     }
     for (uint64_t j = 0; j < ranks && first + j < chunks; ++j) {
       const uint64_t begin = (first + j) * kPredictChunkTexts, end = std::min<uint64_t>(rows, begin + kPredictChunkTexts);
-      FeatureRows features = featurizer.featurize_all(chunk_texts(begin, end));
-      l2_normalise_rows(features);
+      FeatureRows others;
+      if (j != rank) {
+        others = featurizer.featurize_all(chunk_texts(begin, end));
+        l2_normalise_rows(others);
+      }
+      const FeatureRows& features = j == rank ? own_features : others;
+      NGAME_CHECK(round[j].size() % sizeof(uint32_t) == 0, "sparse classifiers: a rank's shortlists are cut short");
       std::vector<uint32_t> lists(round[j].size() / sizeof(uint32_t));
       if (!lists.empty()) std::memcpy(lists.data(), round[j].data(), lists.size() * sizeof(uint32_t));
       size_t i = 0, at = 0;

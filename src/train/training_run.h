@@ -17,8 +17,8 @@ class TrainingRun {
  public:
   /// Checks the config, resolves its size defaults and picks the validation rows. data must outlive the run.
   /// With a group of several ranks (each calling this with the same data and config), train_encoder and
-  /// train_classifiers are data-parallel and train_sparse_classifiers splits the labels, every rank calling them;
-  /// build_indices and fit_fusion then run on rank 0 alone (docs/distributed.md).
+  /// train_classifiers are data-parallel and train_sparse_classifiers splits the labels, every rank calling them
+  /// (each builds the label index it mines with); fit_fusion then runs on rank 0 alone (docs/distributed.md).
   TrainingRun(const Dataset& data, const TrainConfig& config, TrainObserver* observer = nullptr,
               Communicator* group = nullptr);
   ~TrainingRun();
