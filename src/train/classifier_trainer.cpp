@@ -118,36 +118,27 @@ std::vector<float> train_classifiers(const std::vector<float>& doc_embeddings, c
       std::sort(columns.begin(), columns.end());
       columns.erase(std::unique(columns.begin(), columns.end()), columns.end());
       const size_t m = columns.size();
+      double loss = 0;
       if (shared && b == 0) {
-        // No rows of its own this step: a zero gradient for the shared columns, then the same update.
-        grad_w.assign(m * d, 0.0f);
-        all_sum_in_place(*group, grad_w);
-        ++step;
-        const AdamStepSizes sizes =
-            sparse_adam_step_sizes(adam_config, linear_schedule(step - 1, config.warmup_steps, total_steps), step);
-#pragma omp parallel for schedule(static)
-        for (size_t c = 0; c < m; ++c) {
-          const size_t offset = static_cast<size_t>(columns[c]) * d;
-          adam_update(w.data() + offset, grad_w.data() + c * d, adam, offset, d, adam_config, sizes);
+        grad_w.assign(m * d, 0.0f);  // no rows of its own this step: it takes part in the shared columns' update
+      } else {
+        x.resize(b * d);
+        std::bernoulli_distribution keep(1.0 - config.dropout);
+        for (size_t i = 0; i < b; ++i) {
+          const float* src = doc_embeddings.data() + static_cast<size_t>(batch.docs[i]) * d;
+          for (size_t j = 0; j < d; ++j) x[i * d + j] = keep(rng) ? src[j] : 0.0f;  // scale is irrelevant to cosines
         }
-        continue;
+        wu.resize(m * d);
+        for (size_t c = 0; c < m; ++c) std::copy_n(w.data() + static_cast<size_t>(columns[c]) * d, d, wu.data() + c * d);
+        CosineScores cs = cosine_scores(x.data(), b, wu.data(), m, d);
+        const std::vector<uint8_t> is_positive = positive_mask(sorted, batch.docs, columns);
+        grad_scores.resize(b * m);
+        loss = classifier_loss(cs.scores.data(), b, m, is_positive, config.loss, grad_scores.data());
+        if (!std::isfinite(loss)) throw RuntimeError("classifier training diverged at epoch " + std::to_string(epoch + 1));
+        grad_x.resize(b * d);
+        grad_w.resize(m * d);
+        cosine_scores_backward(cs, grad_scores.data(), grad_x.data(), grad_w.data());
       }
-      x.resize(b * d);
-      std::bernoulli_distribution keep(1.0 - config.dropout);
-      for (size_t i = 0; i < b; ++i) {
-        const float* src = doc_embeddings.data() + static_cast<size_t>(batch.docs[i]) * d;
-        for (size_t j = 0; j < d; ++j) x[i * d + j] = keep(rng) ? src[j] : 0.0f;  // scale is irrelevant to cosines
-      }
-      wu.resize(m * d);
-      for (size_t c = 0; c < m; ++c) std::copy_n(w.data() + static_cast<size_t>(columns[c]) * d, d, wu.data() + c * d);
-      CosineScores cs = cosine_scores(x.data(), b, wu.data(), m, d);
-      const std::vector<uint8_t> is_positive = positive_mask(sorted, batch.docs, columns);
-      grad_scores.resize(b * m);
-      const double loss = classifier_loss(cs.scores.data(), b, m, is_positive, config.loss, grad_scores.data());
-      if (!std::isfinite(loss)) throw RuntimeError("classifier training diverged at epoch " + std::to_string(epoch + 1));
-      grad_x.resize(b * d);
-      grad_w.resize(m * d);
-      cosine_scores_backward(cs, grad_scores.data(), grad_x.data(), grad_w.data());
       if (shared) {
         for (float& g : grad_w) g *= static_cast<float>(share);
         all_sum_in_place(*group, grad_w);
