@@ -118,6 +118,9 @@ void move_own_text_first(const CandidateSet& cands, size_t i, const FusionWeight
   row.insert(row.begin(), own.begin(), own.end());
 }
 
+// Up to this many best candidates of a query are kept by insertion as they are blended, rather than sorted from all.
+constexpr size_t kInsertionTopK = 32;
+
 }  // namespace
 
 SparseMatrix FusedPredictor::rank(const CandidateSet& cands, const FusionWeights& weights, size_t k,
@@ -135,11 +138,28 @@ SparseMatrix FusedPredictor::rank(const CandidateSet& cands, const FusionWeights
 #pragma omp parallel for schedule(dynamic, 256)
   for (size_t i = 0; i < n; ++i) {
     auto& row = top[i];
-    for (uint64_t c = cands.offsets[i]; c < cands.offsets[i + 1]; ++c) {
-      row.emplace_back(weights.blend(cands.scores[c]), cands.labels[c]);
-    }
     const bool lexical_alone = reranking.words_unknown_lexical && i < cands.words_unknown.size() && cands.words_unknown[i];
-    const size_t take = std::min(keep, row.size());
+    const uint64_t first = cands.offsets[i], last = cands.offsets[i + 1];
+    const size_t take = std::min<size_t>(keep, last - first);
+    auto better = [](const auto& x, const auto& y) { return x.first > y.first || (x.first == y.first && x.second < y.second); };
+    const bool by_insertion = !lexical_alone && take <= kInsertionTopK;
+    if (by_insertion) {
+      // The best `take` kept in order as the candidates stream by: the same rows as sorting them all (the order is
+      // total: a query's candidates are distinct labels), without holding them (the fusion's fit ranks the
+      // validation rows a few thousand times).
+      row.reserve(take);
+      for (uint64_t c = first; c < last; ++c) {
+        const std::pair<float, uint32_t> entry(weights.blend(cands.scores[c]), cands.labels[c]);
+        if (row.size() == take) {
+          if (take == 0 || !better(entry, row.back())) continue;
+          row.pop_back();
+        }
+        row.insert(std::upper_bound(row.begin(), row.end(), entry, better), entry);
+      }
+    } else {
+      row.reserve(last - first);
+      for (uint64_t c = first; c < last; ++c) row.emplace_back(weights.blend(cands.scores[c]), cands.labels[c]);
+    }
     if (lexical_alone) {
       // By the lexical term, then (candidates sharing nothing with the text: term 0) by the blend.
       std::vector<std::pair<float, size_t>> order(row.size());
@@ -153,8 +173,7 @@ SparseMatrix FusedPredictor::rank(const CandidateSet& cands, const FusionWeights
       std::vector<std::pair<float, uint32_t>> ranked(take);
       for (size_t j = 0; j < take; ++j) ranked[j] = {order[j].first, row[order[j].second].second};
       row = std::move(ranked);
-    } else {
-      auto better = [](const auto& x, const auto& y) { return x.first > y.first || (x.first == y.first && x.second < y.second); };
+    } else if (!by_insertion) {
       std::partial_sort(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(take), row.end(), better);
       row.resize(take);
     }

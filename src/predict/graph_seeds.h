@@ -11,7 +11,9 @@ namespace ngame {
 struct GraphSeedConfig {
   size_t count = 16;        ///< seeds per text
   size_t expand_from = 2;   ///< the best this many labels of the text's reach lend their words to a second reach
-  size_t max_reach = 4096;  ///< labels scored per reach at most (rarer words' labels first)
+  /// labels scored per reach at most (rarer words' labels first); WordNet's glosses reach thousands through common
+  /// words, where 1024 keeps the walk's recall and halves the seeds' cost (bench/results/2026-12-04-speed-fit-seeds.md)
+  size_t max_reach = 1024;
 };
 
 /// For each text (tfidf row i, embedding queries + i * dim), its seeds, best first: of the labels that share a word

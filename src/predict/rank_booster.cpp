@@ -161,7 +161,7 @@ nlohmann::json RankBooster::fit(const RankRows& rows, const RankBoosterConfig& c
   }
   // Quantile bin edges per feature from the fitting rows.
   std::vector<std::vector<float>> edges(f_count);
-  std::vector<uint8_t> bins(n * f_count);
+  std::vector<uint8_t> bins(n * f_count);  // feature-major: bins[f * n + r], read feature by feature
   const uint32_t max_bins = std::clamp<uint32_t>(config.bins, 2, 255);
 #pragma omp parallel for schedule(dynamic, 1)
   for (size_t f = 0; f < f_count; ++f) {
@@ -177,7 +177,7 @@ nlohmann::json RankBooster::fit(const RankRows& rows, const RankBoosterConfig& c
     }
     for (size_t r = 0; r < n; ++r) {
       const float x = rows.values[r * f_count + f];
-      bins[r * f_count + f] = static_cast<uint8_t>(std::lower_bound(e.begin(), e.end(), x) - e.begin());
+      bins[f * n + r] = static_cast<uint8_t>(std::lower_bound(e.begin(), e.end(), x) - e.begin());
     }
   }
   std::vector<float> score(n, 0.0f), g(n), h(n);
@@ -199,6 +199,8 @@ nlohmann::json RankBooster::fit(const RankRows& rows, const RankBoosterConfig& c
   size_t best_trees = 0;
   std::vector<int32_t> row_node(n);
   const size_t bins_per_feature = max_bins + 1;
+  std::vector<double> hg, hh;  // node x feature x bin histograms, reused level to level
+  std::vector<uint32_t> hc;
   for (uint32_t t = 0; t < config.trees; ++t) {
     std::fill(g.begin(), g.end(), 0.0f);
     std::fill(h.begin(), h.end(), 0.0f);
@@ -216,8 +218,9 @@ nlohmann::json RankBooster::fit(const RankRows& rows, const RankBoosterConfig& c
       std::vector<int32_t> slot(nodes_.size(), -1);
       for (size_t i = 0; i < m; ++i) slot[static_cast<size_t>(level[i])] = static_cast<int32_t>(i);
       // Histograms: node x feature x bin of (gradient, hessian, rows).
-      std::vector<double> hg(m * f_count * bins_per_feature, 0.0), hh(hg.size(), 0.0);
-      std::vector<uint32_t> hc(hg.size(), 0);
+      hg.assign(m * f_count * bins_per_feature, 0.0);
+      hh.assign(hg.size(), 0.0);
+      hc.assign(hg.size(), 0);
       std::vector<double> node_g(m, 0.0), node_h(m, 0.0);
       std::vector<uint32_t> node_c(m, 0);
       for (size_t r = 0; r < n; ++r) {
@@ -232,10 +235,11 @@ nlohmann::json RankBooster::fit(const RankRows& rows, const RankBoosterConfig& c
       if (!last) {
 #pragma omp parallel for schedule(dynamic, 1)
         for (size_t f = 0; f < f_count; ++f) {
+          const uint8_t* feature_bins = bins.data() + f * n;
           for (size_t r = 0; r < n; ++r) {
             if (row_node[r] < 0) continue;
             const auto s = static_cast<size_t>(slot[static_cast<size_t>(row_node[r])]);
-            const size_t at = (s * f_count + f) * bins_per_feature + bins[r * f_count + f];
+            const size_t at = (s * f_count + f) * bins_per_feature + feature_bins[r];
             hg[at] += g[r];
             hh[at] += h[r];
             ++hc[at];
@@ -289,7 +293,7 @@ nlohmann::json RankBooster::fit(const RankRows& rows, const RankBoosterConfig& c
           row_node[r] = -1;  // reached its leaf
         } else {
           const auto s = static_cast<size_t>(slot[static_cast<size_t>(row_node[r])]);
-          row_node[r] = bins[r * f_count + static_cast<size_t>(node.feature)] <= split_bin[s] ? node.left : node.right;
+          row_node[r] = bins[static_cast<size_t>(node.feature) * n + r] <= split_bin[s] ? node.left : node.right;
         }
       }
       level = std::move(next);

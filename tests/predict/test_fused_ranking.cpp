@@ -311,5 +311,57 @@ TEST_F(FusedRanking, FittingGivesUnseenCandidatesTheirOwnWeights) {
   EXPECT_LE(compute_metrics(predictor->rank(set, main_only, 1, {}), truth, inv_propensity, 1).precision[0], 0.5);
 }
 
+// rank() keeps a few best candidates by insertion as it blends them and sorts them all for a longer cut; both ways
+// must give the same rows, ties (equal fused scores: the lower id first) included.
+TEST(FusedRankingCuts, ShortAndLongCutsAgreeOnManyTiedCandidates) {
+  constexpr size_t kMany = 200;
+  TextCorpus labels;
+  for (size_t l = 0; l < kMany; ++l) labels.push_back("label " + std::to_string(l));
+  Featurizer f({.min_count = 1, .bigram_buckets = 4});
+  f.fit({&labels});
+  ModelParts model;
+  model.encoder = std::make_unique<BowEncoder>(std::move(f), BowEncoderConfig{.dim = 8, .hidden = 4}, 1);
+  model.label_texts = labels;
+  model.label_embeddings.assign(kMany * 8, 0.125f);
+  model.build_missing_indices(HnswConfig{}, AnnChoice::kExact, 100, false);
+  const FusedPredictor predictor(*model.encoder, model.label_embeddings, *model.label_index,
+                                 std::array<const Scorer*, kScorerCount>{}, nullptr, PredictorConfig{});
+  CandidateSet set;
+  uint64_t state = 7;
+  for (size_t q = 0; q < 40; ++q) {
+    const size_t count = q % 8 == 0 ? q / 8 : 30 + (q * 37) % 150;  // some queries with fewer candidates than k
+    for (size_t c = 0; c < count; ++c) {
+      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+      set.labels.push_back(static_cast<uint32_t>((c * 53 + q) % kMany));  // distinct labels within a query
+      // Scores on a coarse grid, so that many fused scores tie.
+      set.scores.push_back({static_cast<float>((state >> 33) % 8) * 0.25f, static_cast<float>((state >> 40) % 4) * 0.5f,
+                            0.0f, 0.0f, 1.0f, 0.0f});
+    }
+    set.offsets.push_back(set.labels.size());
+  }
+  FusionWeights w;
+  w.weight = {1.0f, 0.5f, 0.0f, 0.0f, 0.0f, 0.0f};
+  const SparseMatrix all = predictor.rank(set, w, kMany, {});
+  for (size_t k : {1, 5, 20, 32, 33, 100}) {
+    const SparseMatrix cut = predictor.rank(set, w, k, {});
+    ASSERT_EQ(cut.rows, all.rows);
+    for (uint64_t r = 0; r < all.rows; ++r) {
+      const auto full_ids = all.row_indices(r);
+      const auto full_values = all.row_values(r);
+      const size_t expected = std::min<size_t>(k, full_ids.size());
+      ASSERT_EQ(cut.row_size(r), expected) << "k " << k << ", query " << r;
+      for (size_t j = 0; j < expected; ++j) {
+        EXPECT_EQ(cut.row_indices(r)[j], full_ids[j]) << "k " << k << ", query " << r << ", rank " << j;
+        EXPECT_EQ(cut.row_values(r)[j], full_values[j]);
+        if (j > 0) {  // best first; ties by the lower id
+          const bool ordered = full_values[j - 1] > full_values[j] ||
+                               (full_values[j - 1] == full_values[j] && full_ids[j - 1] < full_ids[j]);
+          EXPECT_TRUE(ordered) << "query " << r << ", rank " << j;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ngame
