@@ -49,9 +49,14 @@ void add_train_options(CLI::App* cmd, TrainConfig& c) {
                   "cosine with their texts that it does not carry (0: none)")
       ->check(CLI::Range(0, 10000))
       ->capture_default_str();
+  cmd->add_option("--sparse-one-vs-rest-pairs", c.sparse.one_vs_rest_pairs,
+                  "sparse classifiers: plain one-vs-rest (every training row a negative of each label it does not "
+                  "carry, nothing mined) when labelled rows x labels is at most this (0: always mined; debtags: "
+                  "23K x 566 = 13.1M)")
+      ->capture_default_str();
   cmd->add_option("--sparse-cost", c.sparse.cost, "sparse classifiers: C of the squared hinge loss (higher: less "
-                  "L2 regularisation)")
-      ->check(CLI::PositiveNumber)
+                  "L2 regularisation; 0: 2 with mined negatives, 1 with plain one-vs-rest)")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--sparse-prune", c.sparse.prune, "sparse classifiers: weights with |w| below this are not kept")
       ->check(CLI::NonNegativeNumber)

@@ -11,7 +11,7 @@ namespace ngame {
 
 void SparseClassifierConfig::validate() const {
   if (mined_labels == 0) throw UsageError("sparse-mined-labels must be at least 1");
-  if (!(cost > 0) || !std::isfinite(cost)) throw UsageError("sparse-cost must be a positive number");
+  if (!(cost >= 0) || !std::isfinite(cost)) throw UsageError("sparse-cost must be a positive number, or 0 for auto");
   if (!(prune >= 0) || !std::isfinite(prune)) throw UsageError("sparse-prune must be 0 or more");
   if (max_passes == 0) throw UsageError("sparse-passes must be at least 1");
   if (!(tolerance > 0)) throw UsageError("sparse tolerance must be positive");
@@ -97,6 +97,26 @@ SparseMatrix mine_negatives(const SparseMatrix& shortlists, const SparseMatrix& 
       std::sort(picked.begin(), picked.end());
       picked.erase(std::unique(picked.begin(), picked.end()), picked.end());
       out.indices.insert(out.indices.end(), picked.begin(), picked.end());
+    }
+    out.indptr.push_back(out.indices.size());
+  }
+  out.values.assign(out.indices.size(), 1.0f);
+  return out;
+}
+
+SparseMatrix every_other_row(const SparseMatrix& positives, const std::vector<uint8_t>& rows) {
+  NGAME_CHECK(positives.cols == rows.size(), "positives and the row mask disagree on the row count");
+  SparseMatrix out;
+  out.rows = positives.rows;
+  out.cols = positives.cols;
+  for (uint64_t l = 0; l < positives.rows; ++l) {
+    auto pos = positives.row_indices(l);
+    if (!pos.empty()) {
+      auto p = pos.begin();
+      for (uint64_t r = 0; r < rows.size(); ++r) {
+        while (p != pos.end() && *p < r) ++p;
+        if (rows[r] && (p == pos.end() || *p != r)) out.indices.push_back(static_cast<uint32_t>(r));
+      }
     }
     out.indptr.push_back(out.indices.size());
   }
@@ -198,9 +218,11 @@ struct LabelSolver {
 
 SparseClassifiers train_sparse_classifiers(const FeatureRows& docs, uint32_t feature_count,
                                            const SparseMatrix& positives, const SparseMatrix& negatives,
-                                           const SparseClassifierConfig& config, nlohmann::json& report,
+                                           const SparseClassifierConfig& given, nlohmann::json& report,
                                            const std::function<void()>& on_label) {
-  config.validate();
+  given.validate();
+  SparseClassifierConfig config = given;
+  if (config.cost == 0.0f) config.cost = auto_sparse_cost(false);
   NGAME_CHECK(positives.rows == negatives.rows, "positives and negatives disagree on the label count");
   const size_t labels = positives.rows;
   struct Result {

@@ -21,7 +21,13 @@ struct SparseClassifierConfig {
   uint32_t mined_labels = 64;       ///< each training row's nearest labels by embedding, whose rows become negatives
   /// and its top labels by TF-IDF cosine with their texts (the lexical scorer's shortlist; 0: none)
   uint32_t mined_lexical_labels = 64;
-  float cost = 2.0f;                ///< C of the squared hinge loss (higher: less regularisation)
+  /// plain one-vs-rest (every labelled training row a negative of each label it does not carry, nothing mined) when
+  /// those rows times the labels are at most this many pairs; 0 (the default): always mined. Off by default: it
+  /// lifts debtags' head but lowers trained labels' margins against the constant that labels added later score
+  /// (bench/results/2026-12-04-debtags-one-vs-rest.md)
+  uint64_t one_vs_rest_pairs = 0;
+  /// C of the squared hinge loss (higher: less regularisation); 0: auto_sparse_cost of the negatives' kind
+  float cost = 0.0f;
   float prune = 0.05f;              ///< weights with |w| below this are dropped (DiSMEC's Delta)
   bool label_text_positive = true;  ///< a label's own text is one more positive row of a label that has rows
   uint32_t max_passes = 20;         ///< coordinate descent passes over a label's rows at most
@@ -30,6 +36,10 @@ struct SparseClassifierConfig {
   /// Throws UsageError on invalid values.
   void validate() const;
 };
+
+/// C when none is given: 2 with mined negatives; 1 with plain one-vs-rest, where a label has several times the
+/// negatives and so more loss against the same regularisation (debtags: bench/results/2026-12-04-debtags-one-vs-rest.md).
+inline float auto_sparse_cost(bool one_vs_rest) { return one_vs_rest ? 1.0f : 2.0f; }
 
 /// Rows x labels as label x rows lists (each row's column ids, deduplicated, rows ascending): label l's rows are
 /// row l of the result. Rows where `skip` is 1 are left out (skip may be empty).
@@ -48,9 +58,14 @@ inline constexpr size_t kFallbackNegatives = 8;
 SparseMatrix mine_negatives(const SparseMatrix& shortlists, const SparseMatrix& positives,
                             const std::vector<uint8_t>& skip);
 
+/// Plain one-vs-rest negatives: for each label with positives (labels x rows, from rows_of_labels), every row r with
+/// rows[r] set that does not carry it; none for a label without positives. Labels x rows, ascending.
+SparseMatrix every_other_row(const SparseMatrix& positives, const std::vector<uint8_t>& rows);
+
 /// Trains one classifier per label (rows of positives / negatives: labels x rows) over docs (training rows'
 /// L2-normalised features, ids sorted). A label without positives gets none. Parallel over labels; the result does
 /// not depend on the thread count. on_label is called once per label done (any thread). report receives counts.
+/// A cost of 0 is the mined negatives' auto_sparse_cost; one-vs-rest callers set theirs.
 SparseClassifiers train_sparse_classifiers(const FeatureRows& docs, uint32_t feature_count,
                                            const SparseMatrix& positives, const SparseMatrix& negatives,
                                            const SparseClassifierConfig& config, nlohmann::json& report,

@@ -499,10 +499,24 @@ void TrainingRun::train_sparse_classifiers() {
                      std::to_string(data.label_count()) + " labels exceed 32-bit row ids (--sparse-classifiers off)");
   }
   const size_t mined = std::min<size_t>(c.sparse.mined_labels, data.label_count());
+  // Where asked and every fitting row can be a negative of every label it does not carry at a modest cost (debtags:
+  // 23K rows x 566 labels), plain one-vs-rest: mining keeps the cost linear in the rows at 17K labels and up, but on
+  // few labels it leaves out negatives that one-vs-rest learns from (bench/results/2026-12-04-debtags-one-vs-rest.md).
+  std::vector<uint8_t> fitting(rows, 0);
+  uint64_t fitting_rows = 0;
+  for (uint64_t r = 0; r < rows; ++r) fitting_rows += fitting[r] = s.fit_labels.row_size(r) > 0;
+  const bool one_vs_rest = c.sparse.one_vs_rest_pairs > 0 && data.label_count() > 0 &&
+                           fitting_rows <= c.sparse.one_vs_rest_pairs / data.label_count();
+  if (one_vs_rest) {
+    spdlog::debug("sparse classifiers: plain one-vs-rest ({} rows x {} labels, at most {} pairs)", fitting_rows,
+                 data.label_count(), c.sparse.one_vs_rest_pairs);
+  } else {
+    fitting.clear();
+  }
   // The lexical shortlist brings candidates the embedding's does not; unmined, they would reach the classifiers at
   // prediction never having been negatives.
   std::unique_ptr<LexicalScorer> lexical;
-  if (c.sparse.mined_lexical_labels > 0) lexical = std::make_unique<LexicalScorer>(featurizer, data.label_texts);
+  if (c.sparse.mined_lexical_labels > 0 && !one_vs_rest) lexical = std::make_unique<LexicalScorer>(featurizer, data.label_texts);
   // Each training row's L2-normalised features and its nearest labels by embedding, a chunk at a time (the
   // embeddings of millions of rows are never held at once). Validation rows and rows without labels stay empty.
   FeatureRows docs;
@@ -527,8 +541,11 @@ void TrainingRun::train_sparse_classifiers() {
     FeatureRows own_features;
     if (const uint64_t c_own = first + rank; c_own < chunks) {
       const TextCorpus chunk = chunk_texts(c_own * kPredictChunkTexts, std::min<uint64_t>(rows, (c_own + 1) * kPredictChunkTexts));
-      const std::vector<float> emb = embed_texts(*model.encoder, chunk);
-      const Neighbors near = model.label_index->search(emb.data(), chunk.size(), mined, c.hnsw.ef_search);
+      Neighbors near;  // one-vs-rest: none
+      if (!one_vs_rest) {
+        const std::vector<float> emb = embed_texts(*model.encoder, chunk);
+        near = model.label_index->search(emb.data(), chunk.size(), mined, c.hnsw.ef_search);
+      }
       own_features = featurizer.featurize_all(chunk);
       const FeatureRows& features = own_features;
       l2_normalise_rows(own_features);
@@ -584,7 +601,8 @@ void TrainingRun::train_sparse_classifiers() {
     }
   }
   SparseMatrix positives = rows_of_labels(s.fit_labels);
-  SparseMatrix negatives = mine_negatives(shortlists, positives, s.is_val);
+  SparseMatrix negatives = one_vs_rest ? every_other_row(positives, fitting) : mine_negatives(shortlists, positives, s.is_val);
+  fitting = {};
   if (s.group) {
     // Each rank trains the labels l with l mod N == rank (its rows of positives and negatives; the others emptied).
     auto own_labels = [&](const SparseMatrix& m) {
@@ -613,6 +631,7 @@ void TrainingRun::train_sparse_classifiers() {
   const double mining_seconds = seconds_since(t);
   SparseClassifierConfig sc = c.sparse;
   sc.seed = c.seed;
+  if (sc.cost == 0.0f) sc.cost = auto_sparse_cost(one_vs_rest);
   nlohmann::json report;
   {
     ProgressBar bar("sparse classifiers", data.label_count());
@@ -627,10 +646,10 @@ void TrainingRun::train_sparse_classifiers() {
   const auto& m = model.sparse_classifiers;
   const double megabytes =
       static_cast<double>(m.ids.size() * 8 + m.offsets.size() * 8 + m.bias.size() * 5) / (1024.0 * 1024.0);
-  spdlog::info("sparse classifiers: {} labels on {} positives and {} mined negatives, {} weights kept ({:.1f} MB), "
+  spdlog::info("sparse classifiers: {} labels on {} positives and {} {} negatives (C {}), {} weights kept ({:.1f} MB), "
                "{:.1f} passes on average; {:.1f} s ({:.1f} s mining)",
                report["labels_trained"].get<uint64_t>(), report["positives"].get<uint64_t>(),
-               report["negatives"].get<uint64_t>(), report["weights"].get<uint64_t>(), megabytes,
+               report["negatives"].get<uint64_t>(), one_vs_rest ? "one-vs-rest" : "mined", sc.cost, report["weights"].get<uint64_t>(), megabytes,
                report["mean_passes"].get<double>(), seconds, mining_seconds);
   s.observer.on_stage("sparse", seconds);
 }

@@ -76,6 +76,53 @@ TEST(SparseClassifierTraining, MinedNegativesNeverIncludePositivesOrValidationRo
   }
 }
 
+TEST(SparseClassifierTraining, OneVsRestNegativesAreEveryOtherFittingRow) {
+  // Rows x labels; row 3 is a validation row, row 5 has no label: neither fits.
+  const SparseMatrix carried = binary_matrix(5, {{0}, {1, 0}, {2}, {1}, {3, 3}, {}});
+  const std::vector<uint8_t> validation = {0, 0, 0, 1, 0, 0};
+  const std::vector<uint8_t> fitting = {1, 1, 1, 0, 1, 0};
+  const SparseMatrix positives = rows_of_labels(carried, validation);
+  const SparseMatrix negatives = every_other_row(positives, fitting);
+  ASSERT_EQ(negatives.rows, 5u);
+  auto row = [&](uint32_t l) {
+    return std::vector<uint32_t>(negatives.row_indices(l).begin(), negatives.row_indices(l).end());
+  };
+  EXPECT_EQ(row(0), (std::vector<uint32_t>{2, 4}));     // rows 0, 1 carry label 0
+  EXPECT_EQ(row(1), (std::vector<uint32_t>{0, 2, 4}));  // row 1 carries it; row 3 (validation) is not a negative
+  EXPECT_EQ(row(2), (std::vector<uint32_t>{0, 1, 4}));
+  EXPECT_EQ(row(3), (std::vector<uint32_t>{0, 1, 2}));
+  EXPECT_TRUE(row(4).empty());  // no positives: no classifier, so no negatives
+  // On a random case: never a positive, never a row that does not fit, and every other fitting row.
+  std::mt19937 rng(9);
+  SparseMatrix big;
+  big.cols = 30;
+  std::vector<uint8_t> skip, fit;
+  for (int r = 0; r < 600; ++r) {
+    std::vector<uint32_t> c;
+    for (int k = 0; k < 1 + static_cast<int>(rng() % 3); ++k) c.push_back(static_cast<uint32_t>(rng() % 30));
+    if (rng() % 20 == 0) c.clear();
+    big.append_row(c, std::vector<float>(c.size(), 1.0f));
+    skip.push_back(!c.empty() && rng() % 10 == 0);
+    fit.push_back(!c.empty() && !skip.back());
+  }
+  const SparseMatrix pos = rows_of_labels(big, skip);
+  const SparseMatrix neg = every_other_row(pos, fit);
+  for (uint32_t l = 0; l < 30; ++l) {
+    if (pos.row_size(l) == 0) continue;
+    uint64_t expected = 0;
+    for (uint32_t r = 0; r < 600; ++r) {
+      const auto carried_by = big.row_indices(r);
+      expected += fit[r] && std::find(carried_by.begin(), carried_by.end(), l) == carried_by.end();
+    }
+    EXPECT_EQ(neg.row_size(l), expected) << "label " << l;
+    for (uint32_t r : neg.row_indices(l)) {
+      EXPECT_TRUE(fit[r]);
+      const auto carried_by = big.row_indices(r);
+      EXPECT_EQ(std::find(carried_by.begin(), carried_by.end(), l), carried_by.end());
+    }
+  }
+}
+
 // Rows over features 0..5: label 0 is decided by feature 0, label 1 by feature 1; features 2..5 are noise.
 FeatureRows token_rows(size_t n, std::vector<std::vector<uint32_t>>& labels_of) {
   std::mt19937 rng(11);
@@ -207,8 +254,10 @@ Dataset single_token_dataset(size_t rows, std::vector<std::string>& test_texts, 
   std::mt19937 rng(7);
   auto text_for = [&](uint32_t key) {
     std::string t;
-    for (int w = 0; w < 6; ++w) t += "f" + std::to_string(rng() % kFiller) + " ";
-    return t + "key" + std::to_string(key) + " f" + std::to_string(rng() % kFiller);
+    // (appended piece by piece: GCC 12 warns wrongly on `"literal" + std::to_string(...)` here, bug 105651)
+    for (int w = 0; w < 6; ++w) t.append("f").append(std::to_string(rng() % kFiller)).append(" ");
+    t.append("key").append(std::to_string(key)).append(" f").append(std::to_string(rng() % kFiller));
+    return t;
   };
   std::vector<std::string> texts;
   SparseMatrix labels;
@@ -260,6 +309,19 @@ TEST(SparseClassifierTraining, SeparateLabelsDecidedBySingleTokensWhereTheEmbedd
   EXPECT_LT(embedding, sparse - 0.3) << "sparse alone " << sparse;
   const double fused = precision_at_1(predictor.predict(texts, 1), test_labels);
   EXPECT_GT(fused, embedding + 0.3);
+  {
+    // Plain one-vs-rest (2,400 rows x 20 labels, under the pairs asked for): other weights, and they separate too.
+    TrainConfig ovr = c;
+    ovr.sparse.one_vs_rest_pairs = 100000;
+    const ModelParts one_vs_rest = train_model(data, ovr);
+    EXPECT_NE(one_vs_rest.sparse_classifiers.weights, model.sparse_classifiers.weights);
+    ModelPredictor by_ovr(one_vs_rest, {});
+    only.only = "sparse";
+    EXPECT_GT(precision_at_1(by_ovr.predict(texts, 1, only), test_labels), 0.9);
+    // Fewer pairs allowed than its rows (about 2,290 outside validation) x 20 labels: mined, as by default.
+    ovr.sparse.one_vs_rest_pairs = 1000 * 20;
+    EXPECT_EQ(train_model(data, ovr).sparse_classifiers.weights, model.sparse_classifiers.weights);
+  }
   // Saved and loaded: the same classifiers, the same predictions.
   testing::TempDir dir;
   save_model(dir.file("m"), model, {}, {});
