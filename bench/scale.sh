@@ -2,7 +2,9 @@
 # Scale benchmark: for each DOCS/LABELS size, generates a dataset with `ngame data synth`, then measures
 # wall time and peak RSS of reading (data stats), training (with the per-stage times the manifest records),
 # prediction of the test split, evaluation, and HNSW recall@10 against exact search. Prints one JSON line per step.
-# Usage: bench/scale.sh OUT_DIR "20000/10000 200000/100000" [extra `ngame train` flags]
+# Usage: [SYNTH_SEED=S] bench/scale.sh OUT_DIR "20000/10000 200000/100000" [extra `ngame train` flags]
+# SYNTH_SEED is the generator's --seed (unset: its default, as in the records before 2026-12-04; issue #20's
+# 200K / 100K set is SYNTH_SEED=7).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$1 sizes=$2
@@ -19,7 +21,7 @@ measure() {  # name, command...: one JSON line with wall seconds and peak RSS
 for size in $sizes; do
   docs=${size%/*} labels=${size#*/}
   data="$out/synth-$docs-$labels" model="$out/model-$docs-$labels"
-  measure synth "$ngame" data synth -o "$data" --docs "$docs" --labels "$labels" --quiet
+  measure synth "$ngame" data synth -o "$data" --docs "$docs" --labels "$labels" ${SYNTH_SEED:+--seed "$SYNTH_SEED"} --quiet
   measure read "$ngame" data stats "$data"
   measure train "$ngame" train "$data" -o "$model" --quiet "$@"
   python3 -c "import json,sys; m=json.load(open(sys.argv[1])); print(json.dumps({'size': sys.argv[2], 'step': 'train_stages', **m['data']['timings']}))" "$model/manifest.json" "$size"
