@@ -69,7 +69,7 @@ void report(const char* name, uint32_t ef, size_t vectors, size_t nq, const Neig
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: bench_index_recall MODEL TEXTS.txt [--queries 1000] [--ef 200] [--build M,EFC] [--shortlist 100] [--seeds 16] [--expand 4] [--reach 4096]\n");
+    std::fprintf(stderr, "usage: bench_index_recall MODEL TEXTS.txt [--queries 1000] [--ef 200] [--build M,EFC] [--shortlist 100] [--seeds 16] [--expand 2] [--reach 1024]\n");
     return 2;
   }
   size_t queries = 1000, shortlist = 100;

@@ -145,8 +145,9 @@ SparseMatrix FusedPredictor::rank(const CandidateSet& cands, const FusionWeights
     const bool by_insertion = !lexical_alone && take <= kInsertionTopK;
     if (by_insertion) {
       // The best `take` kept in order as the candidates stream by: the same rows as sorting them all (the order is
-      // total: a query's candidates are distinct labels), without holding them (the fusion's fit ranks the
-      // validation rows a few thousand times).
+      // total: a query's candidates are distinct labels; a NaN blend, which finite weights and terms do not give,
+      // has no defined place either way), without holding them (the fusion's fit ranks the validation rows a few
+      // thousand times).
       row.reserve(take);
       for (uint64_t c = first; c < last; ++c) {
         const std::pair<float, uint32_t> entry(weights.blend(cands.scores[c]), cands.labels[c]);

@@ -643,6 +643,9 @@ void TrainingRun::train_sparse_classifiers() {
                                          featurizer.feature_count());
   const double seconds = seconds_since(t);
   s.timings["sparse_seconds"] = seconds;
+  s.timings["sparse_one_vs_rest"] = one_vs_rest ? 1 : 0;  // how the negatives were chosen, and the C it took
+  s.timings["sparse_cost"] = sc.cost;
+  s.timings["sparse_negatives"] = report["negatives"].get<uint64_t>();
   const auto& m = model.sparse_classifiers;
   const double megabytes =
       static_cast<double>(m.ids.size() * 8 + m.offsets.size() * 8 + m.bias.size() * 5) / (1024.0 * 1024.0);

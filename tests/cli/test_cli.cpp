@@ -130,6 +130,12 @@ TEST(Cli, UnknownOptionAndMissingArgumentPrintUsage) {
   EXPECT_EQ(no_command.status, 2);
   auto bad_value = run_ngame(f.eval_args(f.dir.file("pred.txt")) + " --k zero");
   EXPECT_EQ(bad_value.status, 2);
+  // An unsigned option given a negative number is refused, not wrapped to 2^64 - 1 (which would ask for one-vs-rest
+  // negatives at any scale).
+  auto negative = run_ngame("train " + f.dir.str() + " -o " + f.dir.file("m") + " --sparse-one-vs-rest-pairs -1");
+  EXPECT_EQ(negative.status, 2);
+  EXPECT_NE(negative.err.find("--sparse-one-vs-rest-pairs"), std::string::npos) << negative.err;
+  EXPECT_FALSE(std::filesystem::exists(f.dir.file("m")));
 }
 
 TEST(Cli, HelpExitsZero) {

@@ -315,6 +315,14 @@ TEST(SparseClassifierTraining, SeparateLabelsDecidedBySingleTokensWhereTheEmbedd
     ovr.sparse.one_vs_rest_pairs = 100000;
     const ModelParts one_vs_rest = train_model(data, ovr);
     EXPECT_NE(one_vs_rest.sparse_classifiers.weights, model.sparse_classifiers.weights);
+    // Every fitting row (labelled, not held out) is a negative of the 19 labels it does not carry, at C 1.
+    const nlohmann::json& info = one_vs_rest.manifest["data"];
+    const uint64_t fitting = 2400 - info["validation_rows"].get<uint64_t>();
+    EXPECT_EQ(info["timings"]["sparse_one_vs_rest"].get<int>(), 1);
+    EXPECT_EQ(info["timings"]["sparse_negatives"].get<uint64_t>(), 19 * fitting);
+    EXPECT_EQ(info["timings"]["sparse_cost"].get<double>(), 1.0);
+    EXPECT_EQ(model.manifest["data"]["timings"]["sparse_one_vs_rest"].get<int>(), 0);
+    EXPECT_EQ(model.manifest["data"]["timings"]["sparse_cost"].get<double>(), 2.0);
     ModelPredictor by_ovr(one_vs_rest, {});
     only.only = "sparse";
     EXPECT_GT(precision_at_1(by_ovr.predict(texts, 1, only), test_labels), 0.9);
