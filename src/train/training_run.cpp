@@ -502,21 +502,20 @@ void TrainingRun::train_sparse_classifiers() {
   // Where asked and every fitting row can be a negative of every label it does not carry at a modest cost (debtags:
   // 23K rows x 566 labels), plain one-vs-rest: mining keeps the cost linear in the rows at 17K labels and up, but on
   // few labels it leaves out negatives that one-vs-rest learns from (bench/results/2026-12-04-debtags-one-vs-rest.md).
-  std::vector<uint8_t> fitting(rows, 0);
   uint64_t fitting_rows = 0;
-  for (uint64_t r = 0; r < rows; ++r) fitting_rows += fitting[r] = s.fit_labels.row_size(r) > 0;
+  for (uint64_t r = 0; r < rows; ++r) fitting_rows += s.fit_labels.row_size(r) > 0;
   const bool one_vs_rest = c.sparse.one_vs_rest_pairs > 0 && data.label_count() > 0 &&
                            fitting_rows <= c.sparse.one_vs_rest_pairs / data.label_count();
   if (one_vs_rest) {
     spdlog::debug("sparse classifiers: plain one-vs-rest ({} rows x {} labels, at most {} pairs)", fitting_rows,
-                 data.label_count(), c.sparse.one_vs_rest_pairs);
-  } else {
-    fitting.clear();
+                  data.label_count(), c.sparse.one_vs_rest_pairs);
   }
   // The lexical shortlist brings candidates the embedding's does not; unmined, they would reach the classifiers at
   // prediction never having been negatives.
   std::unique_ptr<LexicalScorer> lexical;
-  if (c.sparse.mined_lexical_labels > 0 && !one_vs_rest) lexical = std::make_unique<LexicalScorer>(featurizer, data.label_texts);
+  if (c.sparse.mined_lexical_labels > 0 && !one_vs_rest) {
+    lexical = std::make_unique<LexicalScorer>(featurizer, data.label_texts);
+  }
   // Each training row's L2-normalised features and its nearest labels by embedding, a chunk at a time (the
   // embeddings of millions of rows are never held at once). Validation rows and rows without labels stay empty.
   FeatureRows docs;
@@ -601,8 +600,14 @@ void TrainingRun::train_sparse_classifiers() {
     }
   }
   SparseMatrix positives = rows_of_labels(s.fit_labels);
-  SparseMatrix negatives = one_vs_rest ? every_other_row(positives, fitting) : mine_negatives(shortlists, positives, s.is_val);
-  fitting = {};
+  SparseMatrix negatives;
+  if (one_vs_rest) {
+    std::vector<uint8_t> fitting(rows);
+    for (uint64_t r = 0; r < rows; ++r) fitting[r] = s.fit_labels.row_size(r) > 0;
+    negatives = every_other_row(positives, fitting);
+  } else {
+    negatives = mine_negatives(shortlists, positives, s.is_val);
+  }
   if (s.group) {
     // Each rank trains the labels l with l mod N == rank (its rows of positives and negatives; the others emptied).
     auto own_labels = [&](const SparseMatrix& m) {
@@ -652,8 +657,9 @@ void TrainingRun::train_sparse_classifiers() {
   spdlog::info("sparse classifiers: {} labels on {} positives and {} {} negatives (C {}), {} weights kept ({:.1f} MB), "
                "{:.1f} passes on average; {:.1f} s ({:.1f} s mining)",
                report["labels_trained"].get<uint64_t>(), report["positives"].get<uint64_t>(),
-               report["negatives"].get<uint64_t>(), one_vs_rest ? "one-vs-rest" : "mined", sc.cost, report["weights"].get<uint64_t>(), megabytes,
-               report["mean_passes"].get<double>(), seconds, mining_seconds);
+               report["negatives"].get<uint64_t>(), one_vs_rest ? "one-vs-rest" : "mined", sc.cost,
+               report["weights"].get<uint64_t>(), megabytes, report["mean_passes"].get<double>(), seconds,
+               mining_seconds);
   s.observer.on_stage("sparse", seconds);
 }
 
