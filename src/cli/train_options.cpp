@@ -51,8 +51,8 @@ void add_train_options(CLI::App* cmd, TrainConfig& c) {
       ->capture_default_str();
   cmd->add_option("--sparse-one-vs-rest-pairs", c.sparse.one_vs_rest_pairs,
                   "sparse classifiers: plain one-vs-rest (every training row a negative of each label it does not "
-                  "carry, nothing mined) when labelled rows x labels is at most this (0: always mined; debtags: "
-                  "23K x 566 = 13.1M; at most 2^32, about 32 GiB of negatives)")
+                  "carry, nothing mined) when labelled rows x labels is at most this, else negatives mined from the "
+                  "shortlists (0: always mined; debtags: 23K x 566 = 13.1M; at most 2^32, about 32 GiB of negatives)")
       ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 32))
       ->capture_default_str();
   cmd->add_option("--sparse-cost", c.sparse.cost, "sparse classifiers: C of the squared hinge loss (higher: less "

@@ -5,6 +5,7 @@
 #include "core/dense_math.h"
 #include "core/error.h"
 #include "data/utf8.h"
+#include "encoder/bow_encoder.h"
 
 namespace ngame {
 
@@ -31,6 +32,16 @@ std::vector<float> embed_new_labels(const ModelParts& model, const TextCorpus& t
   if (texts.size() == 0) return emb;
   model.encoder->embed_all(*model.encoder->prepare(texts), emb.data());
   normalize_rows(emb.data(), texts.size(), d);
+  // A text without a vocabulary word embeds as the encoder's output for no feature, a vector near every text's:
+  // such a label entered the top 10 of unrelated texts (the API test's "second added label"). It gets the zero
+  // vector, cosine 0 with every text; its words still find it through the lexical scorer.
+  if (const auto* bow = dynamic_cast<const BowEncoder*>(model.encoder.get())) {
+    const FeatureRows rows = bow->featurizer().featurize_all(texts);
+    for (size_t i = 0; i < texts.size(); ++i) {
+      const bool known = rows.offsets[i] < rows.offsets[i + 1] && rows.ids[rows.offsets[i]] < bow->featurizer().unigram_count();
+      if (!known) std::fill_n(emb.begin() + static_cast<std::ptrdiff_t>(i * d), d, 0.0f);
+    }
+  }
   return emb;
 }
 

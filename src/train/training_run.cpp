@@ -499,7 +499,7 @@ void TrainingRun::train_sparse_classifiers() {
                      std::to_string(data.label_count()) + " labels exceed 32-bit row ids (--sparse-classifiers off)");
   }
   const size_t mined = std::min<size_t>(c.sparse.mined_labels, data.label_count());
-  // Where asked and every fitting row can be a negative of every label it does not carry at a modest cost (debtags:
+  // Where every fitting row can be a negative of every label it does not carry at a modest cost (debtags:
   // 23K rows x 566 labels), plain one-vs-rest: mining keeps the cost linear in the rows at 17K labels and up, but on
   // few labels it leaves out negatives that one-vs-rest learns from (bench/results/2026-12-04-debtags-one-vs-rest.md).
   uint64_t fitting_rows = 0;

@@ -2,6 +2,7 @@
 // replay, per-call search settings, training as separate stages, datasets from memory.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <thread>
 
@@ -101,6 +102,14 @@ TEST_F(ModelApi, AddedLabelsAreLoggedReplayedAndFoundByTheirText) {
                         trained_->row_indices(r).end());
   }
   EXPECT_GT(equal, again.rows * 9 / 10);
+  // The label of words the model never saw carries no evidence about other texts (its vector is zero): it stays
+  // out of their top 10s.
+  size_t unknown_word_label = 0;
+  for (uint64_t r = 0; r < again.rows; ++r) {
+    const auto row = again.row_indices(r);
+    unknown_word_label += std::count(row.begin(), row.end(), static_cast<uint32_t>(n + 1));
+  }
+  EXPECT_LT(unknown_word_label, again.rows / 50);
 }
 
 TEST_F(ModelApi, LabelsAddedFromTextsAreFirstForTheirOwnText) {

@@ -266,6 +266,18 @@ TEST(LabelLog, AFailedAdditionTakesNoIdAndTheNextOneSurvivesAReopen) {
   EXPECT_EQ(model.label_text(4), "red hat");
 }
 
+TEST(LabelAddition, ATextWithoutAVocabularyWordEmbedsAsTheZeroVector) {
+  LabelModel m;
+  const ModelParts model = load_model(m.dir.str());
+  // "purple" and "cape" are no word of the vocabulary; "silk" is.
+  const std::vector<float> emb = embed_new_labels(model, corpus({"purple cape", "silk cape"}));
+  ASSERT_EQ(emb.size(), 2u * 8);
+  for (size_t j = 0; j < 8; ++j) EXPECT_EQ(emb[j], 0.0f) << j;
+  double norm = 0;
+  for (size_t j = 8; j < 16; ++j) norm += double(emb[j]) * emb[j];
+  EXPECT_NEAR(norm, 1.0, 1e-5);  // a text with a known word: its unit embedding
+}
+
 TEST(LabelAddition, RejectsBadTexts) {
   TextCorpus bad;
   bad.push_back("fine");

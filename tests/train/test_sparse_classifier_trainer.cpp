@@ -310,25 +310,27 @@ TEST(SparseClassifierTraining, SeparateLabelsDecidedBySingleTokensWhereTheEmbedd
   const double fused = precision_at_1(predictor.predict(texts, 1), test_labels);
   EXPECT_GT(fused, embedding + 0.3);
   {
-    // Plain one-vs-rest (2,400 rows x 20 labels, under the pairs asked for): other weights, and they separate too.
-    TrainConfig ovr = c;
-    ovr.sparse.one_vs_rest_pairs = 100000;
-    const ModelParts one_vs_rest = train_model(data, ovr);
-    EXPECT_NE(one_vs_rest.sparse_classifiers.weights, model.sparse_classifiers.weights);
-    // Every fitting row (labelled, not held out) is a negative of the 19 labels it does not carry, at C 1.
-    const nlohmann::json& info = one_vs_rest.manifest["data"];
+    // By default a set this small (about 2,290 fitting rows x 20 labels, under SparseClassifierConfig's pairs) is
+    // trained plain one-vs-rest: every fitting row (labelled, not held out) is a negative of the 19 labels it does
+    // not carry, at C 1.
+    const nlohmann::json& info = model.manifest["data"];
     const uint64_t fitting = 2400 - info["validation_rows"].get<uint64_t>();
     EXPECT_EQ(info["timings"]["sparse_one_vs_rest"].get<int>(), 1);
     EXPECT_EQ(info["timings"]["sparse_negatives"].get<uint64_t>(), 19 * fitting);
     EXPECT_EQ(info["timings"]["sparse_cost"].get<double>(), 1.0);
-    EXPECT_EQ(model.manifest["data"]["timings"]["sparse_one_vs_rest"].get<int>(), 0);
-    EXPECT_EQ(model.manifest["data"]["timings"]["sparse_cost"].get<double>(), 2.0);
-    ModelPredictor by_ovr(one_vs_rest, {});
+    // Mined negatives (one-vs-rest off): other weights, and they separate too.
+    TrainConfig mined = c;
+    mined.sparse.one_vs_rest_pairs = 0;
+    const ModelParts by_mining = train_model(data, mined);
+    EXPECT_NE(by_mining.sparse_classifiers.weights, model.sparse_classifiers.weights);
+    EXPECT_EQ(by_mining.manifest["data"]["timings"]["sparse_one_vs_rest"].get<int>(), 0);
+    EXPECT_EQ(by_mining.manifest["data"]["timings"]["sparse_cost"].get<double>(), 2.0);
+    ModelPredictor by_mined(by_mining, {});
     only.only = "sparse";
-    EXPECT_GT(precision_at_1(by_ovr.predict(texts, 1, only), test_labels), 0.9);
-    // Fewer pairs allowed than its rows (about 2,290 outside validation) x 20 labels: mined, as by default.
-    ovr.sparse.one_vs_rest_pairs = 1000 * 20;
-    EXPECT_EQ(train_model(data, ovr).sparse_classifiers.weights, model.sparse_classifiers.weights);
+    EXPECT_GT(precision_at_1(by_mined.predict(texts, 1, only), test_labels), 0.9);
+    // Fewer pairs allowed than its fitting rows x 20 labels: mined, as with one-vs-rest off.
+    mined.sparse.one_vs_rest_pairs = 1000 * 20;
+    EXPECT_EQ(train_model(data, mined).sparse_classifiers.weights, by_mining.sparse_classifiers.weights);
   }
   // Saved and loaded: the same classifiers, the same predictions.
   testing::TempDir dir;
