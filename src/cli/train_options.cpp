@@ -1,5 +1,6 @@
 #include "cli/train_options.h"
 
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "cli/json_config.h"
@@ -113,7 +114,23 @@ void add_train_options(CLI::App* cmd, TrainConfig& c) {
   cmd->add_option("--min-count", c.featurizer.min_count, "drop words seen in fewer texts")->capture_default_str();
   cmd->add_option("--max-vocab", c.featurizer.max_vocabulary, "keep this many most frequent words")->capture_default_str();
   cmd->add_option("--bigram-buckets", c.featurizer.bigram_buckets, "hashed word-bigram features (0 = off)")->capture_default_str();
-  cmd->add_option("--char-ngram-buckets", c.featurizer.char_ngram_buckets, "hashed character 3-5-gram features (0 = off)")->capture_default_str();
+  cmd->add_option_function<std::string>(
+         "--char-ngram-buckets",
+         [&c](const std::string& v) {
+           if (v == "auto") {
+             c.char_ngram_buckets.reset();
+             return;
+           }
+           uint32_t n = 0;
+           const auto [end, error] = std::from_chars(v.data(), v.data() + v.size(), n);
+           if (error != std::errc() || end != v.data() + v.size()) {
+             throw CLI::ValidationError("--char-ngram-buckets", "expects auto or a number of buckets, got '" + v + "'");
+           }
+           c.char_ngram_buckets = n;
+         },
+         "hashed character 3-5-gram features (0 = off; auto: " + std::to_string(kSmallSetCharNgramBuckets) +
+             " when labelled rows x labels <= 2^24, else off)")
+      ->default_str("auto");
   cmd->add_option("--max-tokens", c.featurizer.max_tokens, "words kept per text")->capture_default_str();
   // Encoder.
   cmd->add_option("--dim", c.encoder.dim, "embedding dimension")->capture_default_str();

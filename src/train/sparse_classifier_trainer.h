@@ -16,6 +16,10 @@
 namespace ngame {
 
 /// Sparse classifier options.
+/// A training set whose labelled rows x labels is at most this many pairs is small: by default its sparse classifiers
+/// are trained plain one-vs-rest and its featurizer adds character n-grams (TrainConfig::char_ngram_buckets).
+inline constexpr uint64_t kSmallSetPairs = uint64_t{1} << 24;
+
 struct SparseClassifierConfig {
   bool enabled = true;              ///< train them (false: the model has none, as before they existed)
   uint32_t mined_labels = 64;       ///< each training row's nearest labels by embedding, whose rows become negatives
@@ -24,7 +28,7 @@ struct SparseClassifierConfig {
   /// plain one-vs-rest (every labelled training row a negative of each label it does not carry, nothing mined) when
   /// those rows times the labels are at most this many pairs (debtags: 13.1M, +0.9 P@1 and +0.7 P@5 over mined
   /// negatives, bench/results/2026-12-04-debtags-one-vs-rest.md); 0: always mined
-  uint64_t one_vs_rest_pairs = uint64_t{1} << 24;
+  uint64_t one_vs_rest_pairs = kSmallSetPairs;
   /// C of the squared hinge loss (higher: less regularisation); 0: auto_sparse_cost of the negatives' kind
   float cost = 0.0f;
   float prune = 0.05f;              ///< weights with |w| below this are dropped (DiSMEC's Delta)

@@ -105,11 +105,23 @@ TEST(CliTrain, SameSeedSameModelAndConfigFile) {
   auto manifest = nlohmann::json::parse(testing::read_bytes(out.file("a/manifest.json")));
   EXPECT_EQ(manifest["dim"], 8);
   EXPECT_EQ(manifest["settings"]["epochs"], "2");
+  // A set this small gets character n-grams unless told otherwise ("auto", or a number).
+  EXPECT_EQ(manifest["data"]["timings"]["char_ngram_buckets"], 65536);
   // A flag overrides the config file.
   auto r = run_ngame("train " + data.str() + " -o " + out.file("c") + " --config " + out.file("config.json") +
                      " --dim 12 --threads 1 --quiet");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(testing::read_bytes(out.file("c/manifest.json")))["dim"], 12);
+  EXPECT_EQ(nlohmann::json::parse(testing::read_bytes(out.file("one/manifest.json")))["data"]["timings"]["char_ngram_buckets"],
+            65536);
+  auto words = run_ngame("train " + data.str() + " -o " + out.file("w") + " --config " + out.file("config.json") +
+                         " --char-ngram-buckets 0 --epochs 1 --threads 1 --quiet");
+  ASSERT_EQ(words.status, 0) << words.err;
+  EXPECT_EQ(nlohmann::json::parse(testing::read_bytes(out.file("w/manifest.json")))["data"]["timings"]["char_ngram_buckets"], 0);
+  auto bad_buckets = run_ngame("train " + data.str() + " -o " + out.file("x") + " --char-ngram-buckets many");
+  EXPECT_EQ(bad_buckets.status, 2);
+  EXPECT_NE(bad_buckets.err.find("--char-ngram-buckets"), std::string::npos) << bad_buckets.err;
+  EXPECT_FALSE(std::filesystem::exists(out.file("x")));
   write_bytes(out.file("bad.json"), R"({"no-such-option": 1})");
   EXPECT_EQ(run_ngame("train " + data.str() + " -o " + out.file("d") + " --config " + out.file("bad.json")).status, 2);
 }
