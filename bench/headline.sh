@@ -27,7 +27,11 @@ sets=(wordnet-hypernym-d2 debtags-bookworm)
 for s in "${sets[@]}"; do
   [ -f "$data_root/$s/trn_X.txt" ] || { echo "headline.sh: $data_root/$s is missing" >&2; exit 2; }
 done
-[ -n "$out" ] || out=bench/results/$(date +%F)-headline.md
+if [ -z "$out" ]; then  # a second run of the day gets its own record
+  out=bench/results/$(date +%F)-headline.md
+  n=2
+  while [ -e "$out" ]; do out=bench/results/$(date +%F)-headline-$n.md; n=$((n + 1)); done
+fi
 work=${keep:-$(mktemp -d)}
 mkdir -p "$work"
 [ -n "$keep" ] || trap 'rm -rf "$work"' EXIT
