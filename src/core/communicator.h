@@ -3,6 +3,7 @@
 // processes are a group through dist/mpi_communicator.h. Stages above core exchange bytes through this interface
 // only, so nothing below the command line links MPI.
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,10 @@ class Communicator {
   std::vector<std::string_view> all_gather(std::string_view mine);
   /// Every rank's bytes, indexed by rank, on rank `root` only (the others get an empty vector); views as all_gather's.
   std::vector<std::string_view> gather(std::string_view mine, int root);
+  /// The element-wise sum over the ranks of `values` (the same length on every rank), of which this rank gets only
+  /// its part: counts[r] elements for rank r, the parts in rank order (counts add up to values.size()). Each rank
+  /// then receives about its part from each other rank, not the whole array (an all-gather's N - 1 arrays).
+  std::vector<float> reduce_scatter_sum(std::span<const float> values, const std::vector<size_t>& counts);
   /// Returns when every rank has called it; waiting ranks sleep rather than spin.
   void barrier();
   /// The traffic so far.
@@ -45,6 +50,9 @@ class Communicator {
   virtual std::vector<std::string_view> collect(std::string_view mine, int root) = 0;
   /// The transport's barrier.
   virtual void wait_for_all() = 0;
+  /// The transport's reduce-scatter (arguments checked); by default an all-gather of the arrays, each rank adding
+  /// its part in rank order.
+  virtual std::vector<float> sum_scatter(std::span<const float> values, const std::vector<size_t>& counts);
   /// What a transport adds to wait_seconds for the collective under way.
   double waited_ = 0;
 
@@ -68,8 +76,8 @@ class SoloCommunicator final : public Communicator {
 uint64_t all_max(Communicator& group, uint64_t value);
 /// The sum of every rank's value, added in rank order (the same bits on every rank).
 double all_sum(Communicator& group, double value);
-/// Element-wise sum of every rank's array (same length everywhere), added in rank order so that every rank holds
-/// the same floats.
+/// Element-wise sum of every rank's array (same length everywhere): a reduce-scatter of even parts, then an
+/// all-gather of the parts, so that each sum is added once, on one rank, and every rank holds the same floats.
 void all_sum_in_place(Communicator& group, std::vector<float>& values);
 /// Whether rank `rank` of `size` owns `row` when rows are dealt round-robin (a shard that mixes the whole file).
 inline bool owns_row(uint64_t row, int rank, int size) { return static_cast<int>(row % static_cast<uint64_t>(size)) == rank; }

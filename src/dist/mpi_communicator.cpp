@@ -125,6 +125,27 @@ std::vector<std::string_view> MpiCommunicator::collect(std::string_view mine, in
   return out;
 }
 
+std::vector<float> MpiCommunicator::sum_scatter(std::span<const float> values, const std::vector<size_t>& counts) {
+  std::vector<int> receive_counts(counts.size());
+  for (size_t r = 0; r < counts.size(); ++r) {
+    NGAME_CHECK(counts[r] <= static_cast<size_t>(std::numeric_limits<int>::max()), "a reduce-scatter part over 2^31 floats");
+    receive_counts[r] = static_cast<int>(counts[r]);
+  }
+  // Arrival first (sleeping while others are late), then the blocking call that moves the floats at full speed.
+  MPI_Request request;
+  if (MPI_Ibarrier(MPI_COMM_WORLD, &request) != MPI_SUCCESS) throw RuntimeError("MPI_Ibarrier failed");
+  const auto arrival = std::chrono::steady_clock::now();
+  wait(request);
+  waited_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - arrival).count();
+  std::vector<float> part(counts[static_cast<size_t>(rank_)]);
+  // MPI adds each element once, on the rank whose part holds it.
+  if (MPI_Reduce_scatter(values.data(), part.data(), receive_counts.data(), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD) !=
+      MPI_SUCCESS) {
+    throw RuntimeError("MPI_Reduce_scatter failed");
+  }
+  return part;
+}
+
 void MpiCommunicator::wait_for_all() {
   MPI_Request request;
   if (MPI_Ibarrier(MPI_COMM_WORLD, &request) != MPI_SUCCESS) throw RuntimeError("MPI_Ibarrier failed");

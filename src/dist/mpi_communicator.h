@@ -27,6 +27,7 @@ class MpiCommunicator final : public Communicator {
   std::vector<std::string_view> exchange(std::string_view mine) override;
   std::vector<std::string_view> collect(std::string_view mine, int root) override;
   void wait_for_all() override;
+  std::vector<float> sum_scatter(std::span<const float> values, const std::vector<size_t>& counts) override;
 
  private:
   // The receive buffer of the last collective, grown to at least `bytes`.

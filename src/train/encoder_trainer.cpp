@@ -139,24 +139,15 @@ double shared_batch_backward(Encoder& encoder, const EncoderInput& docs, const E
     cosine_scores_backward(cs, grad_scores.data(), grad_docs.data(), grad_all.data());
     encoder.backward(*doc_act, grad_docs.data());
   }
-  // Each rank's gradient of every column (nothing from a rank without rows); this rank sums its own columns' rows
-  // in rank order.
-  const std::vector<std::string_view> grads =
-      group.all_gather(std::string_view(reinterpret_cast<const char*>(grad_all.data()), grad_all.size() * sizeof(float)));
-  if (m > 0) {
-    std::vector<float> grad_labels(m * d, 0.0f);
-    for (const std::string_view part : grads) {
-      if (part.empty()) continue;
-      if (part.size() != total * d * sizeof(float)) throw RuntimeError("label gradients: malformed payload");
-      // (a reduce-scatter would send each rank only its own columns; at a few ranks the difference is small)
-      for (size_t k = 0; k < m * d; ++k) {
-        float v;
-        std::memcpy(&v, part.data() + ((own * d) + k) * sizeof(float), sizeof(float));
-        grad_labels[k] += v;
-      }
-    }
-    encoder.backward(*label_act, grad_labels.data());
+  // Each column's gradient summed over the ranks (a rank without rows adds zeros) reaches only the rank that
+  // embedded it: a reduce-scatter, so a rank receives its own columns from each other rank, not every column.
+  if (grad_all.empty()) grad_all.assign(total * d, 0.0f);
+  std::vector<size_t> counts(first_column.size());
+  for (size_t r = 0; r < counts.size(); ++r) {
+    counts[r] = ((r + 1 < first_column.size() ? first_column[r + 1] : total) - first_column[r]) * d;
   }
+  const std::vector<float> grad_labels = group.reduce_scatter_sum(grad_all, counts);
+  if (m > 0) encoder.backward(*label_act, grad_labels.data());
   return loss;
 }
 

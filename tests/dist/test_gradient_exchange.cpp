@@ -106,7 +106,9 @@ TEST(GradientExchange, TwoRanksApplyTheUpdateOfTheUnionOfTheirBatches) {
   const std::vector<float> want_dense = dense_of(*alone), got_dense = dense_of(*ranks[0]);
   for (size_t i = 0; i < want_dense.size(); ++i) EXPECT_NEAR(got_dense[i], want_dense[i], 1e-6) << "dense value " << i;
   // The rows exchanged are the touched ones: a step's payload is far below the whole table.
-  EXPECT_EQ(traffic[0].calls, 6u);  // two exchanges a step: dense gradients, then embedding rows
+  // Four collectives a step: the dense gradients' lengths, their reduce-scatter and the all-gather of its parts,
+  // then the embedding rows.
+  EXPECT_EQ(traffic[0].calls, 12u);
   EXPECT_LT(traffic[0].bytes_sent, 3 * (dense_of(*alone).size() * 4 + want.size() * 4));
 }
 
@@ -294,6 +296,28 @@ TEST(Communicator, SumsInRankOrderAndDealsShares) {
     EXPECT_EQ(maxes[r], 21u);
     EXPECT_EQ(sums[r], (std::vector<float>{3.0f, 1e8f, 3.0f}));
   }
+  // A reduce-scatter: rank r gets the sums of its part only (parts of 1, 0 and 3 elements), and its traffic counts
+  // its part from each other rank, not whole arrays.
+  std::vector<std::vector<float>> parts(3);
+  std::vector<CommunicationStats> traffic(3);
+  threads.clear();
+  for (int r = 0; r < 3; ++r) {
+    threads.emplace_back([&, r] {
+      testing::ThreadGroup group(meeting, r);
+      const std::vector<float> values = {1.0f + r, 10.0f * r, 100.0f, 0.5f * r, -1.0f};
+      parts[r] = group.reduce_scatter_sum(values, {1, 0, 4});
+      traffic[r] = group.stats();
+      EXPECT_THROW(group.reduce_scatter_sum(values, {1, 1, 1}), std::exception);  // counts must add up
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(parts[0], (std::vector<float>{6.0f}));
+  EXPECT_TRUE(parts[1].empty());
+  EXPECT_EQ(parts[2], (std::vector<float>{30.0f, 300.0f, 1.5f, -3.0f}));
+  EXPECT_EQ(traffic[0].bytes_received, 2 * 1 * sizeof(float));
+  EXPECT_EQ(traffic[0].bytes_sent, 4 * sizeof(float));
+  EXPECT_EQ(traffic[2].bytes_received, 2 * 4 * sizeof(float));
+  EXPECT_EQ(traffic[1].bytes_received, 0u);
   // Shares cover [0, n) without gaps or overlaps.
   uint64_t next = 0;
   for (int r = 0; r < 4; ++r) {
