@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -107,6 +108,10 @@ LabelLog::LabelLog(const std::string& model_dir) : path_((fs::path(model_dir) / 
   fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) throw RuntimeError(path_ + ": cannot open: " + std::strerror(errno));
   try {
+    // A device or a pipe in its place (a link to /dev/zero, say) would be read for ever.
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) throw RuntimeError(path_ + ": cannot stat: " + std::strerror(errno));
+    if (!S_ISREG(st.st_mode)) throw InputError(path_, 0, "not a regular file (the model's label log must be one)");
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
       throw InputError(path_, 0, "in use by another process (a running `ngame serve`?)");
     }

@@ -67,6 +67,18 @@ TEST(LabelLog, AppendReopenAndReplay) {
   EXPECT_EQ(nn.ids[0], 4u);
 }
 
+TEST(LabelLog, ALogThatIsNoRegularFileIsRefused) {
+  LabelModel m;
+  fs::create_symlink("/dev/zero", m.wal());  // read for ever, were it read
+  try {
+    LabelLog log(m.dir.str());
+    FAIL() << "a device was taken for the label log";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("not a regular file"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("labels.wal"), std::string::npos) << e.what();
+  }
+}
+
 TEST(LabelLog, TornTailIsCutAndEarlierRecordsKept) {
   LabelModel m;
   {
