@@ -36,8 +36,8 @@ void add_train_options(CLI::App* cmd, TrainConfig& c) {
   cmd->add_option("--clf-negatives", c.classifiers.loss.negatives, "M4 hardest negatives per document")->capture_default_str();
   cmd->add_option_function<std::string>(
          "--sparse-classifiers", [&c](const std::string& v) { c.sparse.enabled = v == "on"; },
-         "per-label sparse classifiers over word and bigram TF-IDF, trained on hard negatives mined from the label "
-         "embeddings' shortlists, as a scorer of the fusion (off: the model has none)")
+         "per-label sparse classifiers over the featurizer's TF-IDF features, trained one-vs-rest on small sets and "
+         "on hard negatives mined from the shortlists on others, as a scorer of the fusion (off: the model has none)")
       ->check(CLI::IsMember({"on", "off"}))
       ->default_str(c.sparse.enabled ? "on" : "off");
   cmd->add_option("--sparse-mined-labels", c.sparse.mined_labels,
@@ -125,6 +125,9 @@ void add_train_options(CLI::App* cmd, TrainConfig& c) {
            const auto [end, error] = std::from_chars(v.data(), v.data() + v.size(), n);
            if (error != std::errc() || end != v.data() + v.size()) {
              throw CLI::ValidationError("--char-ngram-buckets", "expects auto or a number of buckets, got '" + v + "'");
+           }
+           if (n > (1u << 26)) {  // 2^26 rows of the embedding table are already 64 GiB at 256 dimensions
+             throw CLI::ValidationError("--char-ngram-buckets", "at most 67108864 (2^26) buckets, got " + v);
            }
            c.char_ngram_buckets = n;
          },

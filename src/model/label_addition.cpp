@@ -32,14 +32,21 @@ std::vector<float> embed_new_labels(const ModelParts& model, const TextCorpus& t
   if (texts.size() == 0) return emb;
   model.encoder->embed_all(*model.encoder->prepare(texts), emb.data());
   normalize_rows(emb.data(), texts.size(), d);
-  // A text without a vocabulary word embeds as the encoder's output for no feature, a vector near every text's:
-  // such a label entered the top 10 of unrelated texts (the API test's "second added label"). It gets the zero
-  // vector, cosine 0 with every text; its words still find it through the lexical scorer.
+  // A text without a vocabulary word (nor, where the featurizer has them, a character n-gram) embeds as the encoder's
+  // output for no learnt feature, a vector near every text's: such a label entered the top 10 of unrelated texts
+  // (the API test's "second added label"). It gets the zero vector, cosine 0 with every text; its words still find
+  // it through the lexical scorer. (Its hashed word pairs are no evidence: their buckets were learnt from other
+  // pairs, if at all.)
   if (const auto* bow = dynamic_cast<const BowEncoder*>(model.encoder.get())) {
-    const FeatureRows rows = bow->featurizer().featurize_all(texts);
+    const Featurizer& f = bow->featurizer();
+    const uint64_t first_char_ngram = uint64_t{f.unigram_count()} + f.config().bigram_buckets;
+    const FeatureRows rows = f.featurize_all(texts);
     for (size_t i = 0; i < texts.size(); ++i) {
-      const bool known = rows.offsets[i] < rows.offsets[i + 1] && rows.ids[rows.offsets[i]] < bow->featurizer().unigram_count();
-      if (!known) std::fill_n(emb.begin() + static_cast<std::ptrdiff_t>(i * d), d, 0.0f);
+      bool learnt = false;
+      for (uint64_t k = rows.offsets[i]; k < rows.offsets[i + 1] && !learnt; ++k) {
+        learnt = rows.ids[k] < f.unigram_count() || (rows.ids[k] >= first_char_ngram && rows.ids[k] < f.feature_count());
+      }
+      if (!learnt) std::fill_n(emb.begin() + static_cast<std::ptrdiff_t>(i * d), d, 0.0f);
     }
   }
   return emb;

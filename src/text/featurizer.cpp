@@ -27,6 +27,10 @@ void FeaturizerConfig::validate() const {
   NGAME_CHECK(max_vocabulary >= 1, "max_vocabulary must be >= 1");
   NGAME_CHECK(char_ngram_min >= 1 && char_ngram_min <= char_ngram_max, "need 1 <= char_ngram_min <= char_ngram_max");
   NGAME_CHECK(max_tokens >= 1, "max_tokens must be >= 1");
+  // Feature ids are 32-bit, and words outside the vocabulary take ids after feature_count().
+  if (uint64_t{max_vocabulary} + bigram_buckets + char_ngram_buckets > (uint64_t{1} << 31)) {
+    throw UsageError("featurizer: vocabulary + bigram buckets + character n-gram buckets exceed 2^31 feature ids");
+  }
 }
 
 Featurizer::Featurizer(FeaturizerConfig config) : config_(config) { config_.validate(); }

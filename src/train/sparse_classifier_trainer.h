@@ -15,11 +15,12 @@
 
 namespace ngame {
 
-/// Sparse classifier options.
-/// A training set whose labelled rows x labels is at most this many pairs is small: by default its sparse classifiers
-/// are trained plain one-vs-rest and its featurizer adds character n-grams (TrainConfig::char_ngram_buckets).
+/// A training set whose labelled fitting rows (validation rows excluded) x labels is at most this many pairs is
+/// small: by default its sparse classifiers are trained plain one-vs-rest and, up to kSmallSetCharNgramMaxRows rows,
+/// its featurizer adds character n-grams (TrainConfig::char_ngram_buckets).
 inline constexpr uint64_t kSmallSetPairs = uint64_t{1} << 24;
 
+/// Sparse classifier options.
 struct SparseClassifierConfig {
   bool enabled = true;              ///< train them (false: the model has none, as before they existed)
   uint32_t mined_labels = 64;       ///< each training row's nearest labels by embedding, whose rows become negatives

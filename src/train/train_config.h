@@ -24,9 +24,11 @@ inline constexpr size_t kLargeLabelCount = 500000;
 /// The shortlist length and search breadth from kLargeLabelCount labels.
 inline constexpr uint32_t kLargeLabelSearchWidth = 50;
 /// Hashed character 3-5-gram buckets of a small set (kSmallSetPairs) unless set: on debtags +1.7 validation P@1,
-/// mostly through the encoder (sub-words of package names), for 2.4 times the training time
-/// (bench/results/2026-12-04-char-ngrams-small-sets.md). On larger sets their cost grows with the rows.
+/// mostly through the encoder (pieces of package names), for 2.4-2.6 times the training time
+/// (bench/results/2026-12-04-char-ngrams-small-sets.md). Their cost grows with the rows, hence also a cap on those.
 inline constexpr uint32_t kSmallSetCharNgramBuckets = 65536;
+/// A small set gets character n-grams by default only up to this many fitting rows (M1's time grows with the rows).
+inline constexpr uint64_t kSmallSetCharNgramMaxRows = uint64_t{1} << 17;
 
 /// Every setting of a training run; defaults are ngame's.
 struct TrainConfig {
@@ -53,8 +55,9 @@ struct TrainConfig {
   uint32_t eval_every = 0;  ///< M1's test-split metrics every N epochs, to the observer (0: off)
   bool latin1 = false;      ///< a dataset folder's texts are Latin-1
   double prop_a = 0.55, prop_b = 1.5;  ///< propensity constants of PSP
-  FeaturizerConfig featurizer;  ///< featurizer.char_ngram_buckets is ignored: see char_ngram_buckets
-  /// Hashed character n-gram buckets (0: none); unset: kSmallSetCharNgramBuckets on a small set, else none
+  FeaturizerConfig featurizer;  ///< featurizer.char_ngram_buckets is used only when char_ngram_buckets is unset
+  /// Hashed character n-gram buckets (0: none); unset: featurizer.char_ngram_buckets when that is not 0, else
+  /// kSmallSetCharNgramBuckets on a small set (apply_size_defaults) and none on others
   std::optional<uint32_t> char_ngram_buckets;
   BowEncoderConfig encoder;
   EncoderTrainConfig train;  ///< M1's epochs, batches, loss
@@ -67,7 +70,7 @@ struct TrainConfig {
 
 /// Fills the settings left unset that depend on the dataset's size: the shortlist and the search breadth
 /// (kLargeLabelCount), into c.predictor.shortlist and c.hnsw.ef_search, and the character n-grams (kSmallSetPairs
-/// labelled rows x labels), into c.featurizer.char_ngram_buckets.
-void apply_size_defaults(TrainConfig& c, size_t label_count, uint64_t labelled_rows);
+/// fitting rows x labels, kSmallSetCharNgramMaxRows rows), into c.featurizer.char_ngram_buckets.
+void apply_size_defaults(TrainConfig& c, size_t label_count, uint64_t fitting_rows);
 
 }  // namespace ngame

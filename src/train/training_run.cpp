@@ -173,11 +173,13 @@ void TrainConfig::validate() const {
   hnsw.validate();
 }
 
-void apply_size_defaults(TrainConfig& c, size_t label_count, uint64_t labelled_rows) {
+void apply_size_defaults(TrainConfig& c, size_t label_count, uint64_t fitting_rows) {
   const bool large = label_count >= kLargeLabelCount;
   if (c.predictor.shortlist == 0) c.predictor.shortlist = large ? kLargeLabelSearchWidth : kDefaultShortlist;
   c.hnsw.ef_search = c.ef_search > 0 ? c.ef_search : large ? kLargeLabelSearchWidth : HnswConfig{}.ef_search;
-  const bool small = label_count > 0 && labelled_rows <= kSmallSetPairs / label_count;
+  if (!c.char_ngram_buckets && c.featurizer.char_ngram_buckets > 0) return;  // set on the featurizer itself
+  const bool small = label_count > 0 && fitting_rows <= kSmallSetPairs / label_count &&
+                     fitting_rows <= kSmallSetCharNgramMaxRows;
   c.featurizer.char_ngram_buckets = c.char_ngram_buckets.value_or(small ? kSmallSetCharNgramBuckets : 0);
 }
 
@@ -206,17 +208,6 @@ TrainingRun::TrainingRun(const Dataset& data, const TrainConfig& config, TrainOb
   TrainConfig& c = s.config;
   c.validate();
   NGAME_CHECK(data.label_count() > 0 && data.train.labels.rows > 0, "training needs labels and training rows");
-  uint64_t labelled_rows = 0;
-  for (uint64_t r = 0; r < data.train.labels.rows; ++r) labelled_rows += data.train.labels.row_size(r) > 0;
-  apply_size_defaults(c, data.label_count(), labelled_rows);
-  if (data.label_count() >= kLargeLabelCount && (config.predictor.shortlist == 0 || config.ef_search == 0)) {
-    spdlog::info("{} labels: shortlists of {}, graph searches of breadth {}", data.label_count(), c.predictor.shortlist,
-                 c.hnsw.ef_search);
-  }
-  if (!config.char_ngram_buckets && c.featurizer.char_ngram_buckets > 0) {
-    spdlog::info("a small set ({} labelled rows x {} labels): character n-grams in {} buckets", labelled_rows,
-                 data.label_count(), c.featurizer.char_ngram_buckets);
-  }
   // The fusion needs a few thousand validation queries, not 5% of millions: above validation_max_rows the fraction
   // shrinks, which keeps the fusion's cost flat and the rows in training (2M rows: 20K held out, not 100K).
   const double val_fraction =
@@ -229,6 +220,17 @@ TrainingRun::TrainingRun(const Dataset& data, const TrainConfig& config, TrainOb
   }
   s.fit_labels = without_rows(data.train.labels, s.is_val);
   if (s.val_rows > 0) spdlog::info("{} training rows held out to fit the fusion", s.val_rows);
+  uint64_t fitting_rows = 0;
+  for (uint64_t r = 0; r < s.fit_labels.rows; ++r) fitting_rows += s.fit_labels.row_size(r) > 0;
+  apply_size_defaults(c, data.label_count(), fitting_rows);
+  if (data.label_count() >= kLargeLabelCount && (config.predictor.shortlist == 0 || config.ef_search == 0)) {
+    spdlog::info("{} labels: shortlists of {}, graph searches of breadth {}", data.label_count(), c.predictor.shortlist,
+                 c.hnsw.ef_search);
+  }
+  if (!config.char_ngram_buckets && config.featurizer.char_ngram_buckets == 0 && c.featurizer.char_ngram_buckets > 0) {
+    spdlog::info("a small set ({} labelled rows x {} labels): character n-grams in {} buckets", fitting_rows,
+                 data.label_count(), c.featurizer.char_ngram_buckets);
+  }
   s.model.label_texts = data.label_texts;
   s.record_data();
 }

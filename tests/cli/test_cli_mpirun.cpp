@@ -82,12 +82,14 @@ TEST_F(Mpirun, SparseClassifiersSplitByLabelsEqualOneProcesssOnTheSameEncoder) {
   auto r = run_ngame("data synth -o " + dir.file("syn") + " --docs 17000 --labels 300 --seed 5 --quiet");
   ASSERT_EQ(r.status, 0) << r.err;
   r = run_mpirun(2, "train " + dir.file("syn") + " -o " + dir.file("two") +
-                        " --epochs 2 --dim 16 --hidden 16 --clf-epochs 1 --validation-max-rows 100 --threads 1");
+                        " --epochs 2 --dim 16 --hidden 16 --clf-epochs 1 --validation-max-rows 100 --threads 1"
+                        " --sparse-one-vs-rest-pairs 0 --char-ngram-buckets 0");
   ASSERT_EQ(r.status, 0) << r.err;
   // One process retrains the sparse classifiers on the 2-rank model's encoder: the same bytes.
   std::filesystem::copy(dir.file("two"), dir.file("one"), std::filesystem::copy_options::recursive);
   r = run_ngame("train " + dir.file("syn") + " -o " + dir.file("one") + " --stage sparse --epochs 2 --dim 16 --hidden 16"
-                " --clf-epochs 1 --validation-max-rows 100 --threads 2 --quiet");
+                " --clf-epochs 1 --validation-max-rows 100 --threads 2 --quiet --sparse-one-vs-rest-pairs 0"
+                " --char-ngram-buckets 0");
   ASSERT_EQ(r.status, 0) << r.err;
   std::string one_sparse;
   for (const auto& entry : std::filesystem::directory_iterator(dir.file("one"))) {

@@ -122,6 +122,9 @@ TEST(CliTrain, SameSeedSameModelAndConfigFile) {
   EXPECT_EQ(bad_buckets.status, 2);
   EXPECT_NE(bad_buckets.err.find("--char-ngram-buckets"), std::string::npos) << bad_buckets.err;
   EXPECT_FALSE(std::filesystem::exists(out.file("x")));
+  auto huge = run_ngame("train " + data.str() + " -o " + out.file("x") + " --char-ngram-buckets 4294967295");
+  EXPECT_EQ(huge.status, 2);  // feature ids would wrap (and the table not fit)
+  EXPECT_NE(huge.err.find("2^26"), std::string::npos) << huge.err;
   write_bytes(out.file("bad.json"), R"({"no-such-option": 1})");
   EXPECT_EQ(run_ngame("train " + data.str() + " -o " + out.file("d") + " --config " + out.file("bad.json")).status, 2);
 }

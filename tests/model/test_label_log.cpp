@@ -288,6 +288,19 @@ TEST(LabelAddition, ATextWithoutAVocabularyWordEmbedsAsTheZeroVector) {
   double norm = 0;
   for (size_t j = 8; j < 16; ++j) norm += double(emb[j]) * emb[j];
   EXPECT_NEAR(norm, 1.0, 1e-5);  // a text with a known word: its unit embedding
+  // A featurizer with character n-grams has features for the pieces of any word: the label keeps its embedding.
+  Featurizer f({.min_count = 1, .bigram_buckets = 4, .char_ngram_buckets = 64});
+  TextCorpus words = corpus({"red shoes", "blue hat"});
+  f.fit({&words});
+  auto encoder = std::make_unique<BowEncoder>(std::move(f), BowEncoderConfig{.dim = 8, .hidden = 4}, 1);
+  std::vector<float>& table = encoder->embeddings();  // hashed rows start at 0; training would have moved them
+  for (size_t i = 0; i < table.size(); ++i) table[i] += 0.01f * static_cast<float>(i % 7 + 1);
+  ModelParts with_ngrams;
+  with_ngrams.encoder = std::move(encoder);
+  const std::vector<float> pieces = embed_new_labels(with_ngrams, corpus({"purple cape"}));
+  double pieces_norm = 0;
+  for (float v : pieces) pieces_norm += double(v) * v;
+  EXPECT_NEAR(pieces_norm, 1.0, 1e-5);
 }
 
 TEST(LabelAddition, RejectsBadTexts) {

@@ -29,8 +29,16 @@ TEST(TrainConfig, SmallSetsGetCharacterNgramsUnlessSet) {
   TrainConfig edge;
   apply_size_defaults(edge, 256, kSmallSetPairs / 256);
   EXPECT_EQ(edge.featurizer.char_ngram_buckets, kSmallSetCharNgramBuckets);
-  apply_size_defaults(edge, 256, kSmallSetPairs / 256 + 1);
-  EXPECT_EQ(edge.featurizer.char_ngram_buckets, 0u);
+  TrainConfig past_edge;
+  apply_size_defaults(past_edge, 256, kSmallSetPairs / 256 + 1);
+  EXPECT_EQ(past_edge.featurizer.char_ngram_buckets, 0u);
+  TrainConfig many_rows;  // few labels, but more rows than character n-grams are worth by default
+  apply_size_defaults(many_rows, 16, kSmallSetCharNgramMaxRows + 1);
+  EXPECT_EQ(many_rows.featurizer.char_ngram_buckets, 0u);
+  TrainConfig on_featurizer;  // a library caller's featurizer setting stands when char_ngram_buckets is unset
+  on_featurizer.featurizer.char_ngram_buckets = 512;
+  apply_size_defaults(on_featurizer, 17157, 62000);
+  EXPECT_EQ(on_featurizer.featurizer.char_ngram_buckets, 512u);
   TrainConfig wordnet;  // 62K x 17K
   apply_size_defaults(wordnet, 17157, 62000);
   EXPECT_EQ(wordnet.featurizer.char_ngram_buckets, 0u);
