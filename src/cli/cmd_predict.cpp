@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <iostream>
 
 #include "cli/cli_common.h"
 #include "core/atomic_file.h"
@@ -77,7 +78,7 @@ void add_predict_commands(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("predict", "top-k labels of each input text");
     cmd->add_option("model", model_dir, "model directory")->required();
     cmd->add_option("--input", input, "texts, one a line")->required();
-    cmd->add_option("-o,--output", output, "prediction file")->required();
+    cmd->add_option("-o,--output", output, "prediction file (-: standard output)")->required();
     cmd->add_option("-k,--k", k, "labels per text")->check(CLI::Range(1, 100000))->capture_default_str();
     cmd->add_option("--format", format, "xc (sparse score matrix) or jsonl (ids, label texts, scores)")
         ->check(CLI::IsMember({"xc", "jsonl"}))
@@ -108,7 +109,11 @@ void add_predict_commands(CLI::App& app) {
       const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
       spdlog::info("predicted {} texts in {:.2f} s ({:.0f} texts/s)", texts.size(), s, texts.size() / std::max(s, 1e-9));
       if (group.rank() != 0) return;  // the first rank writes the file
-      if (format == "jsonl") {
+      if (output == "-" && format == "jsonl") {
+        write_predictions_jsonl(std::cout, pred, model.parts().label_texts);
+      } else if (output == "-") {
+        write_sparse_matrix(std::cout, pred);
+      } else if (format == "jsonl") {
         write_predictions_jsonl(output, pred, model.parts().label_texts);
       } else {
         write_sparse_matrix(output, pred);

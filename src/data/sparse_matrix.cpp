@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <ostream>
 #include <string_view>
 
 #include "core/atomic_file.h"
@@ -189,11 +190,14 @@ SparseMatrix read_sparse_matrix(const std::string& path) {
   return m;
 }
 
-void write_sparse_matrix(const std::string& path, const SparseMatrix& m) {
+namespace {
+
+// The matrix's text, a line at a time, to `write`.
+template <typename Write>
+void emit_sparse_matrix(const SparseMatrix& m, Write&& write) {
   NGAME_ASSERT(m.indptr.size() == m.rows + 1);
-  AtomicFileWriter out(path);
   std::string line = std::to_string(m.rows) + " " + std::to_string(m.cols) + "\n";
-  out.write(line);
+  write(line);
   char buf[64];
   for (uint64_t r = 0; r < m.rows; ++r) {
     line.clear();
@@ -208,9 +212,22 @@ void write_sparse_matrix(const std::string& path, const SparseMatrix& m) {
       line.append(buf, res.ptr);
     }
     line.push_back('\n');
-    out.write(line);
+    write(line);
   }
+}
+
+}  // namespace
+
+void write_sparse_matrix(const std::string& path, const SparseMatrix& m) {
+  AtomicFileWriter out(path);
+  emit_sparse_matrix(m, [&](std::string_view line) { out.write(line); });
   out.commit();
+}
+
+void write_sparse_matrix(std::ostream& out, const SparseMatrix& m) {
+  emit_sparse_matrix(m, [&](std::string_view line) { out.write(line.data(), static_cast<std::streamsize>(line.size())); });
+  out.flush();
+  if (!out) throw RuntimeError("writing the predictions failed (standard output closed?)");
 }
 
 }  // namespace ngame

@@ -2,6 +2,7 @@
 // Sparse row matrices in the XC Repository text format: header "rows cols", then "id:value" pairs a line.
 #include <cstdint>
 #include <span>
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -40,5 +41,7 @@ SparseMatrix with_sorted_rows(const SparseMatrix& matrix);
 SparseMatrix read_sparse_matrix(const std::string& path);
 /// Writes a sparse matrix atomically; values are written in their shortest exact form ("1", "0.25").
 void write_sparse_matrix(const std::string& path, const SparseMatrix& matrix);
+/// The same text to a stream (standard output, say); throws RuntimeError when the stream fails.
+void write_sparse_matrix(std::ostream& out, const SparseMatrix& matrix);
 
 }  // namespace ngame

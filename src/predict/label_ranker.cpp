@@ -1,8 +1,10 @@
 #include "predict/label_ranker.h"
 
 #include <nlohmann/json.hpp>
+#include <ostream>
 
 #include "core/atomic_file.h"
+#include "core/error.h"
 #include "core/dense_math.h"
 #include "core/topk_search.h"
 
@@ -51,8 +53,11 @@ SparseMatrix rank_with_encoder(const Encoder& encoder, const EncoderInput& queri
   return rank_labels(q.data(), queries.size(), l.data(), labels.size(), d, k);
 }
 
-void write_predictions_jsonl(const std::string& path, const SparseMatrix& predictions, const TextCorpus& label_texts) {
-  AtomicFileWriter out(path);
+namespace {
+
+// One JSON line a row, to `write`.
+template <typename Write>
+void emit_predictions_jsonl(const SparseMatrix& predictions, const TextCorpus& label_texts, Write&& write) {
   for (uint64_t r = 0; r < predictions.rows; ++r) {
     nlohmann::json labels = nlohmann::json::array();
     auto ids = predictions.row_indices(r);
@@ -60,10 +65,23 @@ void write_predictions_jsonl(const std::string& path, const SparseMatrix& predic
     for (size_t j = 0; j < ids.size(); ++j) {
       labels.push_back({{"id", ids[j]}, {"label", std::string(label_texts[ids[j]])}, {"score", scores[j]}});
     }
-    out.write(nlohmann::json({{"row", r}, {"labels", labels}}).dump());
-    out.write("\n");
+    write(nlohmann::json({{"row", r}, {"labels", labels}}).dump() + "\n");
   }
+}
+
+}  // namespace
+
+void write_predictions_jsonl(const std::string& path, const SparseMatrix& predictions, const TextCorpus& label_texts) {
+  AtomicFileWriter out(path);
+  emit_predictions_jsonl(predictions, label_texts, [&](const std::string& line) { out.write(line); });
   out.commit();
+}
+
+void write_predictions_jsonl(std::ostream& out, const SparseMatrix& predictions, const TextCorpus& label_texts) {
+  emit_predictions_jsonl(predictions, label_texts,
+                         [&](const std::string& line) { out.write(line.data(), static_cast<std::streamsize>(line.size())); });
+  out.flush();
+  if (!out) throw RuntimeError("writing the predictions failed (standard output closed?)");
 }
 
 }  // namespace ngame

@@ -1,5 +1,6 @@
 #pragma once
 // Ranks labels for texts by the cosine between the text's embedding and each label's embedding (M1 alone).
+#include <iosfwd>
 #include <string>
 
 #include "data/sparse_matrix.h"
@@ -18,5 +19,7 @@ SparseMatrix rank_with_encoder(const Encoder& encoder, const EncoderInput& queri
                                size_t k);
 /// Writes predictions as JSON lines: {"row": i, "labels": [{"id", "label", "score"}...]} per text.
 void write_predictions_jsonl(const std::string& path, const SparseMatrix& predictions, const TextCorpus& label_texts);
+/// The same lines to a stream (standard output, say); throws RuntimeError when the stream fails.
+void write_predictions_jsonl(std::ostream& out, const SparseMatrix& predictions, const TextCorpus& label_texts);
 
 }  // namespace ngame

@@ -37,6 +37,11 @@ TEST(CliTrain, TrainPredictEval) {
                          out.file("pred20.txt") + " --quiet");
   ASSERT_EQ(again.status, 0) << again.err;
   EXPECT_TRUE(testing::read_bytes(out.file("pred20.txt")) == testing::read_bytes(out.file("model/test_predictions.txt")));
+  // "-o -" writes the same text to standard output (and no file named "-").
+  auto to_stdout = run_ngame("predict " + out.file("model") + " --input " + data.file("tst_X.txt") + " -k 20 -o - --quiet");
+  ASSERT_EQ(to_stdout.status, 0) << to_stdout.err;
+  EXPECT_TRUE(to_stdout.out == testing::read_bytes(out.file("pred20.txt")));
+  EXPECT_FALSE(std::filesystem::exists("-"));
   auto eval = run_ngame("eval --pred " + out.file("pred.txt") + " --truth " + data.file("tst_X_Y.txt") + " --train " +
                         data.file("trn_X_Y.txt") + " --json");
   ASSERT_EQ(eval.status, 0) << eval.err;
@@ -45,6 +50,10 @@ TEST(CliTrain, TrainPredictEval) {
   auto jsonl = run_ngame("predict " + out.file("model") + " --input " + data.file("tst_X.txt") + " -k 2 --format jsonl -o " +
                          out.file("pred.jsonl") + " --quiet");
   ASSERT_EQ(jsonl.status, 0) << jsonl.err;
+  auto jsonl_stdout = run_ngame("predict " + out.file("model") + " --input " + data.file("tst_X.txt") +
+                                " -k 2 --format jsonl -o - --quiet");
+  ASSERT_EQ(jsonl_stdout.status, 0) << jsonl_stdout.err;
+  EXPECT_TRUE(jsonl_stdout.out == testing::read_bytes(out.file("pred.jsonl")));
   std::string first_line = testing::read_bytes(out.file("pred.jsonl"));
   first_line = first_line.substr(0, first_line.find('\n'));
   auto row = nlohmann::json::parse(first_line);
