@@ -132,10 +132,8 @@ std::vector<float> MpiCommunicator::sum_scatter(std::span<const float> values, c
     receive_counts[r] = static_cast<int>(counts[r]);
   }
   // Arrival first (sleeping while others are late), then the blocking call that moves the floats at full speed.
-  MPI_Request request;
-  if (MPI_Ibarrier(MPI_COMM_WORLD, &request) != MPI_SUCCESS) throw RuntimeError("MPI_Ibarrier failed");
   const auto arrival = std::chrono::steady_clock::now();
-  wait(request);
+  wait_for_all();
   waited_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - arrival).count();
   std::vector<float> part(counts[static_cast<size_t>(rank_)]);
   // MPI adds each element once, on the rank whose part holds it.

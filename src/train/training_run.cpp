@@ -191,6 +191,7 @@ struct TrainingRun::State {
   std::vector<uint8_t> is_val;
   uint64_t val_rows = 0;
   SparseMatrix fit_labels;  // training labels with the validation rows emptied
+  uint64_t fitting_rows = 0;  // rows of fit_labels with labels
   ModelParts model;
   std::unique_ptr<EncoderInput> labels;  // the label texts prepared for the encoder
   nlohmann::json timings = nlohmann::json::object();
@@ -220,15 +221,14 @@ TrainingRun::TrainingRun(const Dataset& data, const TrainConfig& config, TrainOb
   }
   s.fit_labels = without_rows(data.train.labels, s.is_val);
   if (s.val_rows > 0) spdlog::info("{} training rows held out to fit the fusion", s.val_rows);
-  uint64_t fitting_rows = 0;
-  for (uint64_t r = 0; r < s.fit_labels.rows; ++r) fitting_rows += s.fit_labels.row_size(r) > 0;
-  apply_size_defaults(c, data.label_count(), fitting_rows);
+  for (uint64_t r = 0; r < s.fit_labels.rows; ++r) s.fitting_rows += s.fit_labels.row_size(r) > 0;
+  apply_size_defaults(c, data.label_count(), s.fitting_rows);
   if (data.label_count() >= kLargeLabelCount && (config.predictor.shortlist == 0 || config.ef_search == 0)) {
     spdlog::info("{} labels: shortlists of {}, graph searches of breadth {}", data.label_count(), c.predictor.shortlist,
                  c.hnsw.ef_search);
   }
   if (!config.char_ngram_buckets && config.featurizer.char_ngram_buckets == 0 && c.featurizer.char_ngram_buckets > 0) {
-    spdlog::info("a small set ({} labelled rows x {} labels): character n-grams in {} buckets", fitting_rows,
+    spdlog::info("a small set ({} labelled rows x {} labels): character n-grams in {} buckets", s.fitting_rows,
                  data.label_count(), c.featurizer.char_ngram_buckets);
   }
   s.model.label_texts = data.label_texts;
@@ -513,8 +513,7 @@ void TrainingRun::train_sparse_classifiers() {
   // Where every fitting row can be a negative of every label it does not carry at a modest cost (debtags:
   // 23K rows x 566 labels), plain one-vs-rest: mining keeps the cost linear in the rows at 17K labels and up, but on
   // few labels it leaves out negatives that one-vs-rest learns from (bench/results/2026-12-04-debtags-one-vs-rest.md).
-  uint64_t fitting_rows = 0;
-  for (uint64_t r = 0; r < rows; ++r) fitting_rows += s.fit_labels.row_size(r) > 0;
+  const uint64_t fitting_rows = s.fitting_rows;
   const bool one_vs_rest = c.sparse.one_vs_rest_pairs > 0 && data.label_count() > 0 &&
                            fitting_rows <= c.sparse.one_vs_rest_pairs / data.label_count();
   if (one_vs_rest) {
