@@ -14,6 +14,8 @@ struct CosineScores {
 
 /// Computes S = normalize(a) normalize(b)^T for a (rows x dim) and b (cols x dim).
 CosineScores cosine_scores(const float* a, size_t rows, const float* b, size_t cols, size_t dim);
+/// Below one non-zero entry in this many of d(loss)/dS, the backward pass reads only the vectors it needs.
+inline constexpr size_t kSparseGradientShare = 16;
 /// Given d(loss)/dS, writes d(loss)/da (rows x dim) and d(loss)/db (cols x dim).
 void cosine_scores_backward(const CosineScores& s, const float* grad_scores, float* grad_a, float* grad_b);
 

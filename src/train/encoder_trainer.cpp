@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <unordered_map>
 
 #include "core/dense_math.h"
 #include "core/error.h"
@@ -65,6 +66,44 @@ void embed_own_rows(const Encoder& encoder, const EncoderInput& input, const Spa
   }
 }
 
+// The distinct labels of a batch's columns (in order of first appearance) and each column's place among them:
+// documents of one cluster share labels (on WordNet half the columns repeat another once clusters are large), so
+// each distinct label is embedded and back-propagated once and its columns share the vector.
+struct DistinctLabels {
+  std::vector<uint32_t> labels;
+  std::vector<uint32_t> slot;  // of each column
+};
+
+DistinctLabels distinct_labels(const std::vector<uint32_t>& columns) {
+  DistinctLabels out;
+  out.slot.resize(columns.size());
+  std::unordered_map<uint32_t, uint32_t> place;
+  place.reserve(columns.size());
+  for (size_t j = 0; j < columns.size(); ++j) {
+    const auto [it, added] = place.try_emplace(columns[j], static_cast<uint32_t>(out.labels.size()));
+    if (added) out.labels.push_back(columns[j]);
+    out.slot[j] = it->second;
+  }
+  return out;
+}
+
+// Each column's row of distinct (one row per distinct label) copied into out (columns x d).
+void expand_columns(const DistinctLabels& distinct, const float* rows, size_t d, float* out) {
+  for (size_t j = 0; j < distinct.slot.size(); ++j) {
+    std::copy_n(rows + static_cast<size_t>(distinct.slot[j]) * d, d, out + j * d);
+  }
+}
+
+// The columns' gradients (columns x d) summed per distinct label, in column order, into out (distinct x d).
+void sum_columns(const DistinctLabels& distinct, const float* grad_columns, size_t d, std::vector<float>& out) {
+  out.assign(distinct.labels.size() * d, 0.0f);
+  for (size_t j = 0; j < distinct.slot.size(); ++j) {
+    float* to = out.data() + static_cast<size_t>(distinct.slot[j]) * d;
+    const float* from = grad_columns + j * d;
+    for (size_t c = 0; c < d; ++c) to[c] += from[c];
+  }
+}
+
 }  // namespace
 
 // One data-parallel step's forward and backward on this rank's batch, with every rank's label columns as the
@@ -81,6 +120,7 @@ double shared_batch_backward(Encoder& encoder, const EncoderInput& docs, const E
   columns.insert(columns.end(), batch.extra_labels.begin(), batch.extra_labels.end());
   const size_t m = columns.size();
   std::vector<float> doc_emb(b * d), label_emb(m * d);
+  const DistinctLabels distinct = distinct_labels(columns);
   std::unique_ptr<EncoderActivations> doc_act, label_act;
   if (b > 0) {
     doc_act = encoder.forward(docs, batch.docs, doc_emb.data());
@@ -88,7 +128,11 @@ double shared_batch_backward(Encoder& encoder, const EncoderInput& docs, const E
       if (memory_bank) std::copy_n(doc_emb.data() + i * d, d, memory_bank + static_cast<size_t>(batch.docs[i]) * d);
     }
   }
-  if (m > 0) label_act = encoder.forward(labels, columns, label_emb.data());
+  if (m > 0) {
+    std::vector<float> distinct_emb(distinct.labels.size() * d);
+    label_act = encoder.forward(labels, distinct.labels, distinct_emb.data());
+    expand_columns(distinct, distinct_emb.data(), d, label_emb.data());
+  }
   // Every rank's rows count and columns: u64 rows, u64 m, m u32 label ids, m x d floats.
   constexpr size_t kHeader = 2 * sizeof(uint64_t);
   std::string payload(kHeader + m * sizeof(uint32_t) + m * d * sizeof(float), '\0');
@@ -147,7 +191,11 @@ double shared_batch_backward(Encoder& encoder, const EncoderInput& docs, const E
     counts[r] = ((r + 1 < first_column.size() ? first_column[r + 1] : total) - first_column[r]) * d;
   }
   const std::vector<float> grad_labels = group.reduce_scatter_sum(grad_all, counts);
-  if (m > 0) encoder.backward(*label_act, grad_labels.data());
+  if (m > 0) {
+    std::vector<float> grad_distinct;
+    sum_columns(distinct, grad_labels.data(), d, grad_distinct);
+    encoder.backward(*label_act, grad_distinct.data());
+  }
   return loss;
 }
 
@@ -263,7 +311,7 @@ std::vector<EpochStats> train_encoder(Encoder& encoder, const EncoderInput& docs
     double loss_sum = 0;
     uint64_t docs_seen = 0;
     ProgressBar progress("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(config.epochs), trainable);
-    std::vector<float> doc_emb, label_emb, grad_docs, grad_labels, grad_scores;
+    std::vector<float> doc_emb, label_emb, distinct_emb, grad_docs, grad_labels, grad_distinct, grad_scores;
     std::vector<uint32_t> columns, positive_col;
     for (uint64_t round = 0; round < rounds; ++round) {
       if (shared) {
@@ -293,7 +341,10 @@ std::vector<EpochStats> train_encoder(Encoder& encoder, const EncoderInput& docs
       doc_emb.resize(b * d);
       label_emb.resize(m * d);
       auto doc_act = encoder.forward(docs, batch.docs, doc_emb.data());
-      auto label_act = encoder.forward(labels, columns, label_emb.data());
+      const DistinctLabels distinct = distinct_labels(columns);
+      distinct_emb.resize(distinct.labels.size() * d);
+      auto label_act = encoder.forward(labels, distinct.labels, distinct_emb.data());
+      expand_columns(distinct, distinct_emb.data(), d, label_emb.data());
       for (size_t i = 0; i < b; ++i) std::copy_n(doc_emb.data() + i * d, d, memory_bank.data() + static_cast<size_t>(batch.docs[i]) * d);
 
       CosineScores cs = cosine_scores(doc_emb.data(), b, label_emb.data(), m, d);
@@ -312,7 +363,8 @@ std::vector<EpochStats> train_encoder(Encoder& encoder, const EncoderInput& docs
       grad_labels.resize(m * d);
       cosine_scores_backward(cs, grad_scores.data(), grad_docs.data(), grad_labels.data());
       encoder.backward(*doc_act, grad_docs.data());
-      encoder.backward(*label_act, grad_labels.data());
+      sum_columns(distinct, grad_labels.data(), d, grad_distinct);
+      encoder.backward(*label_act, grad_distinct.data());
       encoder.step(linear_schedule(step, config.warmup_steps, total_steps));
       ++step;
       loss_sum += loss;

@@ -12,7 +12,7 @@ namespace ngame {
 
 /// M1 options.
 struct EncoderTrainConfig {
-  uint32_t epochs = 20;
+  uint32_t epochs = 15;
   uint32_t warmup_steps = 100;  ///< linear warm-up, then linear decay to 0 at the last step
   BatchingConfig batching;
   TripletLossConfig loss;

@@ -51,7 +51,7 @@ struct TrainConfig {
   RankBoosterConfig reranker;         ///< the learned re-ranker (trees 0: linear fusion only)
   /// M1: 1-based epochs at which the cluster size doubles (1 -> 128 over the first 14 epochs; the reference
   /// doubles at 10, 20, 25, 50, ... of 300 epochs).
-  std::vector<uint32_t> curriculum = {2, 4, 6, 8, 10, 12, 14};
+  std::vector<uint32_t> curriculum = {2, 4, 6, 8, 10, 11, 12};
   uint32_t eval_every = 0;  ///< M1's test-split metrics every N epochs, to the observer (0: off)
   bool latin1 = false;      ///< a dataset folder's texts are Latin-1
   double prop_a = 0.55, prop_b = 1.5;  ///< propensity constants of PSP

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "core/error.h"
 
@@ -17,10 +18,17 @@ std::vector<uint8_t> positive_mask(const SparseMatrix& sorted_labels, const std:
                                    const std::vector<uint32_t>& columns) {
   const size_t m = columns.size();
   std::vector<uint8_t> mask(docs.size() * m, 0);
+  // The columns sorted by label: each document looks up its few positives among them, instead of each column
+  // among its positives (a document has a handful of labels, a batch a thousand columns).
+  std::vector<std::pair<uint32_t, uint32_t>> by_label(m);
+  for (size_t j = 0; j < m; ++j) by_label[j] = {columns[j], static_cast<uint32_t>(j)};
+  std::sort(by_label.begin(), by_label.end());
 #pragma omp parallel for schedule(static)
   for (size_t i = 0; i < docs.size(); ++i) {
-    auto pos = sorted_labels.row_indices(docs[i]);
-    for (size_t j = 0; j < m; ++j) mask[i * m + j] = std::binary_search(pos.begin(), pos.end(), columns[j]);
+    for (const uint32_t label : sorted_labels.row_indices(docs[i])) {
+      auto it = std::lower_bound(by_label.begin(), by_label.end(), std::pair<uint32_t, uint32_t>{label, 0});
+      for (; it != by_label.end() && it->first == label; ++it) mask[i * m + it->second] = 1;
+    }
   }
   return mask;
 }

@@ -289,7 +289,13 @@ TEST(CliTrain, GeneratedDatasetTrainsAboveAFloor) {
                   out.file("g-" + choice) + " --shortlist 5 --classifier-graph " + choice + " --quiet --threads 2");
     ASSERT_EQ(r.status, 0) << choice << r.err;
   }
-  EXPECT_NE(testing::read_bytes(out.file("g-on")), testing::read_bytes(out.file("g-off")));
+  // A scorer the fusion gave no weight brings no candidates of its own (which weight the fit picks varies with the
+  // training's floats): then "on" can change nothing.
+  if (fusion["weights"]["classifier"].get<double>() > 0) {
+    EXPECT_NE(testing::read_bytes(out.file("g-on")), testing::read_bytes(out.file("g-off")));
+  } else {
+    EXPECT_EQ(testing::read_bytes(out.file("g-on")), testing::read_bytes(out.file("g-off")));
+  }
   EXPECT_EQ(testing::read_bytes(out.file("g-model")), testing::read_bytes(out.file("g-off")));
   r = run_ngame("predict " + out.file("m") + " --input " + out.file("syn/tst_X.txt") + " -k 5 -o " +
                 out.file("bad") + " --graph-seeds many --quiet");

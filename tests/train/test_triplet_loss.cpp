@@ -51,10 +51,21 @@ TEST(PositiveMask, MasksEveryInBatchPositive) {
                                         1, 1, 0}));  // doc 2: 3 (sampled for doc 0) is also its label
 }
 
-class TripletLossGradient : public ::testing::TestWithParam<bool> {};
+TEST(PositiveMask, MasksEveryCopyOfARepeatedColumn) {
+  SparseMatrix labels;
+  labels.cols = 4;
+  labels.append_row(std::vector<uint32_t>{0, 2}, std::vector<float>{1, 1});
+  labels.append_row(std::vector<uint32_t>{1}, std::vector<float>{1});
+  // Documents of one cluster share labels: label 2 is sampled twice, label 1 three times.
+  const std::vector<uint8_t> mask = positive_mask(labels, {0, 1}, {2, 1, 2, 1, 3, 1});
+  EXPECT_EQ(mask, (std::vector<uint8_t>{1, 0, 1, 0, 0, 0,    //
+                                        0, 1, 0, 1, 0, 1}));  //
+}
 
-TEST_P(TripletLossGradient, MatchesFiniteDifferencesThroughCosine) {
-  const size_t rows = 6, cols = 9, d = 5;
+// The triplet loss's gradient through the cosine scores against central finite differences, on rows x cols
+// scores with k negatives a row.
+void expect_gradients_match(size_t rows, size_t cols, uint32_t negatives, bool softmax) {
+  const size_t d = 5;
   std::mt19937 rng(11);
   std::normal_distribution<float> dist(0.0f, 1.0f);
   std::vector<float> a(rows * d), b(cols * d);
@@ -67,7 +78,7 @@ TEST_P(TripletLossGradient, MatchesFiniteDifferencesThroughCosine) {
     mask[i * cols + i] = 1;
   }
   mask[0 * cols + 7] = 1;  // an extra in-batch positive
-  TripletLossConfig c{.negatives = 3, .margin = 0.5f, .temperature = 0.5f, .softmax_weights = GetParam()};
+  TripletLossConfig c{.negatives = negatives, .margin = 0.5f, .temperature = 0.5f, .softmax_weights = softmax};
   auto loss_of = [&]() {
     CosineScores s = cosine_scores(a.data(), rows, b.data(), cols, d);
     std::vector<float> g(rows * cols);
@@ -90,6 +101,18 @@ TEST_P(TripletLossGradient, MatchesFiniteDifferencesThroughCosine) {
   };
   check(a, ga, "docs");
   check(b, gb, "labels");
+}
+
+class TripletLossGradient : public ::testing::TestWithParam<bool> {};
+
+TEST_P(TripletLossGradient, MatchesFiniteDifferencesThroughCosine) {
+  expect_gradients_match(6, 9, 3, GetParam());  // a dense gradient: products of the whole matrix
+}
+
+TEST_P(TripletLossGradient, MatchesFiniteDifferencesWhenTheBackwardPassReadsOnlyNonZeroColumns) {
+  // At most 3 of 80 columns a row carry a gradient, below 1 / kSparseGradientShare: the sparse products.
+  static_assert(3 * kSparseGradientShare < 80);
+  expect_gradients_match(12, 80, 2, GetParam());
 }
 
 INSTANTIATE_TEST_SUITE_P(SoftmaxOnAndOff, TripletLossGradient, ::testing::Values(true, false));
