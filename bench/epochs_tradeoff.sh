@@ -2,14 +2,14 @@
 # Accuracy against training time: trains DATA once per number of M1 epochs, predicts its test split (top 100) and
 # evaluates it (test filter when the set has one, zero-shot slice), then prints one markdown table: epochs, training
 # wall time and peak RSS, P@1, P@5, PSP@5, the share of labels without training rows in the top 5.
-# Usage: bench/epochs_tradeoff.sh DATA [--epochs "5 10 20"] [--threads 2] [--seed 1] [--keep DIR]
+# Usage: bench/epochs_tradeoff.sh DATA [--epochs "5 10 15"] [--threads 2] [--seed 1] [--keep DIR]
 #   Run it alone on the machine: it is a timing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 1 ] || { sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 data=$1
 shift
-epochs="5 10 20" threads=2 seed=1 keep=""
+epochs="5 10 15" threads=2 seed=1 keep=""
 while [ $# -gt 0 ]; do
   case $1 in
     --epochs) epochs=$2; shift 2 ;;
