@@ -322,7 +322,7 @@ nlohmann::json RankBooster::fit(const RankRows& rows, const RankBoosterConfig& c
   size_t held_queries = 0;
   for (uint8_t x : held) held_queries += x;
   if (held_queries == 0) best_trees = fitted;
-  // A gain within noise (a few hold-out queries) is not worth a second model: keep the linear order.
+  // Without a gain of min_gain on the hold-out, keep the linear order.
   if (held_queries > 0 && best_p1 - linear_p1 < config.min_gain) {
     best_trees = 0;
     best_p1 = linear_p1;

@@ -21,7 +21,10 @@ struct RankBoosterConfig {
   uint32_t min_leaf_rows = 20;  ///< rows a leaf needs
   uint32_t bins = 32;           ///< histogram bins per feature
   uint32_t window = 20;         ///< candidates re-ranked per query (the linear fusion's top)
-  double min_gain = 0.005;      ///< hold-out P@1 gain (fraction) below which no tree is kept
+  /// Hold-out P@1 gain (fraction) below which no tree is kept. 0: any gain keeps the best number of trees; the
+  /// linear blend's hold-out P@1 is optimistic (its weights were fitted on those queries too), and a margin of 0.005
+  /// dropped re-rankers worth about 1 test P@1 (bench/results/2026-12-04-reranker-min-gain.md).
+  double min_gain = 0.0;
   double holdout = 0.25;        ///< queries kept out of fitting to choose the number of trees (0: keep all)
   uint64_t seed = 1;
 };

@@ -74,6 +74,25 @@ TEST(RankBooster, NoSignalKeepsNoTrees) {
   EXPECT_GE(report["holdout_reranked_P@1"].get<double>(), report["holdout_linear_P@1"].get<double>());
 }
 
+TEST(RankBooster, TreesAreKeptOnAnyHoldOutGainUnlessAMinimumGainIsAsked) {
+  RankRows rows = interaction_rows(600, 7);
+  RankBoosterConfig config;
+  config.trees = 30;
+  RankBooster any_gain;
+  nlohmann::json report = any_gain.fit(rows, config);  // the default: any gain keeps the best number of trees
+  ASSERT_GT(report["holdout_reranked_P@1"].get<double>(), report["holdout_linear_P@1"].get<double>());
+  EXPECT_GT(any_gain.trees(), 0u);
+  EXPECT_EQ(report["kept_trees"].get<size_t>(), any_gain.trees());
+  // Asking for more gain than the hold-out shows keeps the linear order.
+  config.min_gain = (report["holdout_reranked_P@1"].get<double>() - report["holdout_linear_P@1"].get<double>()) / 100 +
+                    0.01;
+  RankBooster demanding;
+  report = demanding.fit(rows, config);
+  EXPECT_EQ(demanding.trees(), 0u);
+  EXPECT_EQ(report["kept_trees"].get<size_t>(), 0u);
+  EXPECT_EQ(report["holdout_reranked_P@1"].get<double>(), report["holdout_linear_P@1"].get<double>());
+}
+
 TEST(RankBooster, JsonRoundTripScoresTheSameAndMalformedTreesFail) {
   RankRows rows = interaction_rows(500, 1);
   RankBooster booster;
