@@ -36,7 +36,7 @@ struct OpenOptions {
   uint32_t hnsw_m = 32;               ///< links per node of graphs built at load
   uint32_t hnsw_ef_construction = 0;  ///< breadth while building graphs at load (0: 200, 100 above 200K vectors)
   uint32_t ef_search = 0;             ///< default breadth of label / classifier graph searches (0: as fitted)
-  uint32_t memory_ef_search = 64;     ///< default breadth of the memory graph's searches (0: as ef_search)
+  uint32_t memory_ef_search = 32;     ///< default breadth of the memory graph's searches (0: as ef_search)
   std::optional<bool> classifier_graph;  ///< shortlist from the classifiers' graph too (unset: as trained)
   uint32_t shortlist = 0;             ///< default labels per shortlist (0: as the fusion was fitted)
   uint32_t graph_seeds = kDefaultGraphSeeds;  ///< default label-graph walk starting points

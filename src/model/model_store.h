@@ -22,9 +22,10 @@ namespace ngame {
 /// Current model-directory format version; loading refuses others.
 inline constexpr int kModelFormatVersion = 1;
 
-/// Search breadth of the memory scorer's graph: it asks for 32 neighbours, and a breadth of 64 rather than 200 makes
-/// prediction much faster for a fraction of a point of P@1 (bench_predict_parts --memory-ef times it).
-inline constexpr uint32_t kMemoryEfSearch = 64;
+/// Search breadth of the memory scorer's graph: the 32 neighbours it asks for. On WordNet 32 rather than 64 predicts
+/// the test split 10% faster for 0.02 P@1, and 64 rather than 200 much faster for a fraction of a point
+/// (bench/results/2026-12-04-memory-breadth-32.md; bench_predict_parts --memory-ef times it).
+inline constexpr uint32_t kMemoryEfSearch = 32;
 
 /// A trained model in memory. Stages after M1 are optional (empty when only the encoder was trained).
 struct ModelParts {
