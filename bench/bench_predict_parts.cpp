@@ -2,7 +2,7 @@
 // one text at a time on one thread, with the serving index settings. graph_seeds_ms: finding the label graph's
 // lexical seeds (featurising included); seeded_label_graph_ms: the walk from them (what prediction does);
 // label_graph_ms: the walk from the entry point alone. Usage:
-// bench_predict_parts MODEL TEXTS.txt [--texts 500] [--ef 64] [--m 16] [--memory-ef 64] [--shortlist 50]
+// bench_predict_parts MODEL TEXTS.txt [--texts 500] [--ef 64] [--m 16] [--memory-ef 32] [--shortlist 50]
 // (the serving defaults). The whole prediction of a text is timed first, then each part on its own.
 #include <chrono>
 #include <cstdio>
@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   using namespace ngame;
   using Clock = std::chrono::steady_clock;
   if (argc < 3) {
-    std::fprintf(stderr, "usage: bench_predict_parts MODEL TEXTS.txt [--texts 500] [--ef 64] [--m 16] [--memory-ef 64] [--shortlist 50]\n");
+    std::fprintf(stderr, "usage: bench_predict_parts MODEL TEXTS.txt [--texts 500] [--ef 64] [--m 16] [--memory-ef 32] [--shortlist 50]\n");
     return 2;
   }
   size_t count = 500;

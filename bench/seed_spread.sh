@@ -27,6 +27,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ ${#names[@]} -gt 0 ] || { names=(default); flags=(""); }
+for name in "${names[@]}"; do
+  [[ $name =~ ^[A-Za-z0-9._-]+$ ]] || { echo "seed_spread.sh: setting name '$name': letters, digits, . _ - only" >&2; exit 2; }
+done
 [[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "seed_spread.sh: --jobs must be a positive number" >&2; exit 2; }
 ngame=${NGAME:-build/src/ngame}
 [ -x "$ngame" ] || { echo "seed_spread.sh: $ngame not built (bash scripts/build.sh)" >&2; exit 2; }
@@ -44,24 +47,27 @@ run_one() {  # setting index, seed: one training, its test prediction and evalua
   # shellcheck disable=SC2086  # the setting's flags are words
   if ! "$ngame" train "$data" -o "$model" --threads "$threads" --seed "$s" ${flags[$i]} > "$log" 2>&1; then
     echo "seed_spread.sh: setting $name, seed $s: training failed (see $log)" >&2
+    echo "$name $s" >> "$work/failed.txt"
     return
   fi
   end=$(date +%s.%N)
+  local line=""
   if "$ngame" predict "$model" --input "$data/tst_X.txt" -k 100 -o "$work/pred-$name-$s.txt" --threads "$threads" \
       --quiet >> "$log" 2>&1 &&
     "$ngame" eval --pred "$work/pred-$name-$s.txt" --truth "$data/tst_X_Y.txt" --train "$data/trn_X_Y.txt" \
-      "${filter[@]}" --json --quiet > "$work/eval-$name-$s.json" 2>> "$log"; then
-    python3 -c 'import json, sys; m = json.load(open(sys.argv[1])); print(sys.argv[2], sys.argv[3], sys.argv[4],
-          *("%s %.2f" % (k, m[k]) for k in ("P@1", "P@5", "PSP@5")))' \
-      "$work/eval-$name-$s.json" "$name" "$s" "$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}')" \
-      >> "$work/results.txt"
+      "${filter[@]}" --json --quiet > "$work/eval-$name-$s.json" 2>> "$log" &&
+    line=$(python3 -c 'import json, sys; m = json.load(open(sys.argv[1]))
+print(*("%s %.2f" % (k, m[k]) for k in ("P@1", "P@5", "PSP@5")))' "$work/eval-$name-$s.json" 2>> "$log"); then
+    echo "$name $s $(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}') $line" >> "$work/results.txt"
   else
     echo "seed_spread.sh: setting $name, seed $s: prediction or evaluation failed (see $log)" >&2
+    echo "$name $s" >> "$work/failed.txt"
   fi
   [ -n "$keep" ] || rm -rf "$model"
 }
 
 : > "$work/results.txt"
+: > "$work/failed.txt"
 for s in $seeds; do
   for i in "${!names[@]}"; do
     while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do sleep 1; done
@@ -90,3 +96,7 @@ for name, rows in sorted(runs.items()):
         cells.append(f"{statistics.mean(v):.2f} ({sd:.2f}) [{min(v):.2f}, {max(v):.2f}]")
     print(f"| {name} | {len(rows)} | " + " | ".join(cells) + " |")
 EOF
+if [ -s "$work/failed.txt" ]; then
+  echo "seed_spread.sh: $(wc -l < "$work/failed.txt") run(s) failed" >&2
+  exit 1
+fi

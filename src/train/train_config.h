@@ -49,7 +49,7 @@ struct TrainConfig {
   /// training rows also get weights of their own (0: one set of weights, fitted on the labels as they are).
   double fusion_unseen_fraction = 0.1;
   RankBoosterConfig reranker;         ///< the learned re-ranker (trees 0: linear fusion only)
-  /// M1: 1-based epochs at which the cluster size doubles (1 -> 128 over the first 14 epochs; the reference
+  /// M1: 1-based epochs at which the cluster size doubles (1 -> 128 over the first 12 epochs; the reference
   /// doubles at 10, 20, 25, 50, ... of 300 epochs).
   std::vector<uint32_t> curriculum = {2, 4, 6, 8, 10, 11, 12};
   uint32_t eval_every = 0;  ///< M1's test-split metrics every N epochs, to the observer (0: off)
