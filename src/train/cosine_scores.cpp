@@ -45,8 +45,9 @@ namespace {
 // d(loss)/da = G b_hat and d(loss)/db = G^T a_hat for a G with few non-zero entries: the triplet loss gives a row
 // a gradient only on its positive and its violating hardest negatives (at most k + 1 of a batch's ~1,000 columns),
 // so reading those columns' vectors replaces two dense products of the whole score matrix. Each output row sums
-// its terms in a fixed order (columns, then rows, ascending), whatever the threads.
-void sparse_products(const CosineScores& s, const float* grad_scores, float* grad_a, float* grad_b) {
+// its terms in a fixed order (columns, then rows, ascending), whatever the threads. Returns false, writing nothing,
+// when G holds more than one non-zero in kSparseGradientShare entries (dense products are then cheaper).
+bool sparse_products(const CosineScores& s, const float* grad_scores, float* grad_a, float* grad_b) {
   const size_t rows = s.rows, cols = s.cols, d = s.dim;
   std::vector<uint64_t> row_start(rows + 1, 0), col_start(cols + 1, 0);
   for (size_t i = 0; i < rows; ++i) {
@@ -60,6 +61,7 @@ void sparse_products(const CosineScores& s, const float* grad_scores, float* gra
     }
     row_start[i + 1] = row_start[i] + n;
   }
+  if (row_start[rows] * kSparseGradientShare > rows * cols) return false;
   for (size_t j = 0; j < cols; ++j) col_start[j + 1] += col_start[j];
   std::vector<uint32_t> row_col(row_start[rows]), col_row(row_start[rows]);
   std::vector<float> row_value(row_start[rows]), col_value(row_start[rows]);
@@ -94,15 +96,12 @@ void sparse_products(const CosineScores& s, const float* grad_scores, float* gra
       }
     }
   }
+  return true;
 }
 }  // namespace
 
 void cosine_scores_backward(const CosineScores& s, const float* grad_scores, float* grad_a, float* grad_b) {
-  size_t nonzero = 0;
-  for (size_t e = 0; e < s.rows * s.cols; ++e) nonzero += grad_scores[e] != 0.0f;
-  if (nonzero * kSparseGradientShare <= s.rows * s.cols) {
-    sparse_products(s, grad_scores, grad_a, grad_b);
-  } else {
+  if (!sparse_products(s, grad_scores, grad_a, grad_b)) {
     gemm(false, false, s.rows, s.dim, s.cols, 1.0f, grad_scores, s.cols, s.b_hat.data(), s.dim, 0.0f, grad_a, s.dim);
     gemm(true, false, s.cols, s.dim, s.rows, 1.0f, grad_scores, s.cols, s.a_hat.data(), s.dim, 0.0f, grad_b, s.dim);
   }
