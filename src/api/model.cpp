@@ -56,6 +56,7 @@ Model Model::open(const std::string& dir, const OpenOptions& options) {
   load.ann = parse_ann_choice(options.ann);
   load.exact_max = options.exact_max;
   load.hnsw.m = options.hnsw_m;
+  load.hnsw.vectors = parse_graph_vectors(options.graph_vectors);
   if (options.hnsw_ef_construction > 0) {
     load.hnsw.ef_construction = options.hnsw_ef_construction;
     load.hnsw.scale_with_size = false;

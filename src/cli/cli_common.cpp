@@ -100,6 +100,10 @@ void add_search_options(CLI::App* cmd, OpenOptions& open, const std::string& aut
   cmd->add_option("--hnsw-ef-construction", open.hnsw_ef_construction,
                   "HNSW breadth while building graphs at load (100 above 200K vectors unless set)")
       ->default_str(std::to_string(HnswConfig{}.ef_construction));
+  cmd->add_option("--graph-vectors", open.graph_vectors,
+                  "how graphs built at load store vectors: int8 or float32 (saved graphs keep theirs)")
+      ->check(CLI::IsMember({"int8", "float32"}))
+      ->capture_default_str();
   cmd->add_option("--memory-ef-search", open.memory_ef_search,
                   "HNSW breadth of the memory scorer's graph (0: as --hnsw-ef-search)")
       ->capture_default_str();

@@ -83,6 +83,11 @@ void add_train_options(CLI::App* cmd, TrainConfig& c) {
   cmd->add_option("--reranker-trees", c.reranker.trees,
                   "boosted trees of the learned re-ranker (0 = linear fusion only); hold-out validation picks fewer")
       ->capture_default_str();
+  cmd->add_option_function<std::string>(
+         "--reranker-refit", [&c](const std::string& v) { c.reranker.refit = v == "on"; },
+         "on: once the hold-out queries have chosen the number of trees, fit that many on all validation queries")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->default_str(c.reranker.refit ? "on" : "off");
   cmd->add_option("--reranker-depth", c.reranker.depth, "levels of each re-ranker tree")->capture_default_str();
   cmd->add_option("--reranker-lr", c.reranker.learning_rate, "re-ranker shrinkage")->capture_default_str();
   cmd->add_option("--reranker-window", c.reranker.window, "candidates the re-ranker reorders per text")
@@ -107,6 +112,11 @@ void add_train_options(CLI::App* cmd, TrainConfig& c) {
          "--hnsw-ef-construction", [&c](uint32_t v) { c.hnsw.ef_construction = v, c.hnsw.scale_with_size = false; },
          "HNSW breadth while building (default 200; 100 above 200K vectors unless set)")
       ->default_str(std::to_string(c.hnsw.ef_construction));
+  cmd->add_option_function<std::string>(
+         "--graph-vectors", [&c](const std::string& v) { c.hnsw.vectors = parse_graph_vectors(v); },
+         "how the HNSW graphs store vectors: int8 (a quarter of the bytes to walk; scores re-computed exactly) or float32")
+      ->check(CLI::IsMember({"int8", "float32"}))
+      ->default_str(graph_vectors_name(c.hnsw.vectors));
   cmd->add_option("--hnsw-ef-search", c.ef_search,
                   "HNSW breadth while searching, kept with the fusion for prediction (0: 100, and 50 from 500K labels)")
       ->capture_default_str();

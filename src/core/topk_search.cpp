@@ -28,42 +28,45 @@ void exact_topk(const float* queries, size_t nq, const float* keys, size_t nk, s
     gemm(false, true, nb, nk, d, 1.0f, queries + q0 * d, d, keys, d, 0.0f, block_scores.data(), nk);
 #pragma omp parallel
     {
-      // A min-heap of the best `take` so far: most scores are rejected by one comparison with its top.
-      std::vector<std::pair<float, uint32_t>> heap;
+      // Keys that beat the bar are appended to a buffer; when it holds 2 * take, the best take are kept (a linear
+      // selection) and the bar rises to the worst of them. A later key beats the bar only with a higher score (it
+      // loses ties, having the higher id). Each row costs one vectorised pass plus about take * (1 + ln(nk / take))
+      // appends, where a heap paid a logarithmic update for each of those and a mispredicted branch per block.
+      std::vector<std::pair<float, uint32_t>> kept(2 * take + kTopkBlock);
       auto better = [](const std::pair<float, uint32_t>& a, const std::pair<float, uint32_t>& b) {
         return a.first > b.first || (a.first == b.first && a.second < b.second);
       };
 #pragma omp for schedule(static)
       for (size_t i = 0; i < nb; ++i) {
         const float* s = block_scores.data() + i * nk;
-        heap.clear();
-        for (size_t j = 0; j < take; ++j) {
-          heap.emplace_back(s[j], static_cast<uint32_t>(j));
-          std::push_heap(heap.begin(), heap.end(), better);
-        }
-        // Past the first `take`, a key enters only when it scores above the heap's worst: a later key loses ties,
-        // having the higher id. Blocks of keys are tested against that bar at once (one vectorised pass) and
-        // looked at one by one only when some key clears it; the bar only rises inside a block.
-        auto offer = [&](size_t j) {
-          if (s[j] > heap.front().first) {
-            std::pop_heap(heap.begin(), heap.end(), better);
-            heap.back() = {s[j], static_cast<uint32_t>(j)};
-            std::push_heap(heap.begin(), heap.end(), better);
-          }
+        float bar = -std::numeric_limits<float>::infinity();
+        size_t held = 0;
+        auto select = [&] {  // the best take of the held, the bar at the worst of them
+          std::nth_element(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(take - 1),
+                           kept.begin() + static_cast<std::ptrdiff_t>(held), better);
+          held = take;
+          bar = kept[take - 1].first;  // those before it are no worse
         };
-        size_t j = take;
+        size_t j = 0;
         for (; j + kTopkBlock <= nk; j += kTopkBlock) {
-          const float bar = heap.front().first;
           bool clears = false;
           for (size_t t = 0; t < kTopkBlock; ++t) clears |= s[j + t] > bar;
           if (!clears) continue;
-          for (size_t t = 0; t < kTopkBlock; ++t) offer(j + t);
+          for (size_t t = 0; t < kTopkBlock; ++t) {  // branch-free: every key written, the held count advanced by the test
+            kept[held] = {s[j + t], static_cast<uint32_t>(j + t)};
+            held += s[j + t] > bar;
+          }
+          if (held >= 2 * take) select();
         }
-        for (; j < nk; ++j) offer(j);
-        std::sort(heap.begin(), heap.end(), better);
-        for (size_t r = 0; r < heap.size(); ++r) {
-          ids[(q0 + i) * k + r] = heap[r].second;
-          scores[(q0 + i) * k + r] = heap[r].first;
+        for (; j < nk; ++j) {
+          if (s[j] > bar) kept[held++] = {s[j], static_cast<uint32_t>(j)};
+        }
+        const size_t found = std::min(held, take);
+        std::partial_sort(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(found),
+                          kept.begin() + static_cast<std::ptrdiff_t>(held), better);
+        for (size_t r = 0; r < found; ++r) {
+          ids[(q0 + i) * k + r] = kept[r].second;
+          scores[(q0 + i) * k + r] = kept[r].first;
         }
       }
     }

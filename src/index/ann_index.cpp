@@ -36,23 +36,41 @@ AnnChoice parse_ann_choice(const std::string& name) {
   throw UsageError("ann must be auto, exact or hnsw, not '" + name + "'");
 }
 
+std::string graph_vectors_name(GraphVectors vectors) { return vectors == GraphVectors::kInt8 ? "int8" : "float32"; }
+
+GraphVectors parse_graph_vectors(const std::string& name) {
+  if (name == "int8") return GraphVectors::kInt8;
+  if (name == "float32") return GraphVectors::kFloat32;
+  throw UsageError("graph vectors must be int8 or float32, not '" + name + "'");
+}
+
 void HnswConfig::validate() const {
   NGAME_CHECK(m >= 2 && m <= 1024, "HNSW M must be in [2, 1024]");
   NGAME_CHECK(ef_construction >= 1 && ef_search >= 1, "HNSW ef values must be >= 1");
 }
 
 namespace {
-// hnswlib's inner-product space with our kernel (inner_product_kernel.cpp); same data layout, so saved graphs load
-// either way. hnswlib's headers define globals, so they stay in this one translation unit.
-class FastInnerProductSpace : public hnswlib::SpaceInterface<float> {
+// hnswlib's inner-product space with our kernels (inner_product_kernel.cpp), over floats (hnswlib's own layout) or
+// their 8-bit encoding. hnswlib's headers define globals, so they stay in this one translation unit.
+class InnerProductSpace : public hnswlib::SpaceInterface<float> {
  public:
-  explicit FastInnerProductSpace(size_t dim) : dim_(dim), distance_(fastest_inner_product_distance()) {}
-  size_t get_data_size() override { return dim_ * sizeof(float); }
+  InnerProductSpace(size_t dim, GraphVectors vectors)
+      : dim_(dim), vectors_(vectors),
+        distance_(vectors == GraphVectors::kInt8 ? fastest_int8_inner_product_distance() : fastest_inner_product_distance()) {}
+  size_t get_data_size() override { return vectors_ == GraphVectors::kInt8 ? int8_vector_bytes(dim_) : dim_ * sizeof(float); }
   hnswlib::DISTFUNC<float> get_dist_func() override { return distance_; }
   void* get_dist_func_param() override { return &dim_; }
+  /// x (dim floats) as the graph stores it: x itself, or its 8-bit encoding written to buffer.
+  const void* encode(const float* x, std::vector<unsigned char>& buffer) const {
+    if (vectors_ == GraphVectors::kFloat32) return x;
+    buffer.resize(int8_vector_bytes(dim_));
+    encode_int8_vector(x, dim_, buffer.data());
+    return buffer.data();
+  }
 
  private:
   size_t dim_;
+  GraphVectors vectors_;
   hnswlib::DISTFUNC<float> distance_;
 };
 }  // namespace
@@ -92,17 +110,17 @@ struct HnswIndex::Impl {
   using Graph = hnswlib::HierarchicalNSW<float>;
   using Scored = std::pair<float, hnswlib::tableint>;  // distance (1 - inner product), internal id
   using FurthestFirst = std::priority_queue<Scored, std::vector<Scored>, Graph::CompareByFirst>;
-  explicit Impl(uint32_t dim) : space(dim) {}
-  FastInnerProductSpace space;
+  Impl(uint32_t dim, GraphVectors vectors) : space(dim, vectors) {}
+  InnerProductSpace space;
   std::unique_ptr<Graph> graph;
   /// hnswlib's search (greedy descent through the upper layers, then a best-first walk of breadth ef on the base
   /// layer), except that the base-layer walk starts from the seeds (external ids; unknown ones are skipped) as well
   /// as from the descent's end. hnswlib's own walk takes one starting point only, hence this copy of its loop
   /// (without seeds hnswlib's own search is used, which is the faster of the two).
-  FurthestFirst walk_from(const float* query, size_t ef, const std::vector<uint32_t>& seeds) const;
+  FurthestFirst walk_from(const void* query, size_t ef, const std::vector<uint32_t>& seeds) const;
 };
 
-HnswIndex::Impl::FurthestFirst HnswIndex::Impl::walk_from(const float* query, size_t ef,
+HnswIndex::Impl::FurthestFirst HnswIndex::Impl::walk_from(const void* query, size_t ef,
                                                           const std::vector<uint32_t>& seeds) const {
   const Graph& g = *graph;
   auto distance = [&](hnswlib::tableint id) { return g.fstdistfunc_(query, g.getDataByInternalId(id), g.dist_func_param_); };
@@ -171,7 +189,8 @@ HnswIndex::Impl::FurthestFirst HnswIndex::Impl::walk_from(const float* query, si
   return best;
 }
 
-HnswIndex::HnswIndex(uint32_t dim, HnswConfig config) : dim_(dim), config_(config), impl_(std::make_unique<Impl>(dim)) {
+HnswIndex::HnswIndex(uint32_t dim, HnswConfig config)
+    : dim_(dim), config_(config), impl_(std::make_unique<Impl>(dim, config.vectors)) {
   config_.validate();
   impl_->graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(&impl_->space, 1024, config_.m,
                                                                      config_.ef_construction, config_.seed);
@@ -191,8 +210,9 @@ void HnswIndex::add(const float* vectors, size_t n) {
   }
   // The first point goes in alone (it becomes the entry point); the rest in parallel, as hnswlib allows.
   size_t start = 0;
+  std::vector<unsigned char> first;
   if (base == 0 && n > 0) {
-    g.addPoint(vectors, 0);
+    g.addPoint(impl_->space.encode(vectors, first), 0);
     start = 1;
   }
   // Large builds take minutes (1M vectors): a progress bar on a terminal, and a log line either way.
@@ -201,10 +221,14 @@ void HnswIndex::add(const float* vectors, size_t n) {
   if (long_build) spdlog::info("building an HNSW graph of {} vectors (M {}, efConstruction {})", n, config_.m, config_.ef_construction);
   std::optional<ProgressBar> progress;
   if (n >= 10000) progress.emplace("HNSW graph", n);
-#pragma omp parallel for schedule(dynamic, 64)
-  for (size_t i = start; i < n; ++i) {
-    g.addPoint(vectors + i * dim_, base + i);
-    if (progress) progress->add();
+#pragma omp parallel
+  {
+    std::vector<unsigned char> encoded;
+#pragma omp for schedule(dynamic, 64)
+    for (size_t i = start; i < n; ++i) {
+      g.addPoint(impl_->space.encode(vectors + i * dim_, encoded), base + i);
+      if (progress) progress->add();
+    }
   }
   if (progress) progress->finish();
   if (long_build) {
@@ -242,9 +266,14 @@ Neighbors HnswIndex::search(const float* queries, size_t nq, size_t k, uint32_t 
   Neighbors out = unfilled_neighbors(nq, k);
   if (size() == 0 || k == 0) return out;
   const auto& g = *impl_->graph;
-#pragma omp parallel for schedule(dynamic, 16)
-  for (size_t q = 0; q < nq; ++q) {
-    fill_row(g.searchKnn(queries + q * dim_, k), q, out, [](hnswlib::labeltype label) { return label; });
+#pragma omp parallel
+  {
+    std::vector<unsigned char> encoded;
+#pragma omp for schedule(dynamic, 16)
+    for (size_t q = 0; q < nq; ++q) {
+      fill_row(g.searchKnn(impl_->space.encode(queries + q * dim_, encoded), k), q, out,
+               [](hnswlib::labeltype label) { return label; });
+    }
   }
   return out;
 }
@@ -257,10 +286,14 @@ Neighbors HnswIndex::search_from(const float* queries, size_t nq, size_t k,
   if (size() == 0 || k == 0) return out;
   const auto& g = *impl_->graph;
   const size_t ef = std::max<size_t>(breadth != 0 ? breadth : config_.ef_search, k);
-#pragma omp parallel for schedule(dynamic, 16)
-  for (size_t q = 0; q < nq; ++q) {
-    fill_row(impl_->walk_from(queries + q * dim_, ef, seeds[q]), q, out,
-             [&g](hnswlib::tableint id) { return g.getExternalLabel(id); });
+#pragma omp parallel
+  {
+    std::vector<unsigned char> encoded;
+#pragma omp for schedule(dynamic, 16)
+    for (size_t q = 0; q < nq; ++q) {
+      fill_row(impl_->walk_from(impl_->space.encode(queries + q * dim_, encoded), ef, seeds[q]), q, out,
+               [&g](hnswlib::tableint id) { return g.getExternalLabel(id); });
+    }
   }
   return out;
 }
@@ -280,6 +313,12 @@ std::unique_ptr<HnswIndex> HnswIndex::load(const std::string& path, uint32_t dim
     index->impl_->graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(&index->impl_->space, path);
   } catch (const std::exception& e) {
     throw InputError(path, 0, std::string("cannot read the HNSW graph: ") + e.what());
+  }
+  // hnswlib takes the vectors' size from the space, not the file: a graph saved with the other storage is refused.
+  auto& loaded = *index->impl_->graph;
+  if (loaded.size_data_per_element_ != loaded.size_links_level0_ + loaded.data_size_ + sizeof(hnswlib::labeltype)) {
+    throw InputError(path, 0, "the graph's vectors are not stored as " + graph_vectors_name(config.vectors) +
+                                  " (as its model's manifest says)");
   }
   // hnswlib reads the file into memory it has just allocated, so the pages are already 4 KB ones: move the base
   // layer into memory advised to use huge pages (one copy; hnswlib frees it with free()).

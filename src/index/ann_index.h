@@ -57,13 +57,22 @@ class ExactIndex final : public AnnIndex {
   std::vector<float> vectors_;
 };
 
-/// HNSW graph settings (hnswlib's M, efConstruction, efSearch).
+/// How a graph stores its vectors: 8-bit (a scale and one signed byte a value: a quarter of the bytes for every walk
+/// to read, scores within about 1e-3) or as floats (exact scores; the format of graphs saved before 8-bit ones).
+enum class GraphVectors { kInt8, kFloat32 };
+/// "int8" or "float32".
+std::string graph_vectors_name(GraphVectors vectors);
+/// Parses "int8" or "float32"; UsageError otherwise.
+GraphVectors parse_graph_vectors(const std::string& name);
+
+/// HNSW graph settings (hnswlib's M, efConstruction, efSearch) and the vectors' storage.
 struct HnswConfig {
   uint32_t m = 32;                 ///< links per node
   uint32_t ef_construction = 200;  ///< breadth while inserting
   uint32_t ef_search = 100;        ///< breadth while searching (at least k; shortlists are 100 long)
   uint64_t seed = 100;             ///< level generator seed
   bool scale_with_size = true;     ///< large graphs build cheaper (see for_size); off when efC is set by hand
+  GraphVectors vectors = GraphVectors::kInt8;  ///< how the graph stores vectors (a loaded graph: as it was saved)
   /// Throws UsageError on invalid values.
   void validate() const;
   /// The settings for a graph of n vectors: above kLargeGraphVectors, efConstruction at most 100.
@@ -73,7 +82,8 @@ struct HnswConfig {
 /// Graphs of more vectors than this are built with cheaper settings (HnswConfig::for_size).
 inline constexpr size_t kLargeGraphVectors = 200000;
 
-/// Approximate search on an hnswlib graph (inner-product space). Inserts and searches run in parallel.
+/// Approximate search on an hnswlib graph (inner-product space). Inserts and searches run in parallel. The scores
+/// of an 8-bit graph are its own approximations (callers that need exact ones score the ids found).
 class HnswIndex final : public AnnIndex {
  public:
   HnswIndex(uint32_t dim, HnswConfig config);
@@ -88,9 +98,12 @@ class HnswIndex final : public AnnIndex {
   bool is_graph() const override { return true; }
   /// The default search breadth (HnswConfig::ef_search), used when a search passes ef 0.
   uint32_t ef_search() const { return config_.ef_search; }
+  /// How the graph stores its vectors.
+  GraphVectors vectors() const { return config_.vectors; }
   /// Writes the graph with hnswlib's own format to path (callers checksum it in their manifest).
   void save(const std::string& path) const;
-  /// Reads a graph written by save(); InputError when it cannot be read.
+  /// Reads a graph written by save() with config.vectors its storage; InputError when it cannot be read or was
+  /// written with another storage.
   static std::unique_ptr<HnswIndex> load(const std::string& path, uint32_t dim, HnswConfig config);
 
  private:

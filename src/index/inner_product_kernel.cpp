@@ -1,5 +1,10 @@
 #include "index/inner_product_kernel.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define NGAME_HAVE_AVX2_KERNEL 1
@@ -44,6 +49,77 @@ __attribute__((target("avx2,fma"))) static float inner_product_distance_avx2(con
   return 1.0f - total;
 }
 #endif
+
+void encode_int8_vector(const float* x, size_t dim, void* out) {
+  float largest = 0;
+  for (size_t j = 0; j < dim; ++j) largest = std::max(largest, std::fabs(x[j]));
+  const float scale = largest > 0 ? largest / 127.0f : 0.0f;
+  const float inverse = largest > 0 ? 127.0f / largest : 0.0f;
+  auto* bytes = static_cast<unsigned char*>(out);
+  std::memcpy(bytes, &scale, sizeof scale);
+  auto* q = reinterpret_cast<int8_t*>(bytes + sizeof scale);
+  for (size_t j = 0; j < dim; ++j) q[j] = static_cast<int8_t>(std::clamp(std::lround(x[j] * inverse), -127L, 127L));
+}
+
+namespace {
+// The two scales of encoded vectors a and b, and their values.
+struct Int8Pair {
+  float scale;
+  const int8_t* x;
+  const int8_t* y;
+};
+Int8Pair int8_pair(const void* a, const void* b) {
+  float sa, sb;
+  std::memcpy(&sa, a, sizeof sa);
+  std::memcpy(&sb, b, sizeof sb);
+  return {sa * sb, reinterpret_cast<const int8_t*>(static_cast<const char*>(a) + sizeof sa),
+          reinterpret_cast<const int8_t*>(static_cast<const char*>(b) + sizeof sb)};
+}
+}  // namespace
+
+float int8_inner_product_distance_portable(const void* a, const void* b, const void* dim_ptr) {
+  const Int8Pair p = int8_pair(a, b);
+  const size_t d = *static_cast<const size_t*>(dim_ptr);
+  int32_t s = 0;
+#pragma omp simd reduction(+ : s)
+  for (size_t j = 0; j < d; ++j) s += int32_t{p.x[j]} * int32_t{p.y[j]};
+  return 1.0f - p.scale * static_cast<float>(s);
+}
+
+#ifdef NGAME_HAVE_AVX2_KERNEL
+// 32 values a step: both halves sign-extended to 16 bits, multiplied and summed in pairs into 32-bit lanes (|q| <=
+// 127, so a 256-value sum stays far inside 32 bits).
+__attribute__((target("avx2"))) static float int8_inner_product_distance_avx2(const void* a, const void* b,
+                                                                             const void* dim_ptr) {
+  const Int8Pair p = int8_pair(a, b);
+  const size_t d = *static_cast<const size_t*>(dim_ptr);
+  __m256i s0 = _mm256_setzero_si256(), s1 = _mm256_setzero_si256();
+  size_t j = 0;
+  for (; j + 32 <= d; j += 32) {
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.x + j));
+    const __m256i y = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.y + j));
+    const __m256i x0 = _mm256_cvtepi8_epi16(_mm256_castsi256_si128(x)), x1 = _mm256_cvtepi8_epi16(_mm256_extracti128_si256(x, 1));
+    const __m256i y0 = _mm256_cvtepi8_epi16(_mm256_castsi256_si128(y)), y1 = _mm256_cvtepi8_epi16(_mm256_extracti128_si256(y, 1));
+    s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(x0, y0));
+    s1 = _mm256_add_epi32(s1, _mm256_madd_epi16(x1, y1));
+  }
+  const __m256i s = _mm256_add_epi32(s0, s1);
+  __m128i h = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+  h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4e));
+  h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0xb1));
+  int32_t total = _mm_cvtsi128_si32(h);
+  for (; j < d; ++j) total += int32_t{p.x[j]} * int32_t{p.y[j]};
+  return 1.0f - p.scale * static_cast<float>(total);
+}
+#endif
+
+InnerProductDistanceFn fastest_int8_inner_product_distance() {
+#ifdef NGAME_HAVE_AVX2_KERNEL
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2")) return int8_inner_product_distance_avx2;
+#endif
+  return int8_inner_product_distance_portable;
+}
 
 InnerProductDistanceFn fastest_inner_product_distance() {
 #ifdef NGAME_HAVE_AVX2_KERNEL

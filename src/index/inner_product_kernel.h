@@ -1,5 +1,6 @@
 #pragma once
-// Inner-product distance kernels (1 - <a, b>) for the HNSW graphs, in hnswlib's distance-function signature.
+// Inner-product distance kernels (1 - <a, b>) for the HNSW graphs, in hnswlib's distance-function signature, over
+// float vectors or their 8-bit encoding.
 #include <cstddef>
 
 namespace ngame {
@@ -11,5 +12,15 @@ using InnerProductDistanceFn = float (*)(const void* a, const void* b, const voi
 float inner_product_distance_portable(const void* a, const void* b, const void* dim_ptr);
 /// The fastest kernel this CPU runs: AVX2+FMA where present, else the portable one.
 InnerProductDistanceFn fastest_inner_product_distance();
+
+/// Bytes of a vector of dim floats in the 8-bit graph encoding: a float scale, then dim signed bytes.
+inline size_t int8_vector_bytes(size_t dim) { return sizeof(float) + dim; }
+/// Writes x (dim floats) in the 8-bit encoding to out (int8_vector_bytes(dim) bytes): each value rounded to a
+/// multiple of max|x| / 127, so a unit vector's inner products move by about 1e-3 (test_ann_index measures it).
+void encode_int8_vector(const float* x, size_t dim, void* out);
+/// 1 - <a, b> of two 8-bit encoded vectors of *dim_ptr values, portable kernel (reference for the AVX2 one).
+float int8_inner_product_distance_portable(const void* a, const void* b, const void* dim_ptr);
+/// The fastest 8-bit kernel this CPU runs: AVX2 where present, else the portable one.
+InnerProductDistanceFn fastest_int8_inner_product_distance();
 
 }  // namespace ngame

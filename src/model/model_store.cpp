@@ -147,6 +147,7 @@ nlohmann::json write_parts(const std::string& dir, const Encoder& encoder, const
         write_file_atomically(part_path(name), read_file(tmp));
         fs::remove(tmp);
         record(name);
+        files[name]["vectors"] = graph_vectors_name(hnsw->vectors());
       }
     }
   }
@@ -366,15 +367,23 @@ ModelParts load_model(const std::string& dir, const ModelLoadOptions& options) {
   } else if (model.fusion && model.fusion->hnsw_ef_search > 0) {
     hnsw.ef_search = model.fusion->hnsw_ef_search;
   }
-  if (options.ann != AnnChoice::kExact) {
-    if (files.contains("labels.hnsw")) model.label_index = HnswIndex::load(path("labels.hnsw"), d, hnsw);
-    if (classifier_graph && files.contains("classifiers.hnsw")) {
-      model.classifier_index = HnswIndex::load(path("classifiers.hnsw"), d, hnsw);
+  // A saved graph's storage is its manifest entry's "vectors"; graphs saved before 8-bit ones have none and are floats.
+  auto saved = [&](const char* name, HnswConfig c) {
+    const nlohmann::json& entry = files[name];
+    const nlohmann::json vectors = entry.value("vectors", nlohmann::json("float32"));
+    if (!vectors.is_string() || (vectors != "int8" && vectors != "float32")) {
+      throw InputError(manifest_path, 0, std::string(name) + ": \"vectors\" must be \"int8\" or \"float32\"");
     }
+    c.vectors = parse_graph_vectors(vectors.get<std::string>());
+    return HnswIndex::load(path(name), d, c);
+  };
+  if (options.ann != AnnChoice::kExact) {
+    if (files.contains("labels.hnsw")) model.label_index = saved("labels.hnsw", hnsw);
+    if (classifier_graph && files.contains("classifiers.hnsw")) model.classifier_index = saved("classifiers.hnsw", hnsw);
     if (files.contains("memory.hnsw")) {
       HnswConfig memory = hnsw;
       if (options.memory_ef_search > 0) memory.ef_search = options.memory_ef_search;
-      model.memory_index = HnswIndex::load(path("memory.hnsw"), d, memory);
+      model.memory_index = saved("memory.hnsw", memory);
     }
   }
   model.build_missing_indices(hnsw, options.ann, options.exact_max, classifier_graph, options.memory_ef_search);

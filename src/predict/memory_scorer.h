@@ -20,8 +20,10 @@ struct MemoryScorerConfig {
 /// Training documents' labels behind an index over their embeddings (both owned by the caller, e.g. a ModelParts).
 class MemoryScorer final : public Scorer {
  public:
-  /// doc_labels: one row per vector of index (the index's ids are the rows).
-  MemoryScorer(const SparseMatrix& doc_labels, const AnnIndex& index, MemoryScorerConfig config = {});
+  /// doc_labels: one row per vector of index (the index's ids are the rows); doc_vectors (null: the index's own
+  /// scores), the same vectors as floats, scores the documents found exactly (an 8-bit graph's scores are close only).
+  MemoryScorer(const SparseMatrix& doc_labels, const AnnIndex& index, MemoryScorerConfig config = {},
+               const std::vector<float>* doc_vectors = nullptr);
   /// For each query (unit rows), label -> score pairs sorted by label (the votes sum to 1 per query). With
   /// document seeds (one list per query, e.g. from document_seeds()), the graph's walk also starts from them; a
   /// graph walks with breadth ef (0: its own).
@@ -51,6 +53,7 @@ class MemoryScorer final : public Scorer {
   mutable std::vector<uint32_t> seed_documents_;
   const AnnIndex& index_;
   MemoryScorerConfig config_;
+  const std::vector<float>* vectors_;  // null: the index's scores are used as they are
 };
 
 }  // namespace ngame

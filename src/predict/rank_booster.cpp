@@ -333,12 +333,22 @@ nlohmann::json RankBooster::fit(const RankRows& rows, const RankBoosterConfig& c
     nodes_.resize(static_cast<size_t>(best_trees == 0 ? 0 : cut));
   }
   flatten();
-  return {{"fitted_trees", fitted},
-          {"kept_trees", roots_.size()},
-          {"holdout_queries", held_queries},
-          {"holdout_linear_P@1", 100 * linear_p1},
-          {"holdout_reranked_P@1", 100 * best_p1},
-          {"holdout_all_trees_P@1", 100 * last_p1}};
+  nlohmann::json report = {{"fitted_trees", fitted},
+                           {"kept_trees", roots_.size()},
+                           {"holdout_queries", held_queries},
+                           {"holdout_linear_P@1", 100 * linear_p1},
+                           {"holdout_reranked_P@1", 100 * best_p1},
+                           {"holdout_all_trees_P@1", 100 * last_p1}};
+  if (config.refit && held_queries > 0 && !roots_.empty()) {
+    // The hold-out's queries have chosen how many trees pay; those trees are fitted again from every query.
+    RankBoosterConfig all = config;
+    all.holdout = 0;
+    all.refit = false;
+    all.trees = static_cast<uint32_t>(roots_.size());
+    fit(rows, all);
+    report["refit_on_all_queries"] = true;
+  }
+  return report;
 }
 
 nlohmann::json RankBooster::to_json() const {

@@ -18,7 +18,7 @@ ScorerSet make_scorers(const ModelParts& m) {
     set.slots[kClassifierScorer] = std::make_unique<VectorScorer>(m.classifiers, m.classifier_index.get(), false, false);
   }
   if (!m.memory_embeddings.empty() && m.memory_index) {
-    auto memory = std::make_unique<MemoryScorer>(m.memory_labels, *m.memory_index);
+    auto memory = std::make_unique<MemoryScorer>(m.memory_labels, *m.memory_index, MemoryScorerConfig{}, &m.memory_embeddings);
     set.memory = memory.get();
     set.slots[kMemoryScorer] = std::move(memory);
   }

@@ -1,4 +1,4 @@
-// Exact top-k against a full sort: the heap with its blocked bar test must keep exactly the k best keys, best first,
+// Exact top-k against a full sort: the buffer with its blocked bar test must keep exactly the k best keys, best first,
 // ties by the lower key id, for key counts that leave partial blocks, k above the key count, and many tied scores.
 #include "core/topk_search.h"
 
@@ -16,7 +16,7 @@ namespace {
 TEST(ExactTopk, EqualsAFullSortWithTiesByLowerId) {
   std::mt19937 rng(8);
   const size_t d = 4;
-  for (const size_t nk : {size_t{1}, size_t{15}, size_t{17}, size_t{250}, size_t{1003}}) {
+  for (const size_t nk : {size_t{1}, size_t{15}, size_t{17}, size_t{250}, size_t{1003}, size_t{6000}}) {
     // Values on a coarse grid: many keys tie with each other.
     auto grid = [&] { return static_cast<float>(static_cast<int>(rng() % 5) - 2) * 0.5f; };
     std::vector<float> keys(nk * d), queries(7 * d);

@@ -1,10 +1,12 @@
 #include "index/ann_index.h"
 
 #include <cmath>
+#include <filesystem>
 
 #include <random>
 
 #include "core/dense_math.h"
+#include "core/error.h"
 #include "index/inner_product_kernel.h"
 #include "test_util.h"
 
@@ -68,6 +70,7 @@ TEST(AnnIndex, SeededWalkReachesWhatItsSeedsPointAt) {
   exact.add(data.data(), n);
   HnswConfig c;
   c.ef_search = 1;  // a purely greedy walk: it stops at the first local optimum
+  c.vectors = GraphVectors::kFloat32;  // exact scores: the seed is the walk's best (8-bit: only about)
   HnswIndex hnsw(d, c);
   hnsw.add(data.data(), n);
   const Neighbors truth = exact.search(queries.data(), nq, 1);
@@ -152,6 +155,76 @@ TEST(InnerProductKernel, FastestMatchesPortableAtEveryLength) {
     EXPECT_NEAR(inner_product_distance_portable(a.data(), b.data(), &d), 1.0 - exact, 1e-4 * (1 + std::sqrt(d))) << d;
     EXPECT_NEAR(fast(a.data(), b.data(), &d), 1.0 - exact, 1e-4 * (1 + std::sqrt(d))) << d;
   }
+}
+
+TEST(InnerProductKernel, Int8MatchesPortableAndApproximatesTheFloats) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  const InnerProductDistanceFn fast = fastest_int8_inner_product_distance();
+  for (size_t d : {1u, 7u, 31u, 32u, 33u, 100u, 256u, 257u}) {
+    std::vector<float> a(d), b(d);
+    for (size_t j = 0; j < d; ++j) {
+      a[j] = dist(rng);
+      b[j] = dist(rng);
+    }
+    normalize_rows(a.data(), 1, static_cast<uint32_t>(d));
+    normalize_rows(b.data(), 1, static_cast<uint32_t>(d));
+    std::vector<unsigned char> ea(int8_vector_bytes(d)), eb(int8_vector_bytes(d));
+    encode_int8_vector(a.data(), d, ea.data());
+    encode_int8_vector(b.data(), d, eb.data());
+    const float portable = int8_inner_product_distance_portable(ea.data(), eb.data(), &d);
+    EXPECT_EQ(fast(ea.data(), eb.data(), &d), portable) << d;  // the same integer sum and the same scaling
+    // Unit vectors: every value off by at most half a step of max|x| / 127.
+    EXPECT_NEAR(portable, inner_product_distance_portable(a.data(), b.data(), &d), 4e-3) << d;
+    EXPECT_NEAR(int8_inner_product_distance_portable(ea.data(), ea.data(), &d), 0.0f, 4e-3) << d;
+  }
+  // A zero vector (a text without known words) encodes with scale 0: distance 1 to everything.
+  const size_t d = 8;
+  std::vector<float> zero(d, 0.0f), one(d, 0.0f);
+  one[3] = 1.0f;
+  std::vector<unsigned char> ez(int8_vector_bytes(d)), eo(int8_vector_bytes(d));
+  encode_int8_vector(zero.data(), d, ez.data());
+  encode_int8_vector(one.data(), d, eo.data());
+  EXPECT_EQ(int8_inner_product_distance_portable(ez.data(), eo.data(), &d), 1.0f);
+  EXPECT_FLOAT_EQ(int8_inner_product_distance_portable(eo.data(), eo.data(), &d), 0.0f);
+}
+
+TEST(AnnIndex, Int8GraphsFindWhatFloatGraphsFindInLessSpace) {
+  const uint32_t d = 64;
+  const size_t n = 8000, nq = 300;
+  const std::vector<float> data = clustered(n, d, 5), queries = clustered(nq, d, 6);
+  ExactIndex exact(d);
+  exact.add(data.data(), n);
+  HnswConfig floats;
+  floats.vectors = GraphVectors::kFloat32;
+  HnswIndex int8_graph(d, HnswConfig{}), float_graph(d, floats);
+  EXPECT_EQ(int8_graph.vectors(), GraphVectors::kInt8);  // the default
+  int8_graph.add(data.data(), n);
+  float_graph.add(data.data(), n);
+  const Neighbors truth = exact.search(queries.data(), nq, 10);
+  const Neighbors a = int8_graph.search(queries.data(), nq, 10), f = float_graph.search(queries.data(), nq, 10);
+  EXPECT_GE(recall_at(a, truth, nq, 10), 0.9);
+  EXPECT_GE(recall_at(a, truth, nq, 10), recall_at(f, truth, nq, 10) - 0.02);
+  // Its scores are close to the exact ones of the ids it returns.
+  for (size_t q = 0; q < nq; ++q) {
+    for (size_t r = 0; r < 10; ++r) {
+      const uint32_t id = a.ids[q * 10 + r];
+      ASSERT_NE(id, UINT32_MAX);
+      EXPECT_NEAR(a.scores[q * 10 + r], dot(queries.data() + q * d, data.data() + size_t{id} * d, d), 4e-3);
+    }
+  }
+  // Saved, each is smaller by the vectors' bytes, loads only as what it is, and answers the same.
+  testing::TempDir dir;
+  int8_graph.save(dir.file("int8.bin"));
+  float_graph.save(dir.file("float.bin"));
+  EXPECT_EQ(std::filesystem::file_size(dir.file("float.bin")) - std::filesystem::file_size(dir.file("int8.bin")),
+            n * (d * sizeof(float) - int8_vector_bytes(d)));
+  EXPECT_THROW(HnswIndex::load(dir.file("int8.bin"), d, floats), InputError);
+  EXPECT_THROW(HnswIndex::load(dir.file("float.bin"), d, HnswConfig{}), InputError);
+  EXPECT_EQ(HnswIndex::load(dir.file("int8.bin"), d, HnswConfig{})->search(queries.data(), nq, 10).ids, a.ids);
+  EXPECT_EQ(HnswIndex::load(dir.file("float.bin"), d, floats)->search(queries.data(), nq, 10).ids, f.ids);
+  EXPECT_EQ(parse_graph_vectors(graph_vectors_name(GraphVectors::kFloat32)), GraphVectors::kFloat32);
+  EXPECT_THROW(parse_graph_vectors("int4"), UsageError);
 }
 
 }  // namespace

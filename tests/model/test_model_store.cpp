@@ -122,6 +122,35 @@ TEST(ModelStore, GraphsSearchAsTheFusionWasFittedUnlessTold) {
   expect_load_error(saved_with_fusion(m, {{"hnsw_ef_search", 0}}, m.file("zero")), "hnsw_ef_search");
 }
 
+TEST(ModelStore, SavedGraphsKeepTheirStorageAndOlderOnesAreFloats) {
+  SavedModel m;
+  for (GraphVectors vectors : {GraphVectors::kInt8, GraphVectors::kFloat32}) {
+    ModelLoadOptions build = graphs();
+    build.hnsw.vectors = vectors;
+    ModelParts model = load_model(m.dir.str(), build);
+    model.classifiers = model.label_embeddings;  // graphs are saved with a trained model's parts
+    model.memory_labels.cols = model.label_count();
+    const std::string dir = m.file(graph_vectors_name(vectors));
+    nlohmann::json manifest = save_model(dir, model, model.manifest["settings"], model.manifest["data"]);
+    EXPECT_EQ(manifest["files"]["labels.hnsw"]["vectors"], graph_vectors_name(vectors));
+    // Loaded with the other default, the saved graph keeps what the manifest says.
+    ModelLoadOptions other;
+    other.hnsw.vectors = vectors == GraphVectors::kInt8 ? GraphVectors::kFloat32 : GraphVectors::kInt8;
+    EXPECT_EQ(label_graph(load_model(dir, other)).vectors(), vectors);
+    // A manifest from before 8-bit graphs names no storage: its graphs are floats.
+    manifest["files"]["labels.hnsw"].erase("vectors");
+    testing::write_bytes(dir + "/manifest.json", manifest.dump());
+    if (vectors == GraphVectors::kFloat32) {
+      EXPECT_EQ(label_graph(load_model(dir)).vectors(), GraphVectors::kFloat32);
+    } else {
+      expect_load_error(dir, "not stored as float32");
+    }
+    manifest["files"]["labels.hnsw"]["vectors"] = "int4";
+    testing::write_bytes(dir + "/manifest.json", manifest.dump());
+    expect_load_error(dir, "\"vectors\" must be");
+  }
+}
+
 TEST(BinaryContainer, RejectsOtherVersionsAndBadMagic) {
   testing::TempDir dir;
   write_container(dir.file("a.ngm"), {{"TEST", "payload"}});

@@ -56,5 +56,26 @@ TEST(MemoryScorer, VotesSumToOneAndSeedsDoNotChangeAnExactSearch) {
   EXPECT_EQ(seeded, votes);
 }
 
+TEST(MemoryScorer, An8BitGraphsDocumentsAreScoredExactly) {
+  Fixture f;
+  HnswIndex graph(2, HnswConfig{});  // 8-bit vectors: steps of 1/127 on the circle
+  graph.add(f.vectors.data(), 20);
+  const MemoryScorerConfig config{.neighbors = 6, .temperature = 0.05f};
+  MemoryScorer exact(f.doc_labels, f.index, config), rescored(f.doc_labels, graph, config, &f.vectors),
+      approximate(f.doc_labels, graph, config);
+  const std::vector<float> query = {std::cos(0.33f), std::sin(0.33f)};
+  const auto truth = exact.score(query.data(), 1)[0], votes = rescored.score(query.data(), 1)[0],
+             rough = approximate.score(query.data(), 1)[0];
+  ASSERT_EQ(votes.size(), truth.size());
+  ASSERT_EQ(rough.size(), truth.size());
+  double rough_error = 0;
+  for (size_t j = 0; j < truth.size(); ++j) {
+    EXPECT_EQ(votes[j].first, truth[j].first);
+    EXPECT_NEAR(votes[j].second, truth[j].second, 1e-5f);
+    rough_error = std::max(rough_error, std::fabs(double(rough[j].second) - truth[j].second));
+  }
+  EXPECT_GT(rough_error, 1e-4);  // the graph's own scores, through the softmax, would move the votes
+}
+
 }  // namespace
 }  // namespace ngame

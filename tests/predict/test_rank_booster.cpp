@@ -93,6 +93,36 @@ TEST(RankBooster, TreesAreKeptOnAnyHoldOutGainUnlessAMinimumGainIsAsked) {
   EXPECT_EQ(report["holdout_reranked_P@1"].get<double>(), report["holdout_linear_P@1"].get<double>());
 }
 
+TEST(RankBooster, RefitFitsTheChosenNumberOfTreesOnEveryQuery) {
+  RankRows rows = interaction_rows(600, 7);
+  RankBoosterConfig config;
+  config.trees = 30;
+  config.refit = false;
+  RankBooster chosen;
+  const nlohmann::json report = chosen.fit(rows, config);
+  ASSERT_GT(chosen.trees(), 0u);
+  EXPECT_FALSE(report.contains("refit_on_all_queries"));
+  config.refit = true;
+  RankBooster refit;
+  const nlohmann::json refit_report = refit.fit(rows, config);
+  EXPECT_TRUE(refit_report["refit_on_all_queries"].get<bool>());
+  EXPECT_EQ(refit.trees(), chosen.trees());  // as many trees as the hold-out chose
+  EXPECT_EQ(refit_report["kept_trees"], report["kept_trees"]);
+  // The same trees as a fit of that many on every query, which differ from those fitted without the hold-out.
+  RankBoosterConfig all = config;
+  all.holdout = 0.0;
+  all.trees = static_cast<uint32_t>(chosen.trees());
+  RankBooster on_all;
+  on_all.fit(rows, all);
+  size_t differ = 0;
+  for (size_t r = 0; r < rows.rows(); ++r) {
+    const float* row = &rows.values[r * 3];
+    ASSERT_EQ(refit.score(row), on_all.score(row));
+    differ += refit.score(row) != chosen.score(row);
+  }
+  EXPECT_GT(differ, rows.rows() / 2);
+}
+
 TEST(RankBooster, JsonRoundTripScoresTheSameAndMalformedTreesFail) {
   RankRows rows = interaction_rows(500, 1);
   RankBooster booster;
