@@ -2,7 +2,8 @@
 // labels.hnsw or memory.hnsw, which hold the vectors), N growing, and counts the distance computations of the
 // insertions. The time per distance computation shows the memory system's share, the computations per insertion
 // the algorithm's. Usage: bench_hnsw_build GRAPH.hnsw DIM [--sizes 100000,300000,1000000] [--m 32] [--efc 100]
-// [--huge 1] (--huge: the graph's memory advised to use transparent huge pages, MADV_HUGEPAGE).
+// [--huge 1] (--huge: the graph's memory advised to use transparent huge pages, MADV_HUGEPAGE). The builds it times
+// store floats (`--graph-vectors float32`), whichever storage the saved graph had.
 // (hnswlib's header can be compiled into one object of a program only, so this reads the graph file itself and
 // links no ngame index code but the distance kernel.)
 #include <hnswlib/hnswlib.h>
@@ -11,7 +12,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <sstream>
 #include <string>
 
@@ -65,10 +68,26 @@ int main(int argc, char** argv) {
   {
     CountingSpace space(d);
     hnswlib::HierarchicalNSW<float> saved(&space, argv[1]);
+    // A saved graph stores floats or 8-bit vectors (a float scale, then the bytes; ngame's default): the node size
+    // in the file tells which, and 8-bit ones are decoded (the builds below run on floats either way).
+    const size_t fixed = saved.size_links_level0_ + sizeof(hnswlib::labeltype);
+    const bool floats = saved.size_data_per_element_ == fixed + d * sizeof(float);
+    if (!floats && saved.size_data_per_element_ != fixed + ngame::int8_vector_bytes(d)) {
+      std::fprintf(stderr, "bench_hnsw_build: %s does not hold %zu-d vectors\n", argv[1], d);
+      return 2;
+    }
     vectors.resize(saved.cur_element_count * d);
     for (size_t i = 0; i < saved.cur_element_count; ++i) {
-      const auto* v = reinterpret_cast<const float*>(saved.getDataByInternalId(static_cast<hnswlib::tableint>(i)));
-      std::copy(v, v + d, vectors.begin() + static_cast<std::ptrdiff_t>(i * d));
+      const char* data = saved.getDataByInternalId(static_cast<hnswlib::tableint>(i));
+      float* out = vectors.data() + i * d;
+      if (floats) {
+        std::memcpy(out, data, d * sizeof(float));
+        continue;
+      }
+      float scale;
+      std::memcpy(&scale, data, sizeof scale);
+      const auto* q = reinterpret_cast<const int8_t*>(data + sizeof scale);
+      for (size_t j = 0; j < d; ++j) out[j] = scale * static_cast<float>(q[j]);
     }
   }
   const size_t available = vectors.size() / d;

@@ -47,7 +47,10 @@ int main(int argc, char** argv) {
   std::unique_ptr<LexicalScorer> lexical;
   if (bow) lexical = std::make_unique<LexicalScorer>(bow->featurizer(), model.label_texts);
   std::unique_ptr<MemoryScorer> memory;
-  if (model.memory_index) memory = std::make_unique<MemoryScorer>(model.memory_labels, *model.memory_index);
+  if (model.memory_index) {
+    memory = std::make_unique<MemoryScorer>(model.memory_labels, *model.memory_index, MemoryScorerConfig{},
+                                            &model.memory_embeddings);
+  }
   double embed = 0, labels = 0, seeding = 0, seeded = 0, classifiers = 0, mem = 0, lex = 0, whole = 0;
   auto seconds = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
   const size_t n = std::min(count, texts.size());

@@ -314,7 +314,8 @@ std::unique_ptr<HnswIndex> HnswIndex::load(const std::string& path, uint32_t dim
   } catch (const std::exception& e) {
     throw InputError(path, 0, std::string("cannot read the HNSW graph: ") + e.what());
   }
-  // hnswlib takes the vectors' size from the space, not the file: a graph saved with the other storage is refused.
+  // hnswlib takes the vectors' size from the space, not the file: a graph saved with the other storage is refused
+  // (below 3 dimensions both take the same bytes, and the manifest alone tells them apart).
   auto& loaded = *index->impl_->graph;
   if (loaded.size_data_per_element_ != loaded.size_links_level0_ + loaded.data_size_ + sizeof(hnswlib::labeltype)) {
     throw InputError(path, 0, "the graph's vectors are not stored as " + graph_vectors_name(config.vectors) +

@@ -58,7 +58,8 @@ void encode_int8_vector(const float* x, size_t dim, void* out) {
   auto* bytes = static_cast<unsigned char*>(out);
   std::memcpy(bytes, &scale, sizeof scale);
   auto* q = reinterpret_cast<int8_t*>(bytes + sizeof scale);
-  for (size_t j = 0; j < dim; ++j) q[j] = static_cast<int8_t>(std::clamp(std::lround(x[j] * inverse), -127L, 127L));
+  for (size_t j = 0; j < dim; ++j) q[j] = static_cast<int8_t>(std::clamp(std::nearbyint(x[j] * inverse), -127.0f, 127.0f));
+  std::fill(q + dim, reinterpret_cast<int8_t*>(bytes + int8_vector_bytes(dim)), int8_t{0});
 }
 
 namespace {

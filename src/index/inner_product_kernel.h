@@ -13,8 +13,9 @@ float inner_product_distance_portable(const void* a, const void* b, const void* 
 /// The fastest kernel this CPU runs: AVX2+FMA where present, else the portable one.
 InnerProductDistanceFn fastest_inner_product_distance();
 
-/// Bytes of a vector of dim floats in the 8-bit graph encoding: a float scale, then dim signed bytes.
-inline size_t int8_vector_bytes(size_t dim) { return sizeof(float) + dim; }
+/// Bytes of a vector of dim floats in the 8-bit graph encoding: a float scale, then dim signed bytes, zero-padded to
+/// a multiple of 4 (hnswlib reads the 4-byte link counts that follow each vector in its node records).
+inline size_t int8_vector_bytes(size_t dim) { return sizeof(float) + (dim + 3) / 4 * 4; }
 /// Writes x (dim floats) in the 8-bit encoding to out (int8_vector_bytes(dim) bytes): each value rounded to a
 /// multiple of max|x| / 127, so a unit vector's inner products move by about 1e-3 (test_ann_index measures it).
 void encode_int8_vector(const float* x, size_t dim, void* out);

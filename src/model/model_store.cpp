@@ -252,10 +252,12 @@ ModelParts load_model(const std::string& dir, const ModelLoadOptions& options) {
   if (m.is_discarded() || !m.is_object() || m.value("format", "") != "ngame-model") {
     throw InputError(manifest_path, 0, "not an ngame model manifest");
   }
-  if (!m.contains("version") || !m["version"].is_number_integer() || m["version"].get<int>() != kModelFormatVersion) {
+  if (!m.contains("version") || !m["version"].is_number_integer() || m["version"].get<int>() < kOldestModelFormatVersion ||
+      m["version"].get<int>() > kModelFormatVersion) {
     throw InputError(manifest_path, 0,
                      "model format version " + (m.contains("version") ? m["version"].dump() : std::string("?")) +
-                         " is not supported (this build reads " + std::to_string(kModelFormatVersion) + ")");
+                         " is not supported (this build reads " + std::to_string(kOldestModelFormatVersion) + " to " +
+                         std::to_string(kModelFormatVersion) + ")");
   }
   if (!m.contains("files") || !m["files"].is_object()) throw InputError(manifest_path, 0, "manifest lists no files");
   // A part's file on disk: the manifest's "file" (generation-suffixed), or the part's own name in older manifests.

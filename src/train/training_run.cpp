@@ -776,6 +776,7 @@ void TrainingRun::fit_fusion() {
       one_tree.trees = 1;
       one_tree.depth = 7;
       one_tree.learning_rate = 1.0f;
+      one_tree.refit = false;  // only its hold-out figures are recorded
       RankBooster tree;
       const nlohmann::json tree_report = tree.fit(reference, one_tree);
       report["reference_tree"] = {{"holdout_P@1", tree_report["holdout_all_trees_P@1"]},

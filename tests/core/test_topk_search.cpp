@@ -48,5 +48,15 @@ TEST(ExactTopk, EqualsAFullSortWithTiesByLowerId) {
   }
 }
 
+TEST(ExactTopk, AKeyScoringNaNIsNeverReturned) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<float> keys = {1, 0, nan, 0, 0.5f, 0, 0.2f, 0, 0.1f, 0}, query = {1, 0};
+  std::vector<uint32_t> ids;
+  std::vector<float> scores;
+  exact_topk(query.data(), 1, keys.data(), 5, 2, 5, ids, scores);
+  EXPECT_EQ(ids, (std::vector<uint32_t>{0, 2, 3, 4, UINT32_MAX}));  // padded, as if the key were not there
+  EXPECT_EQ(scores[4], -std::numeric_limits<float>::infinity());
+}
+
 }  // namespace
 }  // namespace ngame

@@ -178,6 +178,10 @@ TEST(InnerProductKernel, Int8MatchesPortableAndApproximatesTheFloats) {
     EXPECT_NEAR(portable, inner_product_distance_portable(a.data(), b.data(), &d), 4e-3) << d;
     EXPECT_NEAR(int8_inner_product_distance_portable(ea.data(), ea.data(), &d), 0.0f, 4e-3) << d;
   }
+  // Encoded sizes keep hnswlib's node records 4-byte aligned.
+  EXPECT_EQ(int8_vector_bytes(2), 8u);
+  EXPECT_EQ(int8_vector_bytes(256), 260u);
+  EXPECT_EQ(int8_vector_bytes(257), 264u);
   // A zero vector (a text without known words) encodes with scale 0: distance 1 to everything.
   const size_t d = 8;
   std::vector<float> zero(d, 0.0f), one(d, 0.0f);

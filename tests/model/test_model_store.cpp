@@ -77,6 +77,13 @@ TEST(ModelStore, VersionMismatchAndMissingFiles) {
   j["version"] = 99;
   testing::write_bytes(m.file("manifest.json"), j.dump());
   expect_load_error(m.dir.str(), "version 99 is not supported");
+  j["version"] = kOldestModelFormatVersion - 1;
+  testing::write_bytes(m.file("manifest.json"), j.dump());
+  expect_load_error(m.dir.str(), "is not supported (this build reads 1 to 2)");
+  j["version"] = kOldestModelFormatVersion;  // version 1: a model from before 8-bit graphs
+  testing::write_bytes(m.file("manifest.json"), j.dump());
+  EXPECT_EQ(load_model(m.dir.str()).label_count(), 3u);
+  EXPECT_EQ(nlohmann::json::parse(manifest)["version"], kModelFormatVersion);  // what a save writes
   testing::write_bytes(m.file("manifest.json"), manifest);
   std::filesystem::remove(m.file("labels.ngm"));
   expect_load_error(m.dir.str(), "missing");
