@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "core/best_first.h"
 #include "core/dense_math.h"
 
 namespace ngame {
@@ -33,9 +34,7 @@ void exact_topk(const float* queries, size_t nq, const float* keys, size_t nk, s
       // loses ties, having the higher id). Each row costs one vectorised pass plus about take * (1 + ln(nk / take))
       // appends, where a heap paid a logarithmic update for each of those and a mispredicted branch per block.
       std::vector<std::pair<float, uint32_t>> kept(2 * take + kTopkBlock);
-      auto better = [](const std::pair<float, uint32_t>& a, const std::pair<float, uint32_t>& b) {
-        return a.first > b.first || (a.first == b.first && a.second < b.second);
-      };
+      const BestFirst better;
 #pragma omp for schedule(static)
       for (size_t i = 0; i < nb; ++i) {
         const float* s = block_scores.data() + i * nk;

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "core/best_first.h"
 #include "core/error.h"
 
 namespace ngame {
@@ -68,7 +69,7 @@ MetricsReport compute_metrics(const SparseMatrix& predictions, const SparseMatri
         ranked.clear();
         for (size_t j = 0; j < p_ids.size(); ++j) ranked.emplace_back(p_vals[j], p_ids[j]);
         const size_t top = std::min(kk, ranked.size());
-        auto better = [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); };
+        const BestFirst better;
         std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(top), ranked.end(), better);
         std::fill(flags.begin(), flags.end(), 0.0);
         std::fill(ps_flags.begin(), ps_flags.end(), 0.0);
@@ -154,8 +155,7 @@ ZeroShotReport compute_zero_shot(const SparseMatrix& predictions, const SparseMa
     ranked.clear();
     for (size_t j = 0; j < ids.size(); ++j) ranked.emplace_back(vals[j], ids[j]);
     const size_t top = std::min<size_t>(static_cast<size_t>(k), ranked.size());
-    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(top), ranked.end(),
-                      [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(top), ranked.end(), BestFirst{});
     for (size_t j = 0; j < top; ++j) {
       if (std::find(t.begin(), t.end(), ranked[j].second) == t.end()) continue;
       ++hits;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "core/best_first.h"
 #include "core/dense_math.h"
 #include "core/error.h"
 #include "predict/graph_seeds.h"
@@ -109,7 +110,7 @@ void move_own_text_first(const CandidateSet& cands, size_t i, const FusionWeight
     if (cands.scores[c][kLexicalScorer] >= kOwnTextCosine) own.emplace_back(weights.blend(cands.scores[c]), cands.labels[c]);
   }
   if (own.empty()) return;
-  std::sort(own.begin(), own.end(), [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+  std::sort(own.begin(), own.end(), BestFirst{});
   std::erase_if(row, [&](const auto& entry) {
     return std::any_of(own.begin(), own.end(), [&](const auto& o) { return o.second == entry.second; });
   });
@@ -141,7 +142,7 @@ SparseMatrix FusedPredictor::rank(const CandidateSet& cands, const FusionWeights
     const bool lexical_alone = reranking.words_unknown_lexical && i < cands.words_unknown.size() && cands.words_unknown[i];
     const uint64_t first = cands.offsets[i], last = cands.offsets[i + 1];
     const size_t take = std::min<size_t>(keep, last - first);
-    auto better = [](const auto& x, const auto& y) { return x.first > y.first || (x.first == y.first && x.second < y.second); };
+    const BestFirst better;
     const bool by_insertion = !lexical_alone && take <= kInsertionTopK;
     if (by_insertion) {
       // The best `take` kept in order as the candidates stream by: the same rows as sorting them all (the order is

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/best_first.h"
 #include "core/dense_math.h"
 #include "core/error.h"
 
@@ -60,8 +61,7 @@ std::vector<std::vector<std::pair<uint32_t, float>>> MemoryScorer::score(
         const uint32_t doc = nb.ids[q * k + r];
         found.emplace_back(dot(queries + q * d, vectors_->data() + static_cast<size_t>(doc) * d, d), doc);
       }
-      std::sort(found.begin(), found.end(),
-                [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+      std::sort(found.begin(), found.end(), BestFirst{});
       for (size_t r = 0; r < found.size(); ++r) {
         nb.scores[q * k + r] = found[r].first;
         nb.ids[q * k + r] = found[r].second;
