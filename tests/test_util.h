@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/dense_math.h"
 #include "data/sparse_matrix.h"
 #include "data/text_corpus.h"
 
@@ -30,6 +31,21 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+/// n unit vectors of d values around 50 random centres: the realistic case for label embeddings.
+inline std::vector<float> clustered_unit_vectors(size_t n, uint32_t d, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::vector<float> centers(50 * d);
+  for (float& v : centers) v = dist(rng);
+  std::vector<float> x(n * d);
+  for (size_t i = 0; i < n; ++i) {
+    const size_t c = rng() % 50;
+    for (uint32_t j = 0; j < d; ++j) x[i * d + j] = centers[c * d + j] + 0.6f * dist(rng);
+  }
+  normalize_rows(x.data(), n, d);
+  return x;
+}
 
 /// Writes bytes to path (not atomically; test input only).
 inline void write_bytes(const std::string& path, const std::string& bytes) {

@@ -36,6 +36,7 @@ struct OpenOptions {
   uint32_t hnsw_m = 32;               ///< links per node of graphs built at load
   uint32_t hnsw_ef_construction = 0;  ///< breadth while building graphs at load (0: 200, 100 above 200K vectors)
   std::string graph_vectors = "int8"; ///< how graphs built at load store vectors: int8 or float32 (saved ones keep theirs)
+  std::string exact_search = "int8";  ///< exact searches: int8 (8-bit first pass where the CPU has VNNI) or float32
   uint32_t ef_search = 0;             ///< default breadth of label / classifier graph searches (0: as fitted)
   uint32_t memory_ef_search = 32;     ///< default breadth of the memory graph's searches (0: as ef_search)
   std::optional<bool> classifier_graph;  ///< shortlist from the classifiers' graph too (unset: as trained)

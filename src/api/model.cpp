@@ -57,6 +57,7 @@ Model Model::open(const std::string& dir, const OpenOptions& options) {
   load.exact_max = options.exact_max;
   load.hnsw.m = options.hnsw_m;
   load.hnsw.vectors = parse_graph_vectors(options.graph_vectors);
+  load.exact = parse_exact_scoring(options.exact_search);
   if (options.hnsw_ef_construction > 0) {
     load.hnsw.ef_construction = options.hnsw_ef_construction;
     load.hnsw.scale_with_size = false;

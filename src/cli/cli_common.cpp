@@ -104,6 +104,11 @@ void add_search_options(CLI::App* cmd, OpenOptions& open, const std::string& aut
                   "how graphs built at load store vectors: int8 or float32 (saved graphs keep theirs)")
       ->check(CLI::IsMember({"int8", "float32"}))
       ->capture_default_str();
+  cmd->add_option("--exact-search", open.exact_search,
+                  "how exact searches rank: int8 (8-bit products, then the best scored in float; float32 where the "
+                  "CPU lacks AVX-512 VNNI) or float32")
+      ->check(CLI::IsMember({"int8", "float32"}))
+      ->capture_default_str();
   cmd->add_option("--memory-ef-search", open.memory_ef_search,
                   "HNSW breadth of the memory scorer's graph (0: as --hnsw-ef-search)")
       ->capture_default_str();

@@ -141,7 +141,7 @@ void add_serve_commands(CLI::App& app) {
     cmd->add_option("--api-key-file", api_key_file,
                     "label additions need \"Authorization: Bearer KEY\", KEY being this file's content (without a key, "
                     "a server listening beyond loopback refuses them)");
-    add_search_options(cmd, config.open, "up to 5,000 vectors, for one query at a time");
+    add_search_options(cmd, config.open, "up to 20,000 vectors with --exact-search int8 on a VNNI CPU, else 5,000, for one query at a time");
     add_common_options(cmd);
     cmd->callback(with_common_options([] {
       // Signals go to the watcher thread only: block them before any thread starts.
@@ -151,7 +151,7 @@ void add_serve_commands(CLI::App& app) {
       sigaddset(&signals, SIGINT);
       pthread_sigmask(SIG_BLOCK, &signals, nullptr);
       config.threads = common_options().threads;
-      config.open.exact_max = kExactSearchMaxVectorsSingleQuery;
+      config.open.exact_max = exact_search_max_single_query(parse_exact_scoring(config.open.exact_search));
       if (!api_key_file.empty()) config.api_key = read_api_key(api_key_file);
       config.read_only_hint = "start it with --api-key-file FILE to allow them, or listen on 127.0.0.1";
       PredictionServer server(model_dir, config);

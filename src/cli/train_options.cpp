@@ -117,6 +117,12 @@ void add_train_options(CLI::App* cmd, TrainConfig& c) {
          "how the HNSW graphs store vectors: int8 (a quarter of the bytes to walk; scores re-computed exactly) or float32")
       ->check(CLI::IsMember({"int8", "float32"}))
       ->default_str(graph_vectors_name(c.hnsw.vectors));
+  cmd->add_option_function<std::string>(
+         "--exact-search", [&c](const std::string& v) { c.exact_search = parse_exact_scoring(v); },
+         "how exact searches (label sets up to 50K) rank while training: int8 (8-bit products, then the best scored "
+         "in float; float32 where the CPU lacks AVX-512 VNNI) or float32")
+      ->check(CLI::IsMember({"int8", "float32"}))
+      ->default_str(exact_scoring_name(c.exact_search));
   cmd->add_option("--hnsw-ef-search", c.ef_search,
                   "HNSW breadth while searching, kept with the fusion for prediction (0: 100, and 50 from 500K labels)")
       ->capture_default_str();

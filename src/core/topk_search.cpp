@@ -14,6 +14,45 @@ namespace {
 constexpr size_t kTopkBlock = 16;
 }  // namespace
 
+size_t select_topk(const float* s, size_t nk, size_t take, std::vector<std::pair<float, uint32_t>>& kept) {
+  if (take == 0 || nk == 0) return 0;
+  // Keys that beat the bar are appended to kept; when it holds 2 * take, the best take are kept (a linear selection)
+  // and the bar rises to the worst of them. A later key beats the bar only with a higher score (it loses ties, having
+  // the higher id). Each row costs one vectorised pass plus about take * (1 + ln(nk / take)) appends, where a heap
+  // paid a logarithmic update for each of those and a mispredicted branch per block.
+  kept.resize(2 * take + kTopkBlock);
+  const BestFirst better;
+  float bar = -std::numeric_limits<float>::infinity();
+  size_t held = 0;
+  auto select = [&] {  // the best take of the held, the bar at the worst of them
+    std::nth_element(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(take - 1),
+                     kept.begin() + static_cast<std::ptrdiff_t>(held), better);
+    held = take;
+    bar = kept[take - 1].first;  // those before it are no worse
+  };
+  size_t j = 0;
+  for (; j + kTopkBlock <= nk; j += kTopkBlock) {
+    bool clears = false;
+    for (size_t t = 0; t < kTopkBlock; ++t) clears |= s[j + t] > bar;
+    if (!clears) continue;
+    for (size_t t = 0; t < kTopkBlock; ++t) {  // branch-free: every key written, the held count advanced by the test
+      kept[held] = {s[j + t], static_cast<uint32_t>(j + t)};
+      held += s[j + t] > bar;
+    }
+    if (held >= 2 * take) select();
+  }
+  for (; j < nk; ++j) {
+    if (s[j] > bar) {
+      kept[held++] = {s[j], static_cast<uint32_t>(j)};
+      if (held >= 2 * take) select();
+    }
+  }
+  const size_t found = std::min(held, take);
+  std::partial_sort(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(found),
+                    kept.begin() + static_cast<std::ptrdiff_t>(held), better);
+  return found;
+}
+
 void exact_topk(const float* queries, size_t nq, const float* keys, size_t nk, size_t d, size_t k,
                 std::vector<uint32_t>& ids, std::vector<float>& scores) {
   ids.assign(nq * k, UINT32_MAX);
@@ -29,40 +68,10 @@ void exact_topk(const float* queries, size_t nq, const float* keys, size_t nk, s
     gemm(false, true, nb, nk, d, 1.0f, queries + q0 * d, d, keys, d, 0.0f, block_scores.data(), nk);
 #pragma omp parallel
     {
-      // Keys that beat the bar are appended to a buffer; when it holds 2 * take, the best take are kept (a linear
-      // selection) and the bar rises to the worst of them. A later key beats the bar only with a higher score (it
-      // loses ties, having the higher id). Each row costs one vectorised pass plus about take * (1 + ln(nk / take))
-      // appends, where a heap paid a logarithmic update for each of those and a mispredicted branch per block.
-      std::vector<std::pair<float, uint32_t>> kept(2 * take + kTopkBlock);
-      const BestFirst better;
+      std::vector<std::pair<float, uint32_t>> kept;
 #pragma omp for schedule(static)
       for (size_t i = 0; i < nb; ++i) {
-        const float* s = block_scores.data() + i * nk;
-        float bar = -std::numeric_limits<float>::infinity();
-        size_t held = 0;
-        auto select = [&] {  // the best take of the held, the bar at the worst of them
-          std::nth_element(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(take - 1),
-                           kept.begin() + static_cast<std::ptrdiff_t>(held), better);
-          held = take;
-          bar = kept[take - 1].first;  // those before it are no worse
-        };
-        size_t j = 0;
-        for (; j + kTopkBlock <= nk; j += kTopkBlock) {
-          bool clears = false;
-          for (size_t t = 0; t < kTopkBlock; ++t) clears |= s[j + t] > bar;
-          if (!clears) continue;
-          for (size_t t = 0; t < kTopkBlock; ++t) {  // branch-free: every key written, the held count advanced by the test
-            kept[held] = {s[j + t], static_cast<uint32_t>(j + t)};
-            held += s[j + t] > bar;
-          }
-          if (held >= 2 * take) select();
-        }
-        for (; j < nk; ++j) {
-          if (s[j] > bar) kept[held++] = {s[j], static_cast<uint32_t>(j)};
-        }
-        const size_t found = std::min(held, take);
-        std::partial_sort(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(found),
-                          kept.begin() + static_cast<std::ptrdiff_t>(held), better);
+        const size_t found = select_topk(block_scores.data() + i * nk, nk, take, kept);
         for (size_t r = 0; r < found; ++r) {
           ids[(q0 + i) * k + r] = kept[r].second;
           scores[(q0 + i) * k + r] = kept[r].first;

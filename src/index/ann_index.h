@@ -7,6 +7,8 @@
 
 namespace ngame {
 
+class QuantizedKeys;
+
 /// Top-k neighbours of a batch of queries: ids and scores hold queries x k entries, best first, padded with
 /// UINT32_MAX / -inf when fewer than k vectors exist.
 struct Neighbors {
@@ -42,19 +44,32 @@ class AnnIndex {
   virtual bool is_graph() const { return false; }
 };
 
-/// Exact search on BLAS: every query against every vector.
+/// How an exact index finds its top k: every product in 8 bits (AVX-512 VNNI, about 4x the float rate), then the best
+/// k + k / 4 + 16 scored again in float; or every product in float (BLAS). The first returns float scores too, and
+/// falls back to the second on CPUs without VNNI.
+enum class ExactScoring { kInt8Shortlist, kFloat32 };
+/// "int8" or "float32".
+std::string exact_scoring_name(ExactScoring scoring);
+/// Parses "int8" or "float32"; UsageError otherwise.
+ExactScoring parse_exact_scoring(const std::string& name);
+
+/// Exact search: every query against every vector.
 class ExactIndex final : public AnnIndex {
  public:
-  explicit ExactIndex(uint32_t dim) : dim_(dim) {}
+  explicit ExactIndex(uint32_t dim, ExactScoring scoring = ExactScoring::kFloat32);
+  ~ExactIndex() override;
   size_t size() const override { return vectors_.size() / dim_; }
   uint32_t dim() const override { return dim_; }
   void add(const float* vectors, size_t n) override;
   Neighbors search(const float* queries, size_t nq, size_t k, uint32_t ef = 0) const override;
   void reserve(size_t n) override { vectors_.reserve(n * dim_); }
+  /// Whether searches take the 8-bit first pass (asked for, and the CPU has VNNI).
+  bool eight_bit() const { return quantized_ != nullptr; }
 
  private:
   uint32_t dim_;
   std::vector<float> vectors_;
+  std::unique_ptr<QuantizedKeys> quantized_;  // the vectors in 8 bits, when searches use them
 };
 
 /// How a graph stores its vectors: 8-bit (a scale and one signed byte a value: a quarter of the bytes for every walk
@@ -123,7 +138,10 @@ AnnChoice parse_ann_choice(const std::string& name);
 /// on clustered synthetic vectors (bench_ann), but on WordNet's 62K training documents HNSW is already faster.
 inline constexpr size_t kExactSearchMaxVectors = 50000;
 /// The same switch for one query at a time (a server): exact search reads every vector for every query, so HNSW wins
-/// much earlier (bench/serve_wrk.sh with `--ann exact` or `--ann hnsw` compares them).
+/// much earlier: above 5,000 vectors in float; in 8 bits, not yet at WordNet's 17K labels, where exact search took
+/// 0.47 ms of CPU a request against HNSW's 0.56 (bench/results/2026-12-04-exact-int8.md).
 inline constexpr size_t kExactSearchMaxVectorsSingleQuery = 5000;
+/// kExactSearchMaxVectorsSingleQuery for exact searches that rank as scoring says on this CPU.
+size_t exact_search_max_single_query(ExactScoring scoring);
 
 }  // namespace ngame

@@ -185,12 +185,12 @@ bool ModelParts::trained_with_classifier_graph() const {
 }
 
 void ModelParts::build_missing_indices(const HnswConfig& hnsw, AnnChoice ann, size_t exact_max, bool classifier_graph,
-                                  uint32_t memory_ef_search) {
+                                       uint32_t memory_ef_search, ExactScoring exact) {
   const uint32_t d = encoder->dim();
   auto build = [&](const std::vector<float>& v, uint32_t ef_search) {
     std::unique_ptr<AnnIndex> index;
     if (ann == AnnChoice::kExact || (ann == AnnChoice::kAuto && v.size() / d <= exact_max)) {
-      index = std::make_unique<ExactIndex>(d);
+      index = std::make_unique<ExactIndex>(d, exact);
     } else {
       HnswConfig c = hnsw.for_size(v.size() / d);
       if (ef_search > 0) c.ef_search = ef_search;
@@ -388,7 +388,8 @@ ModelParts load_model(const std::string& dir, const ModelLoadOptions& options) {
       model.memory_index = saved("memory.hnsw", memory);
     }
   }
-  model.build_missing_indices(hnsw, options.ann, options.exact_max, classifier_graph, options.memory_ef_search);
+  model.build_missing_indices(hnsw, options.ann, options.exact_max, classifier_graph, options.memory_ef_search,
+                              options.exact);
   return model;
 }
 

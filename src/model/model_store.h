@@ -46,10 +46,10 @@ struct ModelParts {
   size_t label_count() const { return label_texts.size(); }
   /// Builds any index that is missing: exact or HNSW as ann says (auto: exact up to exact_max vectors); the
   /// classifiers get their own index only with classifier_graph. A memory graph searches with breadth
-  /// memory_ef_search by default (0: hnsw.ef_search).
+  /// memory_ef_search by default (0: hnsw.ef_search). Exact indices score as exact says.
   void build_missing_indices(const HnswConfig& hnsw, AnnChoice ann = AnnChoice::kAuto,
                              size_t exact_max = kExactSearchMaxVectors, bool classifier_graph = true,
-                             uint32_t memory_ef_search = 0);
+                             uint32_t memory_ef_search = 0, ExactScoring exact = ExactScoring::kInt8Shortlist);
   /// Whether the model was trained to shortlist from its classifiers' own graph (fusion.json; older models: yes).
   bool trained_with_classifier_graph() const;
 };
@@ -76,6 +76,7 @@ struct ModelLoadOptions {
   uint32_t ef_search = 0;                      ///< breadth of label / classifier graph searches (0: as the fusion was fitted)
   uint32_t memory_ef_search = kMemoryEfSearch; ///< search breadth of the memory graph (0: hnsw.ef_search)
   std::optional<bool> classifier_graph;        ///< shortlist from the classifiers' graph too (unset: as trained)
+  ExactScoring exact = ExactScoring::kInt8Shortlist;  ///< how exact indices find their top k
 };
 /// Loads and verifies a model directory; any missing, truncated, corrupted or version-mismatched file is an
 /// InputError naming it.

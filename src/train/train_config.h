@@ -41,6 +41,7 @@ struct TrainConfig {
   std::vector<uint32_t> classifier_curriculum = {2, 3, 4, 5, 6, 7};  ///< M4: 1-based epochs doubling clusters
   PredictorConfig predictor;  ///< shortlist 0: by label count (kLargeLabelCount)
   HnswConfig hnsw;            ///< hnsw.ef_search is ignored: see ef_search
+  ExactScoring exact_search = ExactScoring::kInt8Shortlist;  ///< how exact indices (fusion, mined negatives) rank
   uint32_t ef_search = 0;     ///< HNSW search breadth, recorded with the fusion (0: by label count)
   uint64_t memory_max_docs = 500000;  ///< memory scorer: at most this many training documents (a fixed sample)
   bool classifier_graph = false;      ///< shortlist from a graph over the classifiers too (the reference's HNSW-W)

@@ -477,7 +477,7 @@ void TrainingRun::build_indices() {
   NGAME_CHECK(s.model.encoder != nullptr, "build_indices needs an encoder");
   const auto t = std::chrono::steady_clock::now();
   s.model.build_missing_indices(s.config.hnsw, AnnChoice::kAuto, kExactSearchMaxVectors, s.config.classifier_graph,
-                                kMemoryEfSearch);
+                                kMemoryEfSearch, s.config.exact_search);
   const double seconds = seconds_since(t);
   s.index_seconds += seconds;
   if (!s.model.classifiers.empty() && seconds > 0.05) {

@@ -13,20 +13,7 @@
 namespace ngame {
 namespace {
 
-// Clustered unit vectors: the realistic case for label embeddings.
-std::vector<float> clustered(size_t n, uint32_t d, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.0f, 1.0f);
-  std::vector<float> centers(50 * d);
-  for (float& v : centers) v = dist(rng);
-  std::vector<float> x(n * d);
-  for (size_t i = 0; i < n; ++i) {
-    const size_t c = rng() % 50;
-    for (uint32_t j = 0; j < d; ++j) x[i * d + j] = centers[c * d + j] + 0.6f * dist(rng);
-  }
-  normalize_rows(x.data(), n, d);
-  return x;
-}
+std::vector<float> clustered(size_t n, uint32_t d, uint32_t seed) { return testing::clustered_unit_vectors(n, d, seed); }
 
 double recall_at(const Neighbors& approx, const Neighbors& exact, size_t nq, size_t k) {
   size_t hits = 0;
