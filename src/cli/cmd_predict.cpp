@@ -1,8 +1,10 @@
 // `ngame predict`, `ngame embed` and `ngame vectors import`: using a trained model and preparing word vectors.
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <iostream>
+#include <limits>
 
 #include "cli/cli_common.h"
 #include "core/atomic_file.h"
@@ -92,6 +94,12 @@ void add_predict_commands(CLI::App& app) {
     add_search_options(cmd, open, "up to 50K vectors");
     add_common_options(cmd);
     cmd->callback(with_common_options([] {
+      // Each chunk of texts allocates and frees buffers of tens of MB (its candidates and their scores); above 32 MB
+      // glibc maps each one fresh from the kernel, which zeroes every page again: 6% of 200K / 100K prediction's CPU
+      // (perf). Served from the heap and kept there when freed, they are reused instead, at the same peak RSS
+      // (bench/results/2026-12-04-exact-int8.md).
+      ::mallopt(M_MMAP_THRESHOLD, 1 << 30);
+      ::mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
       // M4 alone ranks its own graph's shortlist (with the model's shortlists it would rank theirs).
       if (only == "classifier" && !open.classifier_graph) open.classifier_graph = true;
       // Labels added through `ngame serve` and not yet compacted are part of the model.

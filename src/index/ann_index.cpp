@@ -75,7 +75,7 @@ Neighbors ExactIndex::search(const float* queries, size_t nq, size_t k, uint32_t
       quantized_->products(queries + q0 * dim_, n, products.data());
       for (size_t i = 0; i < n; ++i) {
         const float* query = queries + (q0 + i) * dim_;
-        const size_t found = select_topk(products.data() + i * nk, nk, wide, kept);
+        const size_t found = select_topk(products.data() + i * nk, nk, wide, kept, false);  // ranked after rescoring
         rescored.clear();
         for (size_t r = 0; r < found; ++r) {
           // The rows a few candidates ahead are requested while this one is scored, so that their misses overlap.

@@ -114,13 +114,55 @@ __attribute__((target("avx2"))) static float int8_inner_product_distance_avx2(co
 }
 #endif
 
-InnerProductDistanceFn fastest_int8_inner_product_distance() {
+#ifdef NGAME_HAVE_AVX2_KERNEL
+// 64 values a step with AVX-512 VNNI, whose byte products take one unsigned operand: |x| times y with x's sign
+// (|x|, |y| <= 127, so -y fits a signed byte), summed four at a time into 32-bit lanes. A tail is read with a masked
+// load, which touches no byte past the vector. Half the instructions of the AVX2 kernel for the same exact sum.
+__attribute__((target("avx512f,avx512bw,avx512vnni"), always_inline)) static inline __m512i int8_products_vnni(
+    __m512i sum, __m512i x, __m512i y) {
+  return _mm512_dpbusd_epi32(sum, _mm512_abs_epi8(x),
+                             _mm512_mask_sub_epi8(y, _mm512_movepi8_mask(x), _mm512_setzero_si512(), y));
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) static float int8_inner_product_distance_vnni(
+    const void* a, const void* b, const void* dim_ptr) {
+  const Int8Pair p = int8_pair(a, b);
+  const size_t d = *static_cast<const size_t*>(dim_ptr);
+  const auto step = int8_products_vnni;
+  __m512i s0 = _mm512_setzero_si512(), s1 = _mm512_setzero_si512();
+  size_t j = 0;
+  for (; j + 128 <= d; j += 128) {
+    s0 = step(s0, _mm512_loadu_si512(p.x + j), _mm512_loadu_si512(p.y + j));
+    s1 = step(s1, _mm512_loadu_si512(p.x + j + 64), _mm512_loadu_si512(p.y + j + 64));
+  }
+  for (; j + 64 <= d; j += 64) s0 = step(s0, _mm512_loadu_si512(p.x + j), _mm512_loadu_si512(p.y + j));
+  if (j < d) {
+    const __mmask64 rest = (uint64_t{1} << (d - j)) - 1;  // d - j < 64
+    s1 = step(s1, _mm512_maskz_loadu_epi8(rest, p.x + j), _mm512_maskz_loadu_epi8(rest, p.y + j));
+  }
+  // Summed through memory: GCC 12 warns of the undefined inputs inside _mm512_reduce_add_epi32.
+  alignas(64) int32_t lanes[16];
+  _mm512_store_si512(lanes, _mm512_add_epi32(s0, s1));
+  int32_t total = 0;
+  for (const int32_t lane : lanes) total += lane;
+  return 1.0f - p.scale * static_cast<float>(total);
+}
+#endif
+
+std::vector<InnerProductDistanceFn> runnable_int8_inner_product_distances() {
+  std::vector<InnerProductDistanceFn> kernels;
 #ifdef NGAME_HAVE_AVX2_KERNEL
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2")) return int8_inner_product_distance_avx2;
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni")) {
+    kernels.push_back(int8_inner_product_distance_vnni);
+  }
+  if (__builtin_cpu_supports("avx2")) kernels.push_back(int8_inner_product_distance_avx2);
 #endif
-  return int8_inner_product_distance_portable;
+  kernels.push_back(int8_inner_product_distance_portable);
+  return kernels;
 }
+
+InnerProductDistanceFn fastest_int8_inner_product_distance() { return runnable_int8_inner_product_distances().front(); }
 
 InnerProductDistanceFn fastest_inner_product_distance() {
 #ifdef NGAME_HAVE_AVX2_KERNEL

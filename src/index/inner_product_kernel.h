@@ -2,6 +2,7 @@
 // Inner-product distance kernels (1 - <a, b>) for the HNSW graphs, in hnswlib's distance-function signature, over
 // float vectors or their 8-bit encoding.
 #include <cstddef>
+#include <vector>
 
 namespace ngame {
 
@@ -21,7 +22,9 @@ inline size_t int8_vector_bytes(size_t dim) { return sizeof(float) + (dim + 3) /
 void encode_int8_vector(const float* x, size_t dim, void* out);
 /// 1 - <a, b> of two 8-bit encoded vectors of *dim_ptr values, portable kernel (reference for the AVX2 one).
 float int8_inner_product_distance_portable(const void* a, const void* b, const void* dim_ptr);
-/// The fastest 8-bit kernel this CPU runs: AVX2 where present, else the portable one.
+/// Every 8-bit kernel this CPU runs, fastest first: AVX-512 VNNI, AVX2, portable (all give the same exact sum).
+std::vector<InnerProductDistanceFn> runnable_int8_inner_product_distances();
+/// The fastest 8-bit kernel this CPU runs: the first of runnable_int8_inner_product_distances().
 InnerProductDistanceFn fastest_int8_inner_product_distance();
 
 }  // namespace ngame

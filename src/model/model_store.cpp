@@ -7,6 +7,7 @@
 #include "core/atomic_file.h"
 #include "core/binary_io.h"
 #include "core/error.h"
+#include "core/parallel_tasks.h"
 #include "core/mapped_file.h"
 #include "encoder/bow_encoder.h"
 
@@ -270,39 +271,56 @@ ModelParts load_model(const std::string& dir, const ModelLoadOptions& options) {
     return (fs::path(dir) / file).string();
   };
   // Each listed file is mapped and read once: its size and CRC-32 checked against the manifest (a container's
-  // CRC combined from its sections' own, which are checked next), then decoded from the mapping.
+  // CRC combined from its sections' own, which are checked next), then decoded from the mapping. The files are
+  // checked side by side; the first bad one in the manifest's order is the one reported.
   std::map<std::string, std::shared_ptr<const MappedFile>> mapped;  // parts other than containers and graphs
   std::map<std::string, Container> containers;
   auto ends_with = [](const std::string& name, std::string_view end) {
     return name.size() >= end.size() && name.compare(name.size() - end.size(), end.size(), end) == 0;
   };
-  for (const auto& [name, expected] : m["files"].items()) {
-    const std::string path = file_of(name);
-    if (!fs::exists(path)) throw InputError(path, 0, "missing (listed in manifest.json)");
-    auto file = std::make_shared<const MappedFile>(path);
-    if (file->bytes().size() != expected.value("bytes", nlohmann::json())) {
-      throw InputError(path, 0, "size differs from manifest.json (truncated or replaced)");
-    }
-    const auto corrupted = [&] { return InputError(path, 0, "checksum differs from manifest.json (corrupted)"); };
-    std::optional<Container> c;
-    if (ends_with(name, ".ngm")) {
-      try {
-        c.emplace(parse_container(file));
-      } catch (const InputError&) {
-        // A broken layout (a damaged length, tag or header) is reported as the manifest's mismatch when it is one.
-        if (crc32_of(file->bytes()) != expected.value("crc32", nlohmann::json())) throw corrupted();
-        throw;
+  struct Listed {
+    std::string name, path;
+    nlohmann::json expected;
+    std::shared_ptr<const MappedFile> file;
+    std::optional<Container> container;
+  };
+  std::vector<Listed> listed;
+  for (const auto& [name, expected] : m["files"].items()) listed.push_back({name, file_of(name), expected, nullptr, {}});
+  std::vector<std::function<void()>> checks;
+  for (Listed& entry : listed) {
+    checks.emplace_back([&entry, &ends_with] {
+      const std::string& path = entry.path;
+      if (!fs::exists(path)) throw InputError(path, 0, "missing (listed in manifest.json)");
+      auto file = std::make_shared<const MappedFile>(path);
+      if (file->bytes().size() != entry.expected.value("bytes", nlohmann::json())) {
+        throw InputError(path, 0, "size differs from manifest.json (truncated or replaced)");
       }
-    }
-    const uint32_t crc = c ? c->file_crc32() : crc32_of(file->bytes());
-    if (crc != expected.value("crc32", nlohmann::json())) throw corrupted();
-    if (c) {
-      c->check_sections();
-      containers.emplace(name, std::move(*c));
-    } else if (!ends_with(name, ".hnsw")) {  // graphs are read by hnswlib from their paths
-      mapped.emplace(name, std::move(file));
+      const auto corrupted = [&] { return InputError(path, 0, "checksum differs from manifest.json (corrupted)"); };
+      std::optional<Container>& c = entry.container;
+      if (ends_with(entry.name, ".ngm")) {
+        try {
+          c.emplace(parse_container(file));
+        } catch (const InputError&) {
+          // A broken layout (a damaged length, tag or header) is reported as the manifest's mismatch when it is one.
+          if (crc32_of(file->bytes()) != entry.expected.value("crc32", nlohmann::json())) throw corrupted();
+          throw;
+        }
+      }
+      const uint32_t crc = c ? c->file_crc32() : crc32_of(file->bytes());
+      if (crc != entry.expected.value("crc32", nlohmann::json())) throw corrupted();
+      if (c) c->check_sections();
+      entry.file = std::move(file);
+    });
+  }
+  run_tasks(checks);
+  for (Listed& entry : listed) {
+    if (entry.container) {
+      containers.emplace(entry.name, std::move(*entry.container));
+    } else if (!ends_with(entry.name, ".hnsw")) {  // graphs are read by hnswlib from their paths
+      mapped.emplace(entry.name, std::move(entry.file));
     }
   }
+  listed.clear();
   // A part's container; its mapping is let go once the part is decoded.
   auto container = [&](const std::string& part) {
     auto it = containers.find(part);
@@ -314,80 +332,123 @@ ModelParts load_model(const std::string& dir, const ModelLoadOptions& options) {
   if (!m["files"].contains("encoder.ngm") || !m["files"].contains("labels.ngm")) {
     throw InputError(manifest_path, 0, "manifest lacks encoder.ngm or labels.ngm");
   }
-  model.encoder = load_encoder(container("encoder.ngm"));
-  const std::string labels_path = file_of("labels.ngm");
-  auto sections = container("labels.ngm");
-  if (!sections.has("LTXT") || !sections.has("LEMB")) throw InputError(labels_path, 0, "missing label sections");
-  PayloadReader texts(sections.at("LTXT"), labels_path);
-  const uint64_t n = texts.u64();
-  if (n > sections.at("LTXT").size()) texts.fail("label count exceeds the section");
-  for (uint64_t i = 0; i < n; ++i) model.label_texts.push_back(texts.str());
-  model.label_embeddings = read_matrix(sections.at("LEMB"), labels_path, model.encoder->dim(), n);
   const auto& files = m["files"];
-  const uint32_t d = model.encoder->dim();
   auto path = [&](const char* name) { return file_of(name); };
-  if (files.contains("classifiers.ngm")) {
-    auto c = container("classifiers.ngm");
-    if (!c.has("CLFW")) throw InputError(path("classifiers.ngm"), 0, "missing section CLFW");
-    model.classifiers = read_matrix(c.at("CLFW"), path("classifiers.ngm"), d, n);
-  }
-  if (files.contains("memory.ngm")) {
-    auto c = container("memory.ngm");
-    if (!c.has("MEMD") || !c.has("MEML")) throw InputError(path("memory.ngm"), 0, "missing memory sections");
-    PayloadReader lr(c.at("MEML"), path("memory.ngm"));
-    model.memory_labels.rows = lr.u64();
-    model.memory_labels.cols = lr.u64();
-    model.memory_labels.indptr = lr.vec<uint64_t>();
-    model.memory_labels.indices = lr.vec<uint32_t>();
-    const auto& ml = model.memory_labels;
-    bool ok = ml.cols == n && ml.indptr.size() == ml.rows + 1 && ml.indptr.front() == 0 &&
-              ml.indptr.back() == ml.indices.size() && std::is_sorted(ml.indptr.begin(), ml.indptr.end());
-    for (uint32_t id : ml.indices) ok = ok && id < n;
-    if (!ok || !lr.done()) lr.fail("memory label matrix is inconsistent");
-    model.memory_labels.values.assign(ml.indices.size(), 1.0f);
-    model.memory_embeddings = read_matrix(c.at("MEMD"), path("memory.ngm"), d, ml.rows);
-  }
-  if (files.contains("sparse.ngm")) {
+  auto optional_container = [&](const char* part) {
+    return files.contains(part) ? std::optional<Container>(container(part)) : std::nullopt;
+  };
+  // The encoder (and the sparse classifiers, which need its featurizer) decode beside the label-side parts, which
+  // need only the dimension the manifest records (checked against the encoder's after).
+  // Each part's container is let go (its mapping unmapped) as soon as the part is decoded, as the peak RSS counts them.
+  std::optional<Container> encoder_sections = container("encoder.ngm"), label_sections = container("labels.ngm");
+  std::optional<Container> classifier_sections = optional_container("classifiers.ngm"),
+                           memory_sections = optional_container("memory.ngm"),
+                           sparse_sections = optional_container("sparse.ngm");
+  const bool dim_recorded = m.contains("dim") && m["dim"].is_number_unsigned() && m["dim"].get<uint64_t>() > 0 &&
+                            m["dim"].get<uint64_t>() <= UINT32_MAX;
+  uint32_t d = dim_recorded ? m["dim"].get<uint32_t>() : 0;
+  const std::string labels_path = file_of("labels.ngm");
+  if (!label_sections->has("LTXT") || !label_sections->has("LEMB")) throw InputError(labels_path, 0, "missing label sections");
+  PayloadReader texts(label_sections->at("LTXT"), labels_path);
+  const uint64_t n = texts.u64();
+  if (n > label_sections->at("LTXT").size()) texts.fail("label count exceeds the section");
+  auto decode_encoder_side = [&] {
+    model.encoder = load_encoder(*encoder_sections);
+    encoder_sections.reset();
+    if (!sparse_sections) return;
     const auto* bow = dynamic_cast<const BowEncoder*>(model.encoder.get());
     if (!bow) throw InputError(path("sparse.ngm"), 0, "sparse classifiers need the bag-of-embeddings encoder's featurizer");
-    auto c = container("sparse.ngm");
-    if (!c.has("SPCW")) throw InputError(path("sparse.ngm"), 0, "missing section SPCW");
-    model.sparse_classifiers =
-        SparseClassifiers::load(c.at("SPCW"), path("sparse.ngm"), n, bow->featurizer().feature_count());
-  }
-  if (files.contains("fusion.json")) {
-    const nlohmann::json fusion = nlohmann::json::parse(mapped.at("fusion.json")->bytes(), nullptr, false);
-    mapped.erase("fusion.json");
-    if (fusion.is_discarded()) throw InputError(path("fusion.json"), 0, "not JSON");
-    model.fusion = FusionRecord::from_json(fusion, path("fusion.json"));
-  }
-  const bool classifier_graph = options.classifier_graph.value_or(model.trained_with_classifier_graph());
-  // Search breadth: the caller's, else the one the fusion was fitted with, else the configured default.
-  HnswConfig hnsw = options.hnsw;
-  if (options.ef_search > 0) {
-    hnsw.ef_search = options.ef_search;
-  } else if (model.fusion && model.fusion->hnsw_ef_search > 0) {
-    hnsw.ef_search = model.fusion->hnsw_ef_search;
-  }
-  // A saved graph's storage is its manifest entry's "vectors"; graphs saved before 8-bit ones have none and are floats.
-  auto saved = [&](const char* name, HnswConfig c) {
-    const nlohmann::json& entry = files[name];
-    const nlohmann::json vectors = entry.value("vectors", nlohmann::json("float32"));
-    if (!vectors.is_string() || (vectors != "int8" && vectors != "float32")) {
-      throw InputError(manifest_path, 0, std::string(name) + ": \"vectors\" must be \"int8\" or \"float32\"");
-    }
-    c.vectors = parse_graph_vectors(vectors.get<std::string>());
-    return HnswIndex::load(path(name), d, c);
+    if (!sparse_sections->has("SPCW")) throw InputError(path("sparse.ngm"), 0, "missing section SPCW");
+    model.sparse_classifiers = SparseClassifiers::load(sparse_sections->at("SPCW"), path("sparse.ngm"), n,
+                                                       bow->featurizer().feature_count());
+    sparse_sections.reset();
   };
-  if (options.ann != AnnChoice::kExact) {
-    if (files.contains("labels.hnsw")) model.label_index = saved("labels.hnsw", hnsw);
-    if (classifier_graph && files.contains("classifiers.hnsw")) model.classifier_index = saved("classifiers.hnsw", hnsw);
-    if (files.contains("memory.hnsw")) {
-      HnswConfig memory = hnsw;
-      if (options.memory_ef_search > 0) memory.ef_search = options.memory_ef_search;
-      model.memory_index = saved("memory.hnsw", memory);
+  // The saved graphs, searched as the fusion was fitted unless the caller says otherwise.
+  bool classifier_graph = false;
+  HnswConfig hnsw;
+  auto load_graphs = [&] {
+    classifier_graph = options.classifier_graph.value_or(model.trained_with_classifier_graph());
+    // Search breadth: the caller's, else the one the fusion was fitted with, else the configured default.
+    hnsw = options.hnsw;
+    if (options.ef_search > 0) {
+      hnsw.ef_search = options.ef_search;
+    } else if (model.fusion && model.fusion->hnsw_ef_search > 0) {
+      hnsw.ef_search = model.fusion->hnsw_ef_search;
     }
+    // A saved graph's storage is its manifest entry's "vectors"; graphs saved before 8-bit ones have none and are floats.
+    auto saved = [&](const char* name, HnswConfig c) {
+      const nlohmann::json& entry = files[name];
+      const nlohmann::json vectors = entry.value("vectors", nlohmann::json("float32"));
+      if (!vectors.is_string() || (vectors != "int8" && vectors != "float32")) {
+        throw InputError(manifest_path, 0, std::string(name) + ": \"vectors\" must be \"int8\" or \"float32\"");
+      }
+      c.vectors = parse_graph_vectors(vectors.get<std::string>());
+      return HnswIndex::load(path(name), d, c);
+    };
+    if (options.ann != AnnChoice::kExact) {
+      if (files.contains("labels.hnsw")) model.label_index = saved("labels.hnsw", hnsw);
+      if (classifier_graph && files.contains("classifiers.hnsw")) model.classifier_index = saved("classifiers.hnsw", hnsw);
+      if (files.contains("memory.hnsw")) {
+        HnswConfig memory = hnsw;
+        if (options.memory_ef_search > 0) memory.ef_search = options.memory_ef_search;
+        model.memory_index = saved("memory.hnsw", memory);
+      }
+    }
+  };
+  auto decode_label_side = [&] {
+    for (uint64_t i = 0; i < n; ++i) model.label_texts.push_back(texts.str());
+    model.label_embeddings = read_matrix(label_sections->at("LEMB"), labels_path, d, n);
+    label_sections.reset();
+    if (classifier_sections) {
+      auto& c = *classifier_sections;
+      if (!c.has("CLFW")) throw InputError(path("classifiers.ngm"), 0, "missing section CLFW");
+      model.classifiers = read_matrix(c.at("CLFW"), path("classifiers.ngm"), d, n);
+      classifier_sections.reset();
+    }
+    if (memory_sections) {
+      auto& c = *memory_sections;
+      if (!c.has("MEMD") || !c.has("MEML")) throw InputError(path("memory.ngm"), 0, "missing memory sections");
+      PayloadReader lr(c.at("MEML"), path("memory.ngm"));
+      model.memory_labels.rows = lr.u64();
+      model.memory_labels.cols = lr.u64();
+      model.memory_labels.indptr = lr.vec<uint64_t>();
+      model.memory_labels.indices = lr.vec<uint32_t>();
+      const auto& ml = model.memory_labels;
+      bool ok = ml.cols == n && ml.indptr.size() == ml.rows + 1 && ml.indptr.front() == 0 &&
+                ml.indptr.back() == ml.indices.size() && std::is_sorted(ml.indptr.begin(), ml.indptr.end());
+      for (uint32_t id : ml.indices) ok = ok && id < n;
+      if (!ok || !lr.done()) lr.fail("memory label matrix is inconsistent");
+      model.memory_labels.values.assign(ml.indices.size(), 1.0f);
+      model.memory_embeddings = read_matrix(c.at("MEMD"), path("memory.ngm"), d, ml.rows);
+      memory_sections.reset();
+    }
+    if (files.contains("fusion.json")) {
+      const nlohmann::json fusion = nlohmann::json::parse(mapped.at("fusion.json")->bytes(), nullptr, false);
+      if (fusion.is_discarded()) throw InputError(path("fusion.json"), 0, "not JSON");
+      model.fusion = FusionRecord::from_json(fusion, path("fusion.json"));
+    }
+    load_graphs();
+  };
+  auto check_dim = [&] {
+    if (model.encoder && model.encoder->dim() != d) {
+      throw InputError(manifest_path, 0, "dim " + std::to_string(d) + " differs from the encoder's " +
+                                             std::to_string(model.encoder->dim()));
+    }
+  };
+  if (dim_recorded) {
+    try {
+      run_tasks({decode_encoder_side, decode_label_side});
+    } catch (const InputError&) {
+      check_dim();  // the label side's complaint about its matrices' width is the manifest's dim, when that is wrong
+      throw;
+    }
+  } else {
+    decode_encoder_side();
+    d = model.encoder->dim();
+    decode_label_side();
   }
+  check_dim();
+  mapped.erase("fusion.json");
   model.build_missing_indices(hnsw, options.ann, options.exact_max, classifier_graph, options.memory_ef_search,
                               options.exact);
   return model;

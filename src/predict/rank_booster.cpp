@@ -197,10 +197,17 @@ nlohmann::json RankBooster::fit(const RankRows& rows, const RankBoosterConfig& c
   const double linear_p1 = held_p1();
   double best_p1 = linear_p1, last_p1 = linear_p1;
   size_t best_trees = 0;
-  std::vector<int32_t> row_node(n);
+  std::vector<int32_t> row_node(n), row_slot(n);
+  std::vector<uint32_t> scan;  // the rows whose histograms a level builds
   const size_t bins_per_feature = max_bins + 1;
-  std::vector<double> hg, hh;  // node x feature x bin histograms, reused level to level
-  std::vector<uint32_t> hc;
+  // Node x feature x bin histograms of a level, and of the level above (each pair of siblings takes the smaller
+  // one's from its rows and the other's as the parent's minus it: LightGBM's subtraction, half the rows or fewer).
+  struct HistogramBin {
+    double g = 0, h = 0;
+    uint32_t rows = 0;
+  };
+  std::vector<HistogramBin> histogram, parent_histogram;
+  std::vector<size_t> pair_parent;  // slot in the level above of the parent of siblings (2i, 2i + 1)
   for (uint32_t t = 0; t < config.trees; ++t) {
     std::fill(g.begin(), g.end(), 0.0f);
     std::fill(h.begin(), h.end(), 0.0f);
@@ -217,15 +224,12 @@ nlohmann::json RankBooster::fit(const RankRows& rows, const RankBoosterConfig& c
       const size_t m = level.size();
       std::vector<int32_t> slot(nodes_.size(), -1);
       for (size_t i = 0; i < m; ++i) slot[static_cast<size_t>(level[i])] = static_cast<int32_t>(i);
-      // Histograms: node x feature x bin of (gradient, hessian, rows).
-      hg.assign(m * f_count * bins_per_feature, 0.0);
-      hh.assign(hg.size(), 0.0);
-      hc.assign(hg.size(), 0);
       std::vector<double> node_g(m, 0.0), node_h(m, 0.0);
       std::vector<uint32_t> node_c(m, 0);
       for (size_t r = 0; r < n; ++r) {
-        if (row_node[r] < 0) continue;
-        const auto s = static_cast<size_t>(slot[static_cast<size_t>(row_node[r])]);
+        row_slot[r] = row_node[r] < 0 ? -1 : slot[static_cast<size_t>(row_node[r])];
+        if (row_slot[r] < 0) continue;
+        const auto s = static_cast<size_t>(row_slot[r]);
         node_g[s] += g[r];
         node_h[s] += h[r];
         ++node_c[s];
@@ -233,16 +237,38 @@ nlohmann::json RankBooster::fit(const RankRows& rows, const RankBoosterConfig& c
       const bool last = depth == config.depth;
       std::vector<int32_t> split_feature(m, -1), split_bin(m, -1);
       if (!last) {
+        // Histograms: node x feature x bin of (gradient, hessian, rows). Below the root, levels hold pairs of
+        // siblings: the smaller of each pair is built from its rows, the other from its parent's.
+        const size_t per_node = f_count * bins_per_feature;
+        histogram.assign(m * per_node, HistogramBin{});
+        std::vector<uint8_t> built(m, 1);
+        if (depth > 0) {
+          for (size_t i = 0; i + 1 < m; i += 2) built[node_c[i] <= node_c[i + 1] ? i + 1 : i] = 0;
+        }
+        scan.clear();
+        for (size_t r = 0; r < n; ++r) {
+          if (row_slot[r] >= 0 && built[static_cast<size_t>(row_slot[r])]) scan.push_back(static_cast<uint32_t>(r));
+        }
 #pragma omp parallel for schedule(dynamic, 1)
         for (size_t f = 0; f < f_count; ++f) {
           const uint8_t* feature_bins = bins.data() + f * n;
-          for (size_t r = 0; r < n; ++r) {
-            if (row_node[r] < 0) continue;
-            const auto s = static_cast<size_t>(slot[static_cast<size_t>(row_node[r])]);
-            const size_t at = (s * f_count + f) * bins_per_feature + feature_bins[r];
-            hg[at] += g[r];
-            hh[at] += h[r];
-            ++hc[at];
+          for (const uint32_t r : scan) {
+            HistogramBin& bin =
+                histogram[static_cast<size_t>(row_slot[r]) * per_node + f * bins_per_feature + feature_bins[r]];
+            bin.g += g[r];
+            bin.h += h[r];
+            ++bin.rows;
+          }
+        }
+        if (depth > 0) {
+          for (size_t i = 0; i + 1 < m; i += 2) {
+            const size_t other = built[i] ? i + 1 : i, from = other == i ? i + 1 : i;
+            const HistogramBin* parent = parent_histogram.data() + pair_parent[i / 2] * per_node;
+            const HistogramBin* sibling = histogram.data() + from * per_node;
+            HistogramBin* out = histogram.data() + other * per_node;
+            for (size_t j = 0; j < per_node; ++j) {
+              out[j] = {parent[j].g - sibling[j].g, parent[j].h - sibling[j].h, parent[j].rows - sibling[j].rows};
+            }
           }
         }
         for (size_t s = 0; s < m; ++s) {
@@ -252,10 +278,10 @@ nlohmann::json RankBooster::fit(const RankRows& rows, const RankBoosterConfig& c
             double gl = 0, hl = 0;
             uint32_t cl = 0;
             for (size_t b = 0; b + 1 < edges[f].size() + 1; ++b) {
-              const size_t at = (s * f_count + f) * bins_per_feature + b;
-              gl += hg[at];
-              hl += hh[at];
-              cl += hc[at];
+              const HistogramBin& bin = histogram[(s * f_count + f) * bins_per_feature + b];
+              gl += bin.g;
+              hl += bin.h;
+              cl += bin.rows;
               const uint32_t cr = node_c[s] - cl;
               if (cl < config.min_leaf_rows) continue;
               if (cr < config.min_leaf_rows) break;
@@ -271,6 +297,7 @@ nlohmann::json RankBooster::fit(const RankRows& rows, const RankBoosterConfig& c
         }
       }
       std::vector<int32_t> next;
+      pair_parent.clear();
       for (size_t s = 0; s < m; ++s) {
         const auto id = static_cast<size_t>(level[s]);
         if (split_feature[s] < 0) {
@@ -285,7 +312,9 @@ nlohmann::json RankBooster::fit(const RankRows& rows, const RankBoosterConfig& c
         nodes_.push_back({});
         next.push_back(nodes_[id].left);
         next.push_back(nodes_[id].right);
+        pair_parent.push_back(s);
       }
+      std::swap(histogram, parent_histogram);
       for (size_t r = 0; r < n; ++r) {
         if (row_node[r] < 0) continue;
         const Node& node = nodes_[static_cast<size_t>(row_node[r])];

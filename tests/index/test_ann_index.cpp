@@ -147,8 +147,9 @@ TEST(InnerProductKernel, FastestMatchesPortableAtEveryLength) {
 TEST(InnerProductKernel, Int8MatchesPortableAndApproximatesTheFloats) {
   std::mt19937 rng(11);
   std::normal_distribution<float> dist(0.0f, 1.0f);
-  const InnerProductDistanceFn fast = fastest_int8_inner_product_distance();
-  for (size_t d : {1u, 7u, 31u, 32u, 33u, 100u, 256u, 257u}) {
+  const std::vector<InnerProductDistanceFn> kernels = runnable_int8_inner_product_distances();
+  EXPECT_EQ(kernels.front(), fastest_int8_inner_product_distance());
+  for (size_t d : {1u, 7u, 31u, 32u, 33u, 63u, 64u, 100u, 128u, 200u, 256u, 257u}) {
     std::vector<float> a(d), b(d);
     for (size_t j = 0; j < d; ++j) {
       a[j] = dist(rng);
@@ -160,7 +161,9 @@ TEST(InnerProductKernel, Int8MatchesPortableAndApproximatesTheFloats) {
     encode_int8_vector(a.data(), d, ea.data());
     encode_int8_vector(b.data(), d, eb.data());
     const float portable = int8_inner_product_distance_portable(ea.data(), eb.data(), &d);
-    EXPECT_EQ(fast(ea.data(), eb.data(), &d), portable) << d;  // the same integer sum and the same scaling
+    for (const InnerProductDistanceFn kernel : kernels) {
+      EXPECT_EQ(kernel(ea.data(), eb.data(), &d), portable) << d;  // the same integer sum and the same scaling
+    }
     // Unit vectors: every value off by at most half a step of max|x| / 127.
     EXPECT_NEAR(portable, inner_product_distance_portable(a.data(), b.data(), &d), 4e-3) << d;
     EXPECT_NEAR(int8_inner_product_distance_portable(ea.data(), ea.data(), &d), 0.0f, 4e-3) << d;

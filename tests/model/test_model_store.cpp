@@ -90,6 +90,30 @@ TEST(ModelStore, VersionMismatchAndMissingFiles) {
   expect_load_error("/nonexistent/model", "no such directory");
 }
 
+// The label-side parts decode beside the encoder from the manifest's dim, which must then be the encoder's; a
+// manifest without it decodes them after the encoder. Files are checked side by side, and of two bad ones the first
+// in the manifest's order (classifiers, encoder, ..., labels) is reported.
+TEST(ModelStore, ManifestDimMustBeTheEncodersAndTheFirstBadFileIsReported) {
+  SavedModel m;
+  const std::string manifest = testing::read_bytes(m.file("manifest.json"));
+  auto j = nlohmann::json::parse(manifest);
+  j["dim"] = 4;
+  testing::write_bytes(m.file("manifest.json"), j.dump());
+  expect_load_error(m.dir.str(), "manifest.json: dim 4 differs from the encoder's 8");
+  j.erase("dim");
+  testing::write_bytes(m.file("manifest.json"), j.dump());
+  ModelParts loaded = load_model(m.dir.str());
+  EXPECT_EQ(loaded.label_count(), 3u);
+  EXPECT_FLOAT_EQ(loaded.label_embeddings[23], 0.5f);
+  testing::write_bytes(m.file("manifest.json"), manifest);
+  for (const char* part : {"labels.ngm", "encoder.ngm"}) {
+    std::string bytes = testing::read_bytes(m.file(part));
+    bytes[bytes.size() / 2] ^= 0x01;
+    testing::write_bytes(m.file(part), bytes);
+  }
+  expect_load_error(m.dir.str(), "encoder.ngm: checksum differs");
+}
+
 // A copy of the small model with the given fusion.json (written as is, with a matching checksum).
 std::string saved_with_fusion(const SavedModel& m, const nlohmann::json& fusion, const std::string& dir) {
   ModelParts model = load_model(m.dir.str());
