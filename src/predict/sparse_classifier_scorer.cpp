@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/runtime.h"
 #include "predict/posting_scores.h"
 
 namespace ngame {
@@ -70,17 +71,40 @@ SparseClassifierScorer::SparseClassifierScorer(const SparseClassifiers& classifi
   for (uint32_t id : classifiers.ids) {
     if (id >= classifiers.feature_count) return;  // not a featurizer's classifiers: margin() alone
   }
-  // Counting sort by feature; labels are visited in increasing order, so each posting is sorted.
+  // Counting sort by feature, in parallel over ranges of labels: each range counts its features, a range's entries
+  // of a feature follow those of the ranges before it, and each range visits its labels in increasing order, so
+  // every posting is sorted by label (the same copy as one thread's). The scattered writes are most of the time to
+  // load a model with large sparse classifiers (200K / 100K: about 0.3 s on one thread).
   auto& fm = by_feature_;
-  fm.offsets.assign(static_cast<size_t>(classifiers.feature_count) + 1, 0);
-  for (uint32_t id : classifiers.ids) ++fm.offsets[id + 1];
-  for (size_t f = 0; f + 1 < fm.offsets.size(); ++f) fm.offsets[f + 1] += fm.offsets[f];
+  const size_t features = classifiers.feature_count, labels = classifiers.label_count();
+  const size_t ranges = std::max<size_t>(1, std::min<size_t>(static_cast<size_t>(thread_count()), labels));
+  auto first_label = [&](size_t r) { return static_cast<uint32_t>(labels * r / ranges); };
+  std::vector<std::vector<uint64_t>> next(ranges, std::vector<uint64_t>(features, 0));  // counts, then write places
+#pragma omp parallel for schedule(static, 1)
+  for (size_t r = 0; r < ranges; ++r) {
+    for (uint64_t j = classifiers.offsets[first_label(r)]; j < classifiers.offsets[first_label(r + 1)]; ++j) {
+      ++next[r][classifiers.ids[j]];
+    }
+  }
+  fm.offsets.assign(features + 1, 0);
+  uint64_t at = 0;
+  for (size_t f = 0; f < features; ++f) {
+    fm.offsets[f] = at;
+    for (size_t r = 0; r < ranges; ++r) {
+      const uint64_t count = next[r][f];
+      next[r][f] = at;
+      at += count;
+    }
+  }
+  fm.offsets[features] = at;
   fm.entries.resize(classifiers.ids.size());
-  std::vector<uint64_t> next(fm.offsets.begin(), fm.offsets.end() - 1);
-  for (uint32_t l = 0; l < classifiers.label_count(); ++l) {
-    for (uint64_t j = classifiers.offsets[l]; j < classifiers.offsets[l + 1]; ++j) {
-      const uint64_t at = next[classifiers.ids[j]]++;
-      fm.entries[at] = {l, classifiers.weights[j]};
+#pragma omp parallel for schedule(static, 1)
+  for (size_t r = 0; r < ranges; ++r) {
+    std::vector<uint64_t>& place = next[r];
+    for (uint32_t l = first_label(r); l < first_label(r + 1); ++l) {
+      for (uint64_t j = classifiers.offsets[l]; j < classifiers.offsets[l + 1]; ++j) {
+        fm.entries[place[classifiers.ids[j]]++] = {l, classifiers.weights[j]};
+      }
     }
   }
 }
