@@ -48,6 +48,44 @@ TEST(ExactTopk, EqualsAFullSortWithTiesByLowerId) {
   }
 }
 
+// Rows long enough for the block-maxima bar (and one with too few finite scores for it), continuous and tied scores,
+// NaN and -inf scattered: the best take, best first when sorted, the same set in any order when not.
+TEST(SelectTopk, LongRowsEqualAFullSortWithNaNsAndTies) {
+  std::mt19937 rng(9);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  const float nan = std::numeric_limits<float>::quiet_NaN(), minus_inf = -std::numeric_limits<float>::infinity();
+  for (int kind = 0; kind < 4; ++kind) {
+    const size_t nk = 17157, take = kind == 3 ? 141 : 100;
+    std::vector<float> s(nk);
+    for (size_t j = 0; j < nk; ++j) {
+      s[j] = kind == 1 ? static_cast<float>(rng() % 7) : normal(rng);  // kind 1: heavy ties
+      if (rng() % 50 == 0) s[j] = nan;
+      if (rng() % 70 == 0) s[j] = minus_inf;
+      if (kind == 2 && j % 16 != 0) s[j] = nan;  // kind 2: one finite score a block at most
+      if (kind == 2 && j >= 16 * 90) s[j] = nan;  // ... in fewer than take blocks
+    }
+    std::vector<std::pair<float, uint32_t>> all;
+    for (size_t j = 0; j < nk; ++j) {
+      if (s[j] > minus_inf) all.emplace_back(s[j], static_cast<uint32_t>(j));
+    }
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+      return a.first > b.first || (a.first == b.first && a.second < b.second);
+    });
+    all.resize(std::min(all.size(), take));
+    std::vector<std::pair<float, uint32_t>> kept;
+    const size_t found = select_topk(s.data(), nk, take, kept);
+    ASSERT_EQ(found, all.size()) << kind;
+    for (size_t r = 0; r < found; ++r) ASSERT_EQ(kept[r], all[r]) << "kind " << kind << " rank " << r;
+    const size_t unsorted = select_topk(s.data(), nk, take, kept, false);
+    ASSERT_EQ(unsorted, all.size());
+    std::vector<std::pair<float, uint32_t>> set(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(unsorted));
+    std::sort(set.begin(), set.end(), [](const auto& a, const auto& b) {
+      return a.first > b.first || (a.first == b.first && a.second < b.second);
+    });
+    EXPECT_EQ(set, all) << kind;
+  }
+}
+
 TEST(ExactTopk, AKeyScoringNaNIsNeverReturned) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   const std::vector<float> keys = {1, 0, nan, 0, 0.5f, 0, 0.2f, 0, 0.1f, 0}, query = {1, 0};
