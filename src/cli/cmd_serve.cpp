@@ -141,7 +141,8 @@ void add_serve_commands(CLI::App& app) {
     cmd->add_option("--api-key-file", api_key_file,
                     "label additions need \"Authorization: Bearer KEY\", KEY being this file's content (without a key, "
                     "a server listening beyond loopback refuses them)");
-    add_search_options(cmd, config.open, "up to 20,000 vectors with --exact-search int8 on a VNNI CPU, else 5,000, for one query at a time");
+    add_search_options(cmd, config.open,
+                       "up to 20,000 vectors with --exact-search int8 on a VNNI CPU, else 5,000, for one query at a time");
     add_common_options(cmd);
     cmd->callback(with_common_options([] {
       // Signals go to the watcher thread only: block them before any thread starts.
