@@ -50,15 +50,27 @@ __attribute__((target("avx2,fma"))) static float inner_product_distance_avx2(con
 }
 #endif
 
-void encode_int8_vector(const float* x, size_t dim, void* out) {
+float int8_largest(const float* x, size_t dim) {
   float largest = 0;
-  for (size_t j = 0; j < dim; ++j) largest = std::max(largest, std::fabs(x[j]));
+  for (size_t j = 0; j < dim; ++j) {
+    if (std::isfinite(x[j])) largest = std::max(largest, std::fabs(x[j]));
+  }
+  return largest;
+}
+
+int int8_value(float x, float inverse) {
+  const float v = std::isfinite(x) ? x * inverse : 0.0f;
+  return static_cast<int>(std::clamp(std::nearbyint(v), -127.0f, 127.0f));
+}
+
+void encode_int8_vector(const float* x, size_t dim, void* out) {
+  const float largest = int8_largest(x, dim);
   const float scale = largest > 0 ? largest / 127.0f : 0.0f;
   const float inverse = largest > 0 ? 127.0f / largest : 0.0f;
   auto* bytes = static_cast<unsigned char*>(out);
   std::memcpy(bytes, &scale, sizeof scale);
   auto* q = reinterpret_cast<int8_t*>(bytes + sizeof scale);
-  for (size_t j = 0; j < dim; ++j) q[j] = static_cast<int8_t>(std::clamp(std::nearbyint(x[j] * inverse), -127.0f, 127.0f));
+  for (size_t j = 0; j < dim; ++j) q[j] = static_cast<int8_t>(int8_value(x[j], inverse));
   std::fill(q + dim, reinterpret_cast<int8_t*>(bytes + int8_vector_bytes(dim)), int8_t{0});
 }
 

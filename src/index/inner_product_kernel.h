@@ -17,6 +17,10 @@ InnerProductDistanceFn fastest_inner_product_distance();
 /// Bytes of a vector of dim floats in the 8-bit graph encoding: a float scale, then dim signed bytes, zero-padded to
 /// a multiple of 4 (hnswlib reads the 4-byte link counts that follow each vector in its node records).
 inline size_t int8_vector_bytes(size_t dim) { return sizeof(float) + (dim + 3) / 4 * 4; }
+/// The largest |x| of dim floats, values that are not finite left out: 127 times an 8-bit encoding's scale.
+float int8_largest(const float* x, size_t dim);
+/// x times inverse (127 / the largest |x|) rounded to a byte value in [-127, 127]; a value that is not finite is 0.
+int int8_value(float x, float inverse);
 /// Writes x (dim floats) in the 8-bit encoding to out (int8_vector_bytes(dim) bytes): each value rounded to a
 /// multiple of max|x| / 127, so a unit vector's inner products move by about 1e-3 (test_ann_index measures it).
 void encode_int8_vector(const float* x, size_t dim, void* out);

@@ -1,10 +1,10 @@
 #include "index/quantized_keys.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 
 #include "core/error.h"
+#include "index/inner_product_kernel.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -20,21 +20,6 @@ constexpr size_t kChunkKeys = 1024;  // keys all the queries of a call meet befo
                                      // every tile of queries after the first reads them from L2
 constexpr size_t kTileQueries = 4;  // a tile: up to 4 queries x 4 blocks of keys, 16 accumulators
 constexpr size_t kTileBlocks = 4;
-
-// Rounds x * inverse to a byte value in [-127, 127]; a value that is not finite counts as 0.
-int quantize(float x, float inverse) {
-  const float v = std::isfinite(x) ? x * inverse : 0.0f;
-  return static_cast<int>(std::clamp(std::nearbyint(v), -127.0f, 127.0f));
-}
-
-// The scale (max |x| / 127) of dim floats, ignoring values that are not finite.
-float scale_of(const float* x, size_t dim) {
-  float largest = 0;
-  for (size_t j = 0; j < dim; ++j) {
-    if (std::isfinite(x[j])) largest = std::max(largest, std::fabs(x[j]));
-  }
-  return largest / 127.0f;
-}
 
 #ifdef NGAME_HAVE_VNNI_KERNEL
 // Products of Q queries with B blocks of 16 keys. Keys are bytes k + 128 (unsigned), queries signed bytes q, so each
@@ -118,11 +103,11 @@ void QuantizedKeys::add(const float* keys, size_t n) {
   for (size_t i = 0; i < n; ++i) {
     const size_t key = count_ + i;
     const float* x = keys + i * dim_;
-    const float scale = scale_of(x, dim_);
-    const float inverse = scale > 0 ? 1.0f / scale : 0.0f;
-    scales_[key] = scale;
+    const float largest = int8_largest(x, dim_);  // the graphs' 8-bit encoding, laid out for VNNI
+    const float inverse = largest > 0 ? 127.0f / largest : 0.0f;
+    scales_[key] = largest / 127.0f;
     uint8_t* lane = packed_.data() + key / kBlockKeys * block_bytes + key % kBlockKeys * 4;
-    for (size_t j = 0; j < dim_; ++j) lane[j / 4 * kBlockKeys * 4 + j % 4] = static_cast<uint8_t>(quantize(x[j], inverse) + 128);
+    for (size_t j = 0; j < dim_; ++j) lane[j / 4 * kBlockKeys * 4 + j % 4] = static_cast<uint8_t>(int8_value(x[j], inverse) + 128);
   }
   count_ += n;
 }
@@ -140,11 +125,12 @@ void QuantizedKeys::products(const float* queries, size_t nq, float* out) const 
   sums.resize(nq);
   for (size_t i = 0; i < nq; ++i) {
     const float* x = queries + i * dim_;
-    scales[i] = scale_of(x, dim_);
-    const float inverse = scales[i] > 0 ? 1.0f / scales[i] : 0.0f;
+    const float largest = int8_largest(x, dim_);
+    const float inverse = largest > 0 ? 127.0f / largest : 0.0f;
+    scales[i] = largest / 127.0f;
     int32_t sum = 0;
     for (size_t j = 0; j < dim_; ++j) {
-      const int v = quantize(x[j], inverse);
+      const int v = int8_value(x[j], inverse);
       bytes[i * query_bytes + j] = static_cast<int8_t>(v);
       sum += v;
     }
